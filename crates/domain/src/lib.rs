@@ -1,0 +1,48 @@
+//! The event store's domain, shared by every function and the CLI.
+//!
+//! Pure by design: no AWS types, no Lambda types, no I/O. It owns what an event *is* (the
+//! envelope and its validated parts), what an append *means* (expected versions, limits), how
+//! state is folded from events (aggregates, reducers, snapshots), the errors every layer speaks,
+//! and the settings read at cold start.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod account;
+mod aggregate;
+mod append;
+mod error;
+mod event_id;
+mod expected_version;
+mod json_reducer;
+mod metadata;
+mod name;
+mod new_event;
+mod page;
+mod recorded_event;
+mod reducer;
+mod settings;
+mod snapshot;
+mod state;
+mod stream_id;
+mod time;
+mod version;
+
+pub use account::{Account, AccountCommand, AccountCreated, AccountError, AccountEvent, TransactionKind, TransactionProcessed};
+pub use aggregate::{Aggregate, AggregateReducer};
+pub use append::{AppendOutcome, AppendRequest, MAX_EVENTS_PER_APPEND};
+pub use error::{Error, ValidationError};
+pub use event_id::EventId;
+pub use expected_version::ExpectedVersion;
+pub use json_reducer::JsonMergeReducer;
+pub use metadata::Metadata;
+pub use name::{AggregateType, EventType};
+pub use new_event::NewEvent;
+pub use page::{Direction, Page, PageRequest, MAX_PAGE_SIZE};
+pub use recorded_event::RecordedEvent;
+pub use reducer::Reducer;
+pub use settings::{Settings, SettingsError};
+pub use snapshot::Snapshot;
+pub use state::State;
+pub use stream_id::StreamId;
+pub use time::{format_time, parse_time, Timestamp};
+pub use version::Version;

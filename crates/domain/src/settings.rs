@@ -1,0 +1,175 @@
+//! Settings read from the environment at cold start, each failure naming its variable.
+//!
+//! The variables are set on every function by `infra/` and by the local stack; each name is
+//! declared here once, as a constant, and the README lists them.
+
+use chrono::Duration;
+
+use crate::Timestamp;
+
+/// The store's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The events table (`EVENTS_TABLE`).
+    pub events_table: String,
+    /// Days an event is kept before DynamoDB's TTL removes it (`EVENT_TTL_DAYS`); `None` keeps
+    /// events forever.
+    pub event_ttl_days: Option<u32>,
+    /// A snapshot is taken every this many events (`SNAPSHOT_EVERY`); 0 turns snapshots off.
+    pub snapshot_every: u32,
+}
+
+/// A setting that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting {variable} {reason}")]
+pub struct SettingsError {
+    /// The environment variable.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Settings {
+    /// The events table's name.
+    pub const EVENTS_TABLE: &'static str = "EVENTS_TABLE";
+    /// Event retention in days.
+    pub const EVENT_TTL_DAYS: &'static str = "EVENT_TTL_DAYS";
+    /// Snapshot interval in events.
+    pub const SNAPSHOT_EVERY: &'static str = "SNAPSHOT_EVERY";
+    /// The snapshot interval when none is set.
+    pub const DEFAULT_SNAPSHOT_EVERY: u32 = 100;
+    /// The longest retention accepted: 100 years.
+    pub const MAX_TTL_DAYS: u32 = 36_500;
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let events_table = lookup(Self::EVENTS_TABLE)
+            .filter(|name| !name.trim().is_empty())
+            .ok_or(SettingsError {
+                variable: Self::EVENTS_TABLE,
+                reason: "is required: the name of the events table".into(),
+            })?;
+        check_table_name(Self::EVENTS_TABLE, &events_table)?;
+        let event_ttl_days = match parse_number(&lookup, Self::EVENT_TTL_DAYS)? {
+            None | Some(0) => None,
+            Some(days) if days > Self::MAX_TTL_DAYS => {
+                return Err(SettingsError {
+                    variable: Self::EVENT_TTL_DAYS,
+                    reason: format!("is {days} days, the most is {}", Self::MAX_TTL_DAYS),
+                })
+            }
+            Some(days) => Some(days),
+        };
+        let snapshot_every =
+            parse_number(&lookup, Self::SNAPSHOT_EVERY)?.unwrap_or(Self::DEFAULT_SNAPSHOT_EVERY);
+        Ok(Settings {
+            events_table,
+            event_ttl_days,
+            snapshot_every,
+        })
+    }
+
+    /// When an event recorded at `recorded` expires, in epoch seconds (DynamoDB's TTL format),
+    /// or `None` when events are kept forever.
+    pub fn expiry_for(&self, recorded: &Timestamp) -> Option<i64> {
+        self.event_ttl_days
+            .map(|days| (*recorded + Duration::days(i64::from(days))).timestamp())
+    }
+}
+
+fn parse_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<Option<u32>, SettingsError> {
+    match lookup(variable).map(|text| text.trim().to_owned()) {
+        None => Ok(None),
+        Some(text) if text.is_empty() => Ok(None),
+        Some(text) => text.parse::<u32>().map(Some).map_err(|_| SettingsError {
+            variable,
+            reason: format!("is {text:?}, expected a whole number of 0 or more"),
+        }),
+    }
+}
+
+/// DynamoDB table names: 3 to 255 characters of `a-z A-Z 0-9 _ - .`.
+fn check_table_name(variable: &'static str, name: &str) -> Result<(), SettingsError> {
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !(3..=255).contains(&name.len()) || !valid_chars {
+        return Err(SettingsError {
+            variable,
+            reason: format!(
+                "is {name:?}, not a DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ - .)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn only_the_table_is_required() {
+        let settings = settings(&[("EVENTS_TABLE", "events")]).unwrap();
+        assert_eq!(settings.events_table, "events");
+        assert_eq!(settings.event_ttl_days, None);
+        assert_eq!(settings.snapshot_every, 100);
+    }
+
+    #[test]
+    fn a_missing_table_names_the_variable() {
+        let error = settings(&[]).unwrap_err();
+        assert_eq!(error.variable, "EVENTS_TABLE");
+        assert!(error.to_string().starts_with("setting EVENTS_TABLE is required"));
+    }
+
+    #[test]
+    fn a_malformed_ttl_names_the_variable_and_value() {
+        let error = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "ten")]).unwrap_err();
+        assert_eq!(error.variable, "EVENT_TTL_DAYS");
+        assert!(error.reason.contains("\"ten\""));
+    }
+
+    #[test]
+    fn zero_ttl_days_keep_events_forever() {
+        let settings = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "0")]).unwrap();
+        assert_eq!(settings.event_ttl_days, None);
+        assert_eq!(settings.expiry_for(&chrono::Utc::now()), None);
+    }
+
+    #[test]
+    fn ttl_is_the_recorded_time_plus_the_days_in_epoch_seconds() {
+        let settings = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "30")]).unwrap();
+        let recorded = crate::parse_time("t", "2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(settings.expiry_for(&recorded), Some(1_704_067_200 + 30 * 86_400));
+    }
+
+    #[test]
+    fn an_invalid_table_name_is_rejected() {
+        let error = settings(&[("EVENTS_TABLE", "my table")]).unwrap_err();
+        assert_eq!(error.variable, "EVENTS_TABLE");
+    }
+
+    #[test]
+    fn excessive_retention_is_rejected() {
+        let error = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "99999")]).unwrap_err();
+        assert_eq!(error.variable, "EVENT_TTL_DAYS");
+    }
+}
