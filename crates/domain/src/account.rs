@@ -163,12 +163,14 @@ impl Aggregate for Account {
                         amount: to_cents(amount),
                     });
                 }
-                Ok(vec![AccountEvent::TransactionProcessed(TransactionProcessed {
-                    transaction_id,
-                    amount,
-                    kind,
-                    timestamp: None,
-                })])
+                Ok(vec![AccountEvent::TransactionProcessed(
+                    TransactionProcessed {
+                        transaction_id,
+                        amount,
+                        kind,
+                        timestamp: None,
+                    },
+                )])
             }
         }
     }
@@ -351,6 +353,9 @@ mod tests {
             Utc::now(),
         );
         let error = Account::decode(&foreign).unwrap_err();
-        assert!(error.to_string().contains("event 4 of stream account-1"), "{error}");
+        assert!(
+            error.to_string().contains("event 4 of stream account-1"),
+            "{error}"
+        );
     }
 }

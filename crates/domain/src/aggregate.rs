@@ -33,7 +33,8 @@ pub trait Aggregate: Default + Serialize + DeserializeOwned + Send + Sync {
 
     /// `event` as a [`NewEvent`] of this aggregate's type, ready to append.
     fn to_new_event(event: &Self::Event) -> Result<NewEvent, Error> {
-        let tagged = serde_json::to_value(event).map_err(|e| Error::validation("event", e.to_string()))?;
+        let tagged =
+            serde_json::to_value(event).map_err(|e| Error::validation("event", e.to_string()))?;
         let event_type = tagged
             .get("eventType")
             .and_then(Value::as_str)

@@ -25,7 +25,10 @@ impl AppendRequest {
         events: Vec<NewEvent>,
     ) -> Result<Self, ValidationError> {
         if events.is_empty() {
-            return Err(ValidationError::new("events", "must hold at least one event"));
+            return Err(ValidationError::new(
+                "events",
+                "must hold at least one event",
+            ));
         }
         if events.len() > MAX_EVENTS_PER_APPEND {
             return Err(ValidationError::new(
@@ -38,7 +41,9 @@ impl AppendRequest {
         }
         let mut seen = HashSet::new();
         for (index, event) in events.iter().enumerate() {
-            event.validate().map_err(|e| e.within(&format!("events[{index}]")))?;
+            event
+                .validate()
+                .map_err(|e| e.within(&format!("events[{index}]")))?;
             if !seen.insert(&event.event_id) {
                 return Err(ValidationError::new(
                     format!("events[{index}].eventId"),
@@ -128,7 +133,10 @@ mod tests {
         let batch = |n: usize| (0..n).map(|i| event(&format!("e-{i}"))).collect::<Vec<_>>();
         assert!(AppendRequest::new(stream(), ExpectedVersion::Any, batch(100)).is_ok());
         let error = AppendRequest::new(stream(), ExpectedVersion::Any, batch(101)).unwrap_err();
-        assert_eq!(error.reason, "holds 101 events, the limit per append is 100");
+        assert_eq!(
+            error.reason,
+            "holds 101 events, the limit per append is 100"
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub enum Error {
     },
     /// An item would exceed a DynamoDB size limit; nothing was sent. Make the event smaller
     /// (store large payloads elsewhere and keep a reference).
-    #[error("event {event_id} is {bytes} bytes as a DynamoDB item, over the limit of {limit} bytes")]
+    #[error(
+        "event {event_id} is {bytes} bytes as a DynamoDB item, over the limit of {limit} bytes"
+    )]
     TooLarge {
         /// The event (or `batch` for a transaction's total) over the limit.
         event_id: String,

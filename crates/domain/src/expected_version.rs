@@ -140,7 +140,10 @@ mod tests {
     fn a_negative_or_unknown_expectation_is_rejected_naming_the_field() {
         for json in ["-1", "\"latest\"", "1.5"] {
             let error = serde_json::from_str::<ExpectedVersion>(json).unwrap_err();
-            assert!(error.to_string().contains("expectedVersion"), "{json}: {error}");
+            assert!(
+                error.to_string().contains("expectedVersion"),
+                "{json}: {error}"
+            );
         }
     }
 

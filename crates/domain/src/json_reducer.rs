@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn null_removes_a_member() {
-        assert_eq!(patched(json!({"a": 1, "b": 2}), json!({"a": null})), json!({"b": 2}));
+        assert_eq!(
+            patched(json!({"a": 1, "b": 2}), json!({"a": null})),
+            json!({"b": 2})
+        );
     }
 
     #[test]

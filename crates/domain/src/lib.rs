@@ -12,6 +12,7 @@ mod aggregate;
 mod append;
 mod error;
 mod event_id;
+mod event_query;
 mod expected_version;
 mod json_reducer;
 mod metadata;
@@ -24,14 +25,19 @@ mod settings;
 mod snapshot;
 mod state;
 mod stream_id;
+mod stream_read;
 mod time;
 mod version;
 
-pub use account::{Account, AccountCommand, AccountCreated, AccountError, AccountEvent, TransactionKind, TransactionProcessed};
+pub use account::{
+    Account, AccountCommand, AccountCreated, AccountError, AccountEvent, TransactionKind,
+    TransactionProcessed,
+};
 pub use aggregate::{Aggregate, AggregateReducer};
 pub use append::{AppendOutcome, AppendRequest, MAX_EVENTS_PER_APPEND};
 pub use error::{Error, ValidationError};
 pub use event_id::EventId;
+pub use event_query::{EventIndex, EventQuery, TimeRange};
 pub use expected_version::ExpectedVersion;
 pub use json_reducer::JsonMergeReducer;
 pub use metadata::Metadata;
@@ -43,6 +49,7 @@ pub use reducer::Reducer;
 pub use settings::{Settings, SettingsError};
 pub use snapshot::Snapshot;
 pub use state::State;
-pub use stream_id::StreamId;
+pub use stream_id::{StreamId, RESERVED_PREFIX};
+pub use stream_read::StreamRead;
 pub use time::{format_time, parse_time, Timestamp};
 pub use version::Version;

@@ -137,7 +137,9 @@ mod tests {
     fn a_missing_table_names_the_variable() {
         let error = settings(&[]).unwrap_err();
         assert_eq!(error.variable, "EVENTS_TABLE");
-        assert!(error.to_string().starts_with("setting EVENTS_TABLE is required"));
+        assert!(error
+            .to_string()
+            .starts_with("setting EVENTS_TABLE is required"));
     }
 
     #[test]
@@ -158,7 +160,10 @@ mod tests {
     fn ttl_is_the_recorded_time_plus_the_days_in_epoch_seconds() {
         let settings = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "30")]).unwrap();
         let recorded = crate::parse_time("t", "2024-01-01T00:00:00Z").unwrap();
-        assert_eq!(settings.expiry_for(&recorded), Some(1_704_067_200 + 30 * 86_400));
+        assert_eq!(
+            settings.expiry_for(&recorded),
+            Some(1_704_067_200 + 30 * 86_400)
+        );
     }
 
     #[test]
@@ -169,7 +174,8 @@ mod tests {
 
     #[test]
     fn excessive_retention_is_rejected() {
-        let error = settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "99999")]).unwrap_err();
+        let error =
+            settings(&[("EVENTS_TABLE", "events"), ("EVENT_TTL_DAYS", "99999")]).unwrap_err();
         assert_eq!(error.variable, "EVENT_TTL_DAYS");
     }
 }

@@ -97,7 +97,10 @@ mod tests {
             state: json!({"a": 1, "b": 2}),
             taken_at: Utc::now(),
         };
-        let events = [event(2, json!({"ignored": true})), event(3, json!({"c": 3}))];
+        let events = [
+            event(2, json!({"ignored": true})),
+            event(3, json!({"c": 3})),
+        ];
         let state = State::fold(&JsonMergeReducer, stream(), Some(&snapshot), &events).unwrap();
         assert_eq!(state.state, json!({"a": 1, "b": 2, "c": 3}));
         assert_eq!(state.version, Version::new(3));

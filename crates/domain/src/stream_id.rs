@@ -30,7 +30,11 @@ mod tests {
 
     #[test]
     fn seed_stream_ids_are_accepted() {
-        for id in ["account-123", "eb724435-02cb-4c68-9d7a-4b6471c5a810", "123456789012"] {
+        for id in [
+            "account-123",
+            "eb724435-02cb-4c68-9d7a-4b6471c5a810",
+            "123456789012",
+        ] {
             assert_eq!(StreamId::new(id).unwrap().as_str(), id);
         }
     }

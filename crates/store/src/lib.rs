@@ -1,1 +1,38 @@
+//! The DynamoDB event store: the only crate that speaks to AWS for the store.
+//!
+//! It owns every `AttributeValue`, every SDK error and every table name: events are appended
+//! with conditional writes (optimistic concurrency, idempotent by event id), read by stream or
+//! through sharded secondary indexes, and folded into state from in-partition snapshots. Items
+//! map through serde_dynamo; table definitions come from `schema/tables.json`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod append;
+pub mod attributes;
+mod client;
+mod dynamo_event_store;
+pub mod event_item;
+pub mod guard_item;
+pub mod index_keys;
+mod index_query;
+pub mod item_kind;
+pub mod item_size;
+mod page_token;
+mod read_stream;
+mod sdk_error;
+pub mod snapshot_item;
+mod snapshots;
+mod table_definition;
+mod tables;
+
+pub use append::MAX_TRANSACTION_ACTIONS;
+pub use client::{dynamodb_client, sdk_config};
+pub use dynamo_event_store::DynamoEventStore;
+pub use index_query::MAX_INDEX_PAGE_SIZE;
+pub use item_kind::ItemKind;
+pub use sdk_error::DynamoFailure;
+pub use snapshots::Tail;
+pub use table_definition::{
+    IndexDefinition, KeyAttribute, TableDefinition, TableDefinitions, TABLES_JSON,
+};
+pub use tables::create_events_table;

@@ -1,0 +1,21 @@
+//! Attribute names of the store's items, in one place. Index key attributes come from
+//! `schema/tables.json` through [`TableDefinitions`](crate::TableDefinitions).
+
+/// The events table's partition key: the stream id (or a guard's reserved key).
+pub const STREAM_ID: &str = "streamId";
+/// The events table's sort key: the event's version (or `v + 0.5` for a snapshot).
+pub const VERSION: &str = "version";
+/// Present on event items only.
+pub const EVENT_ID: &str = "eventId";
+/// Present on event items only; what tells an event item from the others.
+pub const EVENT_TYPE: &str = "eventType";
+/// The event time, also every index's sort key.
+pub const EVENT_TIME: &str = "eventTime";
+/// DynamoDB TTL: epoch seconds after which the item may be deleted.
+pub const EXPIRES_AT: &str = "expiresAt";
+/// On snapshot items: the version the snapshot was taken at.
+pub const SNAPSHOT_VERSION: &str = "snapshotVersion";
+/// On guard items: the stream the event id was stored in.
+pub const GUARD_STREAM: &str = "guardedStream";
+/// On guard items: the version the event id was stored at.
+pub const GUARD_VERSION: &str = "guardedVersion";

@@ -1,0 +1,115 @@
+//! Event items: a [`RecordedEvent`] as a DynamoDB item (through serde_dynamo) plus the index
+//! keys and TTL attribute the store adds.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use event_store_domain::{Error, EventIndex, RecordedEvent};
+
+use crate::index_keys::index_key;
+use crate::{attributes, TableDefinitions};
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The item for `event`, with its index keys and, when given, its expiry (epoch seconds).
+pub fn to_item(event: &RecordedEvent, expires_at: Option<i64>) -> Result<Item, Error> {
+    let mut item: Item = serde_dynamo::to_item(event).map_err(|e| {
+        Error::validation(
+            "data",
+            format!("event {} cannot be stored: {e}", event.event_id),
+        )
+    })?;
+    let events = &TableDefinitions::shipped().events;
+    let event_id = event.event_id.as_str();
+    let keyed_values = [
+        (
+            EventIndex::AggregateType,
+            event.aggregate_type.as_ref().map(|t| t.as_str()),
+        ),
+        (EventIndex::EventType, Some(event.event_type.as_str())),
+        (
+            EventIndex::Correlation,
+            event.metadata.correlation_id.as_deref(),
+        ),
+        (EventIndex::User, event.metadata.user_id.as_deref()),
+    ];
+    for (index, value) in keyed_values {
+        // Absent values leave the item out of that index (a sparse index).
+        if let Some(value) = value {
+            let definition = events.index(index);
+            item.insert(
+                definition.partition_key.name.clone(),
+                AttributeValue::S(index_key(definition, value, event_id)),
+            );
+        }
+    }
+    if let Some(expires_at) = expires_at {
+        item.insert(
+            attributes::EXPIRES_AT.into(),
+            AttributeValue::N(expires_at.to_string()),
+        );
+    }
+    Ok(item)
+}
+
+/// The event stored in `item`; an item that does not decode is `Corrupt`, naming the reason.
+pub fn from_item(item: Item) -> Result<RecordedEvent, Error> {
+    serde_dynamo::from_item(item).map_err(|e| Error::Corrupt {
+        attribute: "event item".into(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use event_store_domain::{AggregateType, EventType, Metadata, NewEvent, StreamId, Version};
+    use serde_json::json;
+
+    fn recorded(metadata: Metadata) -> RecordedEvent {
+        let event = NewEvent::new(
+            EventType::new("TransactionProcessed").unwrap(),
+            json!({"amount": 100.5, "type": "deposit", "tags": ["a", 1], "nested": {"n": null}}),
+        )
+        .with_aggregate_type(AggregateType::new("Account").unwrap())
+        .with_metadata(metadata);
+        RecordedEvent::record(
+            StreamId::new("account-123").unwrap(),
+            Version::new(7),
+            event,
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn an_event_round_trips_through_its_item() {
+        let event = recorded(Metadata {
+            correlation_id: Some("corr-1".into()),
+            ..Metadata::default()
+        });
+        let item = to_item(&event, None).unwrap();
+        assert_eq!(item["version"], AttributeValue::N("7".into()));
+        assert!(matches!(item["data"], AttributeValue::M(_)));
+        assert_eq!(from_item(item).unwrap(), event);
+    }
+
+    #[test]
+    fn index_keys_are_sharded_and_sparse() {
+        let item = to_item(&recorded(Metadata::default()), Some(42)).unwrap();
+        let AttributeValue::S(key) = &item["eventTypeKey"] else {
+            panic!()
+        };
+        assert!(key.starts_with("TransactionProcessed#"), "{key}");
+        assert!(item.contains_key("aggregateTypeKey"));
+        assert!(!item.contains_key("userKey"));
+        assert!(!item.contains_key("correlationKey"));
+        assert_eq!(item["expiresAt"], AttributeValue::N("42".into()));
+    }
+
+    #[test]
+    fn a_foreign_item_is_corrupt() {
+        let item: Item = [("streamId".to_string(), AttributeValue::S("x".into()))].into();
+        assert!(matches!(from_item(item), Err(Error::Corrupt { .. })));
+    }
+}
