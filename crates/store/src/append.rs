@@ -62,6 +62,7 @@ impl DynamoEventStore {
     /// stale expected version is [`Error::Conflict`] with the stream's actual version; an event
     /// over 400 KB is [`Error::TooLarge`] and nothing is sent.
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+        self.check_sizes(request)?;
         match request.expected().known_version() {
             Some(base) => match self.write_batch(request, base, Mode::Expected).await? {
                 Written::Stored(outcome) => Ok(outcome),
@@ -83,6 +84,30 @@ impl DynamoEventStore {
             }
         }
         Err(self.conflict(request).await)
+    }
+
+    /// Rejects an event over DynamoDB's item limit before any request, sized at the largest
+    /// version number it could get (the size depends on it by a few bytes).
+    fn check_sizes(&self, request: &AppendRequest) -> Result<(), Error> {
+        let recorded_at = Utc::now();
+        let expires_at = self.settings.expiry_for(&recorded_at);
+        for event in request.events() {
+            let recorded = RecordedEvent::record(
+                request.stream_id().clone(),
+                Version::new(u64::MAX),
+                event.clone(),
+                recorded_at,
+            );
+            let bytes = item_size(&event_item::to_item(&recorded, expires_at)?);
+            if bytes > MAX_ITEM_BYTES {
+                return Err(Error::TooLarge {
+                    event_id: event.event_id.to_string(),
+                    bytes,
+                    limit: MAX_ITEM_BYTES,
+                });
+            }
+        }
+        Ok(())
     }
 
     async fn conflict(&self, request: &AppendRequest) -> Error {
@@ -107,7 +132,6 @@ impl DynamoEventStore {
             let recorded =
                 RecordedEvent::record(stream.clone(), version, event.clone(), recorded_at);
             let item = event_item::to_item(&recorded, expires_at)?;
-            check_item_size(&recorded.event_id, &item)?;
             items.push((recorded.event_id, item));
         }
         let check_previous = mode == Mode::Expected && base > Version::NONE;
@@ -365,18 +389,6 @@ fn holds_event(
     old.and_then(|item| item.get(attributes::EVENT_ID))
         .and_then(|value| value.as_s().ok())
         .is_some_and(|stored| stored == event_id.as_str())
-}
-
-fn check_item_size(event_id: &EventId, item: &Item) -> Result<(), Error> {
-    let bytes = item_size(item);
-    if bytes > MAX_ITEM_BYTES {
-        return Err(Error::TooLarge {
-            event_id: event_id.to_string(),
-            bytes,
-            limit: MAX_ITEM_BYTES,
-        });
-    }
-    Ok(())
 }
 
 fn outcome(stream: &StreamId, versions: Vec<Version>, duplicate: bool) -> AppendOutcome {

@@ -1,0 +1,40 @@
+# The two commands: `make dev` runs the store locally, `make test` runs every test. Both install
+# what they need first (a project virtualenv with moto's server and the AWS CLI, from PyPI) and
+# stop what they start.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+MOTO_VERSION := 5.2.5
+AWSCLI_VERSION := 1.46.2
+LOCAL_AWS := tests/local-aws.sh
+CARGO ?= cargo
+
+.PHONY: help setup dev test unit lint fmt
+
+help:
+	@echo "make dev    run the store locally (local AWS endpoint, tables, sample stream)"
+	@echo "make test   run every test against a local AWS endpoint"
+	@echo "make lint   cargo fmt --check and clippy -D warnings"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: Makefile
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
+		'moto[server]==$(MOTO_VERSION)' 'awscli==$(AWSCLI_VERSION)'
+	touch $@
+
+dev: setup
+	$(CARGO) build --quiet --bin esctl
+	$(LOCAL_AWS) target/debug/esctl dev --sample fixtures/streams/account-123.json
+
+test: setup lint
+	$(LOCAL_AWS) $(CARGO) test --workspace --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked --quiet -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
