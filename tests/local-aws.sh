@@ -17,7 +17,7 @@ mkdir -p "$state_dir"
 port="${LOCAL_AWS_PORT:-$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 log="$state_dir/moto-$port.log"
 
-"$python" -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+"$python" "$root/tests/local_aws_server.py" "$port" >"$log" 2>&1 &
 moto_pid=$!
 stop() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
 trap stop EXIT

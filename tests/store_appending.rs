@@ -46,42 +46,80 @@ async fn appending_at_a_known_version_is_one_request_and_no_read() {
     let local = local_store().await;
     let stream = fresh_stream("one-request");
 
-    let first = append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("a")])
-        .await
-        .unwrap();
+    let first = append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a")],
+    )
+    .await
+    .unwrap();
     assert_eq!(first.versions, versions(&[1]));
     assert_eq!(local.requests.snapshot(), requests(&[("PutItem", 1)]));
 
     local.requests.reset();
-    let second = append(&local, &stream, ExpectedVersion::Exact(Version::new(1)), vec![with_id("b")])
-        .await
-        .unwrap();
+    let second = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(1)),
+        vec![with_id("b")],
+    )
+    .await
+    .unwrap();
     assert_eq!(second.versions, versions(&[2]));
     assert!(!second.duplicate);
-    assert_eq!(local.requests.snapshot(), requests(&[("TransactWriteItems", 1)]));
+    assert_eq!(
+        local.requests.snapshot(),
+        requests(&[("TransactWriteItems", 1)])
+    );
 
     local.requests.reset();
     let batch: Vec<NewEvent> = (0..10).map(|i| with_id(&format!("c{i}"))).collect();
-    let third = append(&local, &stream, ExpectedVersion::Exact(Version::new(2)), batch)
-        .await
-        .unwrap();
-    assert_eq!(third.versions, (3..=12).map(Version::new).collect::<Vec<_>>());
-    assert_eq!(local.requests.snapshot(), requests(&[("TransactWriteItems", 1)]));
+    let third = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(2)),
+        batch,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        third.versions,
+        (3..=12).map(Version::new).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        local.requests.snapshot(),
+        requests(&[("TransactWriteItems", 1)])
+    );
 }
 
 #[tokio::test]
 async fn appending_at_a_stale_version_conflicts_with_expected_and_actual() {
     let local = local_store().await;
     let stream = fresh_stream("stale");
-    append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("a"), with_id("b")])
-        .await
-        .unwrap();
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a"), with_id("b")],
+    )
+    .await
+    .unwrap();
 
-    let error = append(&local, &stream, ExpectedVersion::Exact(Version::new(1)), vec![with_id("c")])
-        .await
-        .unwrap_err();
+    let error = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(1)),
+        vec![with_id("c")],
+    )
+    .await
+    .unwrap_err();
     match error {
-        Error::Conflict { stream: s, expected, actual } => {
+        Error::Conflict {
+            stream: s,
+            expected,
+            actual,
+        } => {
             assert_eq!(s, stream);
             assert_eq!(expected, ExpectedVersion::Exact(Version::new(1)));
             assert_eq!(actual, Version::new(2));
@@ -95,10 +133,22 @@ async fn appending_at_a_stale_version_conflicts_with_expected_and_actual() {
 async fn appending_to_an_existing_stream_as_new_conflicts() {
     let local = local_store().await;
     let stream = fresh_stream("exists");
-    append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("a")]).await.unwrap();
-    let error = append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("b")])
-        .await
-        .unwrap_err();
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a")],
+    )
+    .await
+    .unwrap();
+    let error = append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("b")],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, Error::Conflict { actual, .. } if actual == Version::new(1)),
         "{error}"
@@ -109,16 +159,35 @@ async fn appending_to_an_existing_stream_as_new_conflicts() {
 async fn expecting_a_version_the_stream_has_not_reached_conflicts_and_leaves_no_gap() {
     let local = local_store().await;
     let stream = fresh_stream("ahead");
-    append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("a")]).await.unwrap();
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a")],
+    )
+    .await
+    .unwrap();
 
-    let error = append(&local, &stream, ExpectedVersion::Exact(Version::new(5)), vec![with_id("b")])
-        .await
-        .unwrap_err();
+    let error = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(5)),
+        vec![with_id("b")],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, Error::Conflict { actual, .. } if actual == Version::new(1)),
         "{error}"
     );
-    assert_eq!(local.store.get_event(&stream, Version::new(6)).await.unwrap(), None);
+    assert_eq!(
+        local
+            .store
+            .get_event(&stream, Version::new(6))
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(1));
 }
 
@@ -126,7 +195,8 @@ async fn expecting_a_version_the_stream_has_not_reached_conflicts_and_leaves_no_
 async fn retrying_an_append_at_the_same_version_is_a_no_op() {
     let local = local_store().await;
     let stream = fresh_stream("retry");
-    let single = AppendRequest::single(stream.clone(), ExpectedVersion::NoStream, with_id("a")).unwrap();
+    let single =
+        AppendRequest::single(stream.clone(), ExpectedVersion::NoStream, with_id("a")).unwrap();
     assert!(!local.store.append(&single).await.unwrap().duplicate);
     let again = local.store.append(&single).await.unwrap();
     assert!(again.duplicate);
@@ -149,9 +219,14 @@ async fn retrying_an_append_at_the_same_version_is_a_no_op() {
 async fn a_batch_with_one_conflicting_event_writes_nothing() {
     let local = local_store().await;
     let stream = fresh_stream("atomic");
-    append(&local, &stream, ExpectedVersion::NoStream, vec![with_id("a"), with_id("b")])
-        .await
-        .unwrap();
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a"), with_id("b")],
+    )
+    .await
+    .unwrap();
 
     // At expected version 1 the batch would take versions 2 (held by "b") and 3 (free).
     let error = append(
@@ -164,7 +239,14 @@ async fn a_batch_with_one_conflicting_event_writes_nothing() {
     .unwrap_err();
     assert!(matches!(error, Error::Conflict { .. }), "{error}");
     assert_eq!(stored_ids(&local, &stream).await, ["a", "b"]);
-    assert_eq!(local.store.get_event(&stream, Version::new(3)).await.unwrap(), None);
+    assert_eq!(
+        local
+            .store
+            .get_event(&stream, Version::new(3))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -172,9 +254,14 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
     let local = local_store().await;
     let stream = fresh_stream("any");
 
-    let first = append(&local, &stream, ExpectedVersion::Any, vec![with_id(&format!("{stream}-1"))])
-        .await
-        .unwrap();
+    let first = append(
+        &local,
+        &stream,
+        ExpectedVersion::Any,
+        vec![with_id(&format!("{stream}-1"))],
+    )
+    .await
+    .unwrap();
     assert_eq!(first.versions, versions(&[1]));
     assert_eq!(
         local.requests.snapshot(),
@@ -182,17 +269,26 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
     );
 
     for _ in 0..2 {
-        let redelivered =
-            append(&local, &stream, ExpectedVersion::Any, vec![with_id(&format!("{stream}-1"))])
-                .await
-                .unwrap();
+        let redelivered = append(
+            &local,
+            &stream,
+            ExpectedVersion::Any,
+            vec![with_id(&format!("{stream}-1"))],
+        )
+        .await
+        .unwrap();
         assert!(redelivered.duplicate);
         assert_eq!(redelivered.versions, versions(&[1]));
         assert_eq!(redelivered.stream_id, stream);
     }
-    let next = append(&local, &stream, ExpectedVersion::Any, vec![with_id(&format!("{stream}-2"))])
-        .await
-        .unwrap();
+    let next = append(
+        &local,
+        &stream,
+        ExpectedVersion::Any,
+        vec![with_id(&format!("{stream}-2"))],
+    )
+    .await
+    .unwrap();
     assert_eq!(next.versions, versions(&[2]));
     assert_eq!(stored_ids(&local, &stream).await.len(), 2);
 }
@@ -202,8 +298,12 @@ async fn a_redelivered_event_id_is_found_even_when_sent_to_another_stream() {
     let local = local_store().await;
     let (stream, other) = (fresh_stream("first"), fresh_stream("second"));
     let id = format!("{stream}-evt");
-    append(&local, &stream, ExpectedVersion::Any, vec![with_id(&id)]).await.unwrap();
-    let again = append(&local, &other, ExpectedVersion::Any, vec![with_id(&id)]).await.unwrap();
+    append(&local, &stream, ExpectedVersion::Any, vec![with_id(&id)])
+        .await
+        .unwrap();
+    let again = append(&local, &other, ExpectedVersion::Any, vec![with_id(&id)])
+        .await
+        .unwrap();
     assert!(again.duplicate);
     assert_eq!(again.stream_id, stream);
     assert!(stored_ids(&local, &other).await.is_empty());
@@ -213,9 +313,14 @@ async fn a_redelivered_event_id_is_found_even_when_sent_to_another_stream() {
 async fn stream_exists_on_an_empty_stream_conflicts() {
     let local = local_store().await;
     let stream = fresh_stream("missing");
-    let error = append(&local, &stream, ExpectedVersion::StreamExists, vec![with_id("a")])
-        .await
-        .unwrap_err();
+    let error = append(
+        &local,
+        &stream,
+        ExpectedVersion::StreamExists,
+        vec![with_id("a")],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, Error::Conflict { actual, .. } if actual == Version::NONE),
         "{error}"
@@ -233,24 +338,47 @@ async fn a_hundred_events_append_in_one_transaction() {
         .await
         .unwrap();
     assert_eq!(outcome.last_version(), Version::new(100));
-    assert_eq!(local.requests.snapshot(), requests(&[("TransactWriteItems", 1)]));
+    assert_eq!(
+        local.requests.snapshot(),
+        requests(&[("TransactWriteItems", 1)])
+    );
 
     // At a version ≥ 1 the existence check takes one of the 100 actions.
     local.requests.reset();
-    let error = append(&local, &stream, ExpectedVersion::Exact(Version::new(100)), batch("b", 100))
-        .await
-        .unwrap_err();
-    assert!(matches!(&error, Error::Validation { field, .. } if field == "events"), "{error}");
+    let error = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(100)),
+        batch("b", 100),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, Error::Validation { field, .. } if field == "events"),
+        "{error}"
+    );
     assert_eq!(local.requests.total(), 0);
-    let ok = append(&local, &stream, ExpectedVersion::Exact(Version::new(100)), batch("c", 99))
-        .await
-        .unwrap();
+    let ok = append(
+        &local,
+        &stream,
+        ExpectedVersion::Exact(Version::new(100)),
+        batch("c", 99),
+    )
+    .await
+    .unwrap();
     assert_eq!(ok.last_version(), Version::new(199));
 
     // Without an expected version each event also writes its guard: 50 events at most.
-    let error = append(&local, &stream, ExpectedVersion::Any, batch("d", 51)).await.unwrap_err();
-    assert!(matches!(&error, Error::Validation { field, .. } if field == "events"), "{error}");
-    let ok = append(&local, &stream, ExpectedVersion::Any, batch("e", 50)).await.unwrap();
+    let error = append(&local, &stream, ExpectedVersion::Any, batch("d", 51))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Validation { field, .. } if field == "events"),
+        "{error}"
+    );
+    let ok = append(&local, &stream, ExpectedVersion::Any, batch("e", 50))
+        .await
+        .unwrap();
     assert_eq!(ok.last_version(), Version::new(249));
 }
 
@@ -261,11 +389,20 @@ async fn a_410_kb_event_is_too_large_and_nothing_is_sent() {
     let big = event("Big", json!({"blob": "x".repeat(410 * 1024)}));
     let big_id = big.event_id.to_string();
     for expected in [ExpectedVersion::NoStream, ExpectedVersion::Any] {
-        let error = append(&local, &stream, expected, vec![with_id("small"), big.clone()])
-            .await
-            .unwrap_err();
+        let error = append(
+            &local,
+            &stream,
+            expected,
+            vec![with_id("small"), big.clone()],
+        )
+        .await
+        .unwrap_err();
         match error {
-            Error::TooLarge { event_id, bytes, limit } => {
+            Error::TooLarge {
+                event_id,
+                bytes,
+                limit,
+            } => {
                 assert_eq!(event_id, big_id);
                 assert!(bytes > 410 * 1024, "{bytes}");
                 assert_eq!(limit, 400 * 1024);
@@ -290,13 +427,29 @@ async fn events_carry_a_ttl_attribute_only_when_retention_is_set() {
     };
 
     let forever = local_store().await;
-    append(&forever, &stream, ExpectedVersion::NoStream, vec![with_id("a")]).await.unwrap();
+    append(
+        &forever,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id("a")],
+    )
+    .await
+    .unwrap();
     assert!(!raw_item(&forever, 1).await.contains_key("expiresAt"));
 
-    let thirty_days = local_store_with(|s| s.event_ttl_days = Some(30)).await;
-    let outcome = append(&thirty_days, &stream, ExpectedVersion::Exact(Version::new(1)), vec![with_id("b")])
-        .await
-        .unwrap();
+    let thirty_days = local_store_with(|s| {
+        s.events_table = forever.store.table().to_owned();
+        s.event_ttl_days = Some(30);
+    })
+    .await;
+    let outcome = append(
+        &thirty_days,
+        &stream,
+        ExpectedVersion::Exact(Version::new(1)),
+        vec![with_id("b")],
+    )
+    .await
+    .unwrap();
     let item = raw_item(&thirty_days, outcome.last_version().get()).await;
     let expires: i64 = item["expiresAt"].as_n().unwrap().parse().unwrap();
     let recorded = thirty_days
@@ -314,10 +467,22 @@ async fn events_carry_a_ttl_attribute_only_when_retention_is_set() {
 async fn invalid_ids_are_rejected_naming_the_field_before_any_request() {
     let local = local_store().await;
     for (body, field) in [
-        (json!({"streamId": "", "events": [{"eventType": "A", "data": {}}]}), "streamId"),
-        (json!({"streamId": "$reserved", "events": [{"eventType": "A", "data": {}}]}), "streamId"),
-        (json!({"streamId": "s", "events": [{"eventType": "", "data": {}}]}), "eventType"),
-        (json!({"streamId": "s", "events": [{"eventId": "has space", "eventType": "A", "data": {}}]}), "eventId"),
+        (
+            json!({"streamId": "", "events": [{"eventType": "A", "data": {}}]}),
+            "streamId",
+        ),
+        (
+            json!({"streamId": "$reserved", "events": [{"eventType": "A", "data": {}}]}),
+            "streamId",
+        ),
+        (
+            json!({"streamId": "s", "events": [{"eventType": "", "data": {}}]}),
+            "eventType",
+        ),
+        (
+            json!({"streamId": "s", "events": [{"eventId": "has space", "eventType": "A", "data": {}}]}),
+            "eventId",
+        ),
     ] {
         let stream = serde_json::from_value::<StreamId>(body["streamId"].clone());
         let events = serde_json::from_value::<Vec<NewEvent>>(body["events"].clone());

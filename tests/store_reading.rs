@@ -1,1 +1,360 @@
-//! placeholder
+//! Reads against the local endpoint: stream pages both ways, index queries across shards and
+//! time ranges, snapshots and state loads (and the requests they take).
+
+use chrono::{Duration, TimeZone, Utc};
+use event_store_domain::{
+    AggregateReducer, AggregateType, AppendRequest, Direction, EventIndex, EventQuery,
+    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, Snapshot,
+    State, StreamId, StreamRead, TimeRange, Timestamp, Version,
+};
+use event_store_tests::{event, fresh_stream, local_store, local_store_with, LocalStore};
+use serde_json::json;
+
+async fn append_all(local: &LocalStore, stream: &StreamId, events: Vec<NewEvent>) {
+    for chunk in events.chunks(50) {
+        let request =
+            AppendRequest::new(stream.clone(), ExpectedVersion::Any, chunk.to_vec()).unwrap();
+        local.store.append(&request).await.unwrap();
+    }
+}
+
+fn numbered(count: u64) -> Vec<NewEvent> {
+    (1..=count)
+        .map(|n| event("Counted", json!({"n": n})))
+        .collect()
+}
+
+async fn read_all(local: &LocalStore, stream: &StreamId, mut read: StreamRead) -> Vec<Vec<u64>> {
+    let mut pages = Vec::new();
+    loop {
+        let page = local.store.read_stream(stream, &read).await.unwrap();
+        pages.push(page.items.iter().map(|e| e.version.get()).collect());
+        match page.next_page_token {
+            Some(token) => read.page.page_token = Some(token),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_pages_forward_and_backward_with_tokens() {
+    let local = local_store().await;
+    let stream = fresh_stream("paging");
+    append_all(&local, &stream, numbered(25)).await;
+
+    let forward = read_all(&local, &stream, StreamRead::forward(10)).await;
+    assert_eq!(
+        forward,
+        vec![
+            (1..=10).collect::<Vec<_>>(),
+            (11..=20).collect(),
+            (21..=25).collect()
+        ]
+    );
+
+    let backward = read_all(&local, &stream, StreamRead::backward(10)).await;
+    assert_eq!(
+        backward,
+        vec![
+            (16..=25).rev().collect::<Vec<_>>(),
+            (6..=15).rev().collect(),
+            (1..=5).rev().collect()
+        ]
+    );
+
+    let exact_pages = read_all(&local, &stream, StreamRead::forward(5)).await;
+    assert_eq!(
+        exact_pages.len(),
+        5,
+        "no empty page after an exact fit: {exact_pages:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_version_range_bounds_the_read_in_both_directions() {
+    let local = local_store().await;
+    let stream = fresh_stream("range");
+    append_all(&local, &stream, numbered(12)).await;
+    let range = |direction| StreamRead {
+        from_version: Some(Version::new(4)),
+        to_version: Some(Version::new(9)),
+        direction,
+        page: PageRequest::first(4),
+    };
+    assert_eq!(
+        read_all(&local, &stream, range(Direction::Forward)).await,
+        vec![vec![4, 5, 6, 7], vec![8, 9]]
+    );
+    assert_eq!(
+        read_all(&local, &stream, range(Direction::Backward)).await,
+        vec![vec![9, 8, 7, 6], vec![5, 4]]
+    );
+}
+
+#[tokio::test]
+async fn a_page_is_one_request() {
+    let local = local_store().await;
+    let stream = fresh_stream("one-page");
+    append_all(&local, &stream, numbered(150)).await;
+    local.requests.reset();
+    let page = local
+        .store
+        .read_stream(&stream, &StreamRead::forward(100))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 100);
+    assert_eq!(local.requests.total(), 1);
+}
+
+#[tokio::test]
+async fn a_token_from_another_stream_is_rejected() {
+    let local = local_store().await;
+    let (stream, other) = (fresh_stream("token-a"), fresh_stream("token-b"));
+    append_all(&local, &stream, numbered(3)).await;
+    let page = local
+        .store
+        .read_stream(&stream, &StreamRead::forward(1))
+        .await
+        .unwrap();
+    let mut read = StreamRead::forward(1);
+    read.page.page_token = page.next_page_token;
+    let error = local.store.read_stream(&other, &read).await.unwrap_err();
+    assert!(error.to_string().contains("pageToken"), "{error}");
+}
+
+#[tokio::test]
+async fn a_single_event_is_read_by_stream_and_version() {
+    let local = local_store().await;
+    let stream = fresh_stream("get");
+    append_all(&local, &stream, numbered(2)).await;
+    let found = local
+        .store
+        .get_event(&stream, Version::new(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.data, json!({"n": 2}));
+    assert_eq!(
+        local
+            .store
+            .get_event(&stream, Version::new(3))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+fn at(minute: i64) -> Timestamp {
+    Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap() + Duration::minutes(minute)
+}
+
+async fn query_all(local: &LocalStore, query: &EventQuery, limit: usize) -> Vec<RecordedEvent> {
+    let mut page = PageRequest::first(limit);
+    let mut events = Vec::new();
+    loop {
+        let result = local.store.query_events(query, &page).await.unwrap();
+        events.extend(result.items);
+        match result.next_page_token {
+            Some(token) => page.page_token = Some(token),
+            None => return events,
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_index_answers_its_query_within_a_time_range_across_shards() {
+    let local = local_store().await;
+    let run = uuid::Uuid::new_v4().to_string();
+    let aggregate = AggregateType::new(format!("Agg-{run}")).unwrap();
+    let (correlation, user) = (format!("corr-{run}"), format!("user-{run}"));
+    // 40 events over 40 minutes in 4 streams: every shard of the sharded indexes gets some.
+    for s in 0..4 {
+        let stream = fresh_stream("indexed");
+        let events = (0..10)
+            .map(|i| {
+                let minute = i * 4 + s;
+                event(&format!("Evt-{run}"), json!({"minute": minute}))
+                    .with_aggregate_type(aggregate.clone())
+                    .with_event_time(at(minute))
+                    .with_metadata(Metadata {
+                        correlation_id: (minute % 2 == 0).then(|| correlation.clone()),
+                        user_id: Some(user.clone()),
+                        ..Metadata::default()
+                    })
+            })
+            .collect();
+        append_all(&local, &stream, events).await;
+    }
+    let minutes = |events: &[RecordedEvent]| -> Vec<i64> {
+        events
+            .iter()
+            .map(|e| e.data["minute"].as_i64().unwrap())
+            .collect()
+    };
+    let range = TimeRange {
+        from: Some(at(10)),
+        to: Some(at(29)),
+    };
+
+    for (index, key) in [
+        (EventIndex::AggregateType, aggregate.to_string()),
+        (EventIndex::EventType, format!("Evt-{run}")),
+        (EventIndex::User, user.clone()),
+    ] {
+        let query = EventQuery::new(index, key, range, Direction::Forward).unwrap();
+        assert_eq!(
+            minutes(&query_all(&local, &query, 7).await),
+            (10..=29).collect::<Vec<_>>(),
+            "{index:?}"
+        );
+        let newest_first = EventQuery::new(index, query.key(), range, Direction::Backward).unwrap();
+        assert_eq!(
+            minutes(&query_all(&local, &newest_first, 6).await),
+            (10..=29).rev().collect::<Vec<_>>(),
+            "{index:?} backward"
+        );
+    }
+    let by_correlation = EventQuery::new(
+        EventIndex::Correlation,
+        correlation,
+        TimeRange::default(),
+        Direction::Forward,
+    )
+    .unwrap();
+    assert_eq!(
+        minutes(&query_all(&local, &by_correlation, 100).await),
+        (0..40).filter(|m| m % 2 == 0).collect::<Vec<_>>()
+    );
+    let unknown_user = EventQuery::new(
+        EventIndex::User,
+        "nobody",
+        TimeRange::default(),
+        Direction::Forward,
+    )
+    .unwrap();
+    assert!(query_all(&local, &unknown_user, 10).await.is_empty());
+}
+
+#[tokio::test]
+async fn state_loads_from_the_newest_snapshot_and_the_events_after_it_in_one_request() {
+    let local = local_store_with(|s| s.snapshot_every = 4).await;
+    let stream = fresh_stream("snap");
+    append_all(
+        &local,
+        &stream,
+        (1..=10)
+            .map(|n| event("Set", json!({format!("k{n}"): n})))
+            .collect(),
+    )
+    .await;
+    let full = State::fold(
+        &JsonMergeReducer,
+        stream.clone(),
+        None,
+        &local
+            .store
+            .read_stream(&stream, &StreamRead::forward(100))
+            .await
+            .unwrap()
+            .items,
+    )
+    .unwrap();
+    for version in [4u64, 8] {
+        let events = local
+            .store
+            .read_stream(
+                &stream,
+                &StreamRead {
+                    to_version: Some(Version::new(version)),
+                    ..StreamRead::forward(100)
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        let state = State::fold(&JsonMergeReducer, stream.clone(), None, &events).unwrap();
+        local
+            .store
+            .write_snapshot(&Snapshot {
+                stream_id: stream.clone(),
+                version: Version::new(version),
+                aggregate_type: None,
+                state: state.state,
+                taken_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+    }
+
+    local.requests.reset();
+    let loaded = local
+        .store
+        .load_state(&stream, &JsonMergeReducer)
+        .await
+        .unwrap();
+    assert_eq!(local.requests.total(), 1, "{:?}", local.requests.snapshot());
+    assert_eq!(loaded.snapshot_version, Some(Version::new(8)));
+    assert_eq!(loaded.events_applied, 2);
+    assert_eq!(loaded.version, Version::new(10));
+    assert_eq!(loaded.state, full.state);
+
+    let latest = local.store.latest_snapshot(&stream).await.unwrap().unwrap();
+    assert_eq!(latest.version, Version::new(8));
+    // Snapshot items never show up as events.
+    let versions: Vec<u64> = local
+        .store
+        .read_stream(&stream, &StreamRead::forward(100))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|e| e.version.get())
+        .collect();
+    assert_eq!(versions, (1..=10).collect::<Vec<_>>());
+    assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(10));
+}
+
+#[tokio::test]
+async fn seed_004_account_state_folds_through_its_aggregate() {
+    use event_store_domain::{Account, AccountCommand, Aggregate, TransactionKind};
+    let local = local_store().await;
+    let stream = fresh_stream("account");
+    let commands = [
+        AccountCommand::Open {
+            account_id: "account-123".into(),
+            customer_id: "customer-456".into(),
+            account_type: "checking".into(),
+        },
+        AccountCommand::Process {
+            transaction_id: "tx-789".into(),
+            amount: 100.50,
+            kind: TransactionKind::Deposit,
+        },
+        AccountCommand::Process {
+            transaction_id: "tx-790".into(),
+            amount: 30.25,
+            kind: TransactionKind::Withdrawal,
+        },
+    ];
+    let reducer = AggregateReducer::<Account>::new();
+    for command in commands {
+        let state = local.store.load_state(&stream, &reducer).await.unwrap();
+        let account: Account = serde_json::from_value(state.state).unwrap();
+        let events = account
+            .decide(command)
+            .unwrap()
+            .iter()
+            .map(|e| Account::to_new_event(e).unwrap())
+            .collect();
+        let request = AppendRequest::new(
+            stream.clone(),
+            ExpectedVersion::Exact(state.version),
+            events,
+        )
+        .unwrap();
+        local.store.append(&request).await.unwrap();
+    }
+    let state = local.store.load_state(&stream, &reducer).await.unwrap();
+    assert_eq!(state.state["balance"], json!(70.25));
+    assert_eq!(state.version, Version::new(3));
+}

@@ -16,9 +16,6 @@ use event_store_domain::{EventType, NewEvent, Settings, StreamId};
 use event_store_dynamodb::{create_events_table, DynamoEventStore};
 use serde_json::Value;
 
-/// The events table the tests share; every test uses fresh stream ids.
-pub const TEST_EVENTS_TABLE: &str = "events-tests";
-
 /// Counts the requests sent (every attempt, retries included), by API operation.
 #[derive(Debug, Clone, Default)]
 pub struct RequestCounter(Arc<Mutex<BTreeMap<String, usize>>>);
@@ -55,7 +52,12 @@ impl Intercept for RequestCounter {
             .load::<Metadata>()
             .map(|m| m.name().to_owned())
             .unwrap_or_else(|| "unknown".into());
-        *self.0.lock().expect("counter lock").entry(operation).or_default() += 1;
+        *self
+            .0
+            .lock()
+            .expect("counter lock")
+            .entry(operation)
+            .or_default() += 1;
         Ok(())
     }
 }
@@ -88,14 +90,16 @@ pub async fn counted_client() -> (Client, RequestCounter) {
     (Client::from_conf(config), requests)
 }
 
-/// A store over the shared test table (created if needed), with `settings` tweaks applied.
+/// A store over a new events table of its own, with `settings` tweaks applied. A table per test
+/// keeps tests apart and keeps moto fast: it copies a whole table for every transaction action.
 pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
     let (client, requests) = counted_client().await;
-    create_events_table(&client, TEST_EVENTS_TABLE)
+    let table = format!("events-{}", uuid::Uuid::new_v4());
+    create_events_table(&client, &table)
         .await
         .expect("the test events table can be created");
     let mut settings = Settings {
-        events_table: TEST_EVENTS_TABLE.into(),
+        events_table: table,
         event_ttl_days: None,
         snapshot_every: Settings::DEFAULT_SNAPSHOT_EVERY,
     };
@@ -108,7 +112,7 @@ pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
     }
 }
 
-/// A store over the shared test table with default settings.
+/// A store over a new events table with default settings.
 pub async fn local_store() -> LocalStore {
     local_store_with(|_| {}).await
 }
