@@ -63,6 +63,7 @@ impl Intercept for RequestCounter {
 }
 
 /// A store on the local endpoint and the counter of its requests.
+#[derive(Debug)]
 pub struct LocalStore {
     /// The store under test.
     pub store: DynamoEventStore,

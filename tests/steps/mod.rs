@@ -1,0 +1,62 @@
+//! The world the feature steps share, and the steps, one module per feature file.
+
+mod appending;
+mod reading;
+
+use event_store_domain::{
+    AppendOutcome, AppendRequest, Error, ExpectedVersion, NewEvent, RecordedEvent, State, StreamId,
+    StreamRead,
+};
+use event_store_tests::{event, fresh_stream, local_store, LocalStore};
+use serde_json::json;
+
+/// What a scenario has done so far.
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
+pub struct StoreWorld {
+    local: LocalStore,
+    stream: StreamId,
+    appended: Option<Result<AppendOutcome, Error>>,
+    rejection: Option<String>,
+    pages: Vec<Vec<u64>>,
+    found: Vec<RecordedEvent>,
+    state: Option<State>,
+}
+
+impl StoreWorld {
+    async fn new() -> Self {
+        StoreWorld {
+            local: local_store().await,
+            stream: fresh_stream("feature"),
+            appended: None,
+            rejection: None,
+            pages: Vec::new(),
+            found: Vec::new(),
+            state: None,
+        }
+    }
+
+    async fn append(&mut self, expected: ExpectedVersion, events: Vec<NewEvent>) {
+        let request =
+            AppendRequest::new(self.stream.clone(), expected, events).expect("valid append");
+        self.local.requests.reset();
+        self.appended = Some(self.local.store.append(&request).await);
+    }
+
+    async fn fill(&mut self, count: u64) {
+        let events = (1..=count)
+            .map(|n| event("Counted", json!({"n": n})))
+            .collect();
+        self.append(ExpectedVersion::NoStream, events).await;
+        self.appended.take().expect("appended").expect("filled");
+    }
+
+    async fn stream_events(&self) -> Vec<RecordedEvent> {
+        self.local
+            .store
+            .read_stream(&self.stream, &StreamRead::forward(1000))
+            .await
+            .expect("readable")
+            .items
+    }
+}
