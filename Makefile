@@ -27,7 +27,7 @@ $(VENV)/.installed: Makefile
 
 dev: setup
 	$(CARGO) build --quiet --bin esctl
-	$(LOCAL_AWS) target/debug/esctl dev --sample fixtures/streams/account-123.json
+	$(LOCAL_AWS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
 test: setup lint
 	$(LOCAL_AWS) $(CARGO) test --workspace --locked

@@ -1,1 +1,65 @@
-fn main() {}
+//! `esctl`: the event store's operator and local-stack commands.
+//!
+//! Exit codes scripts can rely on: 0 done, 1 failed (the store or the endpoint), 2 bad usage or
+//! invalid input, 3 optimistic-concurrency conflict.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod output;
+mod target;
+
+use clap::{Parser, Subcommand};
+use event_store_domain::Error;
+
+/// The event store's operator and local-stack commands.
+#[derive(Parser)]
+#[command(name = "esctl", version, about)]
+struct Cli {
+    /// Where the store lives.
+    #[command(flatten)]
+    target: target::Target,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the store's tables (idempotent).
+    CreateTables,
+    /// Append events from a JSON append command (a file, or - for stdin).
+    Append(commands::append::Args),
+    /// Read a stream.
+    Read(commands::read::Args),
+    /// Load a stream's state (snapshot + events, through its aggregate's reducer).
+    State(commands::state::Args),
+    /// Set up the local store, load a sample stream, show it, and wait for Ctrl-C.
+    Dev(commands::dev::Args),
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let store = cli.target.store().await;
+    let result = match cli.command {
+        Command::CreateTables => commands::create_tables::run(&store).await,
+        Command::Append(args) => commands::append::run(&store, args, cli.json).await,
+        Command::Read(args) => commands::read::run(&store, args, cli.json).await,
+        Command::State(args) => commands::state::run(&store, args, cli.json).await,
+        Command::Dev(args) => commands::dev::run(&store, args).await,
+    };
+    if let Err(error) = result {
+        eprintln!("esctl: {error}");
+        std::process::exit(exit_code(&error));
+    }
+}
+
+fn exit_code(error: &Error) -> i32 {
+    match error {
+        Error::Validation { .. } | Error::TooLarge { .. } => 2,
+        Error::Conflict { .. } => 3,
+        Error::Unavailable(_) | Error::Corrupt { .. } => 1,
+    }
+}

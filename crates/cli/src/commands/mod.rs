@@ -1,0 +1,7 @@
+//! One module per `esctl` command.
+
+pub mod append;
+pub mod create_tables;
+pub mod dev;
+pub mod read;
+pub mod state;
