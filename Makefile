@@ -10,11 +10,12 @@ AWSCLI_VERSION := 1.46.2
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev test unit lint fmt
+.PHONY: help setup dev test costs lint fmt
 
 help:
 	@echo "make dev    run the store locally (local AWS endpoint, tables, sample stream)"
 	@echo "make test   run every test against a local AWS endpoint"
+	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
 	@echo "make lint   cargo fmt --check and clippy -D warnings"
 
 setup: $(VENV)/.installed
@@ -31,6 +32,9 @@ dev: setup
 
 test: setup lint
 	$(LOCAL_AWS) $(CARGO) test --workspace --locked
+
+costs: setup
+	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs
 
 lint:
 	$(CARGO) fmt --all -- --check

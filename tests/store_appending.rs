@@ -55,9 +55,9 @@ async fn appending_at_a_known_version_is_one_request_and_no_read() {
     .await
     .unwrap();
     assert_eq!(first.versions, versions(&[1]));
-    assert_eq!(local.requests.snapshot(), requests(&[("PutItem", 1)]));
+    assert_eq!(local.meter.snapshot(), requests(&[("PutItem", 1)]));
 
-    local.requests.reset();
+    local.meter.reset();
     let second = append(
         &local,
         &stream,
@@ -69,11 +69,11 @@ async fn appending_at_a_known_version_is_one_request_and_no_read() {
     assert_eq!(second.versions, versions(&[2]));
     assert!(!second.duplicate);
     assert_eq!(
-        local.requests.snapshot(),
+        local.meter.snapshot(),
         requests(&[("TransactWriteItems", 1)])
     );
 
-    local.requests.reset();
+    local.meter.reset();
     let batch: Vec<NewEvent> = (0..10).map(|i| with_id(&format!("c{i}"))).collect();
     let third = append(
         &local,
@@ -88,7 +88,7 @@ async fn appending_at_a_known_version_is_one_request_and_no_read() {
         (3..=12).map(Version::new).collect::<Vec<_>>()
     );
     assert_eq!(
-        local.requests.snapshot(),
+        local.meter.snapshot(),
         requests(&[("TransactWriteItems", 1)])
     );
 }
@@ -264,7 +264,7 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
     .unwrap();
     assert_eq!(first.versions, versions(&[1]));
     assert_eq!(
-        local.requests.snapshot(),
+        local.meter.snapshot(),
         requests(&[("Query", 1), ("TransactWriteItems", 1)])
     );
 
@@ -339,12 +339,12 @@ async fn a_hundred_events_append_in_one_transaction() {
         .unwrap();
     assert_eq!(outcome.last_version(), Version::new(100));
     assert_eq!(
-        local.requests.snapshot(),
+        local.meter.snapshot(),
         requests(&[("TransactWriteItems", 1)])
     );
 
     // At a version ≥ 1 the existence check takes one of the 100 actions.
-    local.requests.reset();
+    local.meter.reset();
     let error = append(
         &local,
         &stream,
@@ -357,7 +357,7 @@ async fn a_hundred_events_append_in_one_transaction() {
         matches!(&error, Error::Validation { field, .. } if field == "events"),
         "{error}"
     );
-    assert_eq!(local.requests.total(), 0);
+    assert_eq!(local.meter.total(), 0);
     let ok = append(
         &local,
         &stream,
@@ -410,7 +410,7 @@ async fn a_410_kb_event_is_too_large_and_nothing_is_sent() {
             other => panic!("expected TooLarge, got {other}"),
         }
     }
-    assert_eq!(local.requests.total(), 0, "nothing may be sent");
+    assert_eq!(local.meter.total(), 0, "nothing may be sent");
 }
 
 #[tokio::test]
@@ -493,5 +493,5 @@ async fn invalid_ids_are_rejected_naming_the_field_before_any_request() {
         };
         assert!(message.contains(field), "{message} should name {field}");
     }
-    assert_eq!(local.requests.total(), 0);
+    assert_eq!(local.meter.total(), 0);
 }

@@ -96,14 +96,14 @@ async fn a_page_is_one_request() {
     let local = local_store().await;
     let stream = fresh_stream("one-page");
     append_all(&local, &stream, numbered(150)).await;
-    local.requests.reset();
+    local.meter.reset();
     let page = local
         .store
         .read_stream(&stream, &StreamRead::forward(100))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 100);
-    assert_eq!(local.requests.total(), 1);
+    assert_eq!(local.meter.total(), 1);
 }
 
 #[tokio::test]
@@ -286,13 +286,13 @@ async fn state_loads_from_the_newest_snapshot_and_the_events_after_it_in_one_req
             .unwrap();
     }
 
-    local.requests.reset();
+    local.meter.reset();
     let loaded = local
         .store
         .load_state(&stream, &JsonMergeReducer)
         .await
         .unwrap();
-    assert_eq!(local.requests.total(), 1, "{:?}", local.requests.snapshot());
+    assert_eq!(local.meter.total(), 1, "{:?}", local.meter.snapshot());
     assert_eq!(loaded.snapshot_version, Some(Version::new(8)));
     assert_eq!(loaded.events_applied, 2);
     assert_eq!(loaded.version, Version::new(10));

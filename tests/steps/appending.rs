@@ -164,12 +164,12 @@ fn too_large(world: &mut StoreWorld) {
 
 #[then("no request was sent")]
 fn no_request(world: &mut StoreWorld) {
-    assert_eq!(world.local.requests.total(), 0);
+    assert_eq!(world.local.meter.total(), 0);
 }
 
 #[then(regex = r"^it took (\d+) requests?: (\w+)$")]
 fn took_requests(world: &mut StoreWorld, count: usize, operation: String) {
-    let requests = world.local.requests.snapshot();
+    let requests = world.local.meter.snapshot();
     assert_eq!(
         requests,
         [(operation, count)].into_iter().collect(),

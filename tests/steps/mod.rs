@@ -39,7 +39,7 @@ impl StoreWorld {
     async fn append(&mut self, expected: ExpectedVersion, events: Vec<NewEvent>) {
         let request =
             AppendRequest::new(self.stream.clone(), expected, events).expect("valid append");
-        self.local.requests.reset();
+        self.local.meter.reset();
         self.appended = Some(self.local.store.append(&request).await);
     }
 

@@ -200,7 +200,7 @@ async fn snapshot_at(world: &mut StoreWorld, version: u64) {
 
 #[when("I load the stream's state")]
 async fn load_state(world: &mut StoreWorld) {
-    world.local.requests.reset();
+    world.local.meter.reset();
     world.state = Some(
         world
             .local

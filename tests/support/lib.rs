@@ -2,73 +2,23 @@
 //! `tests/local-aws.sh`) through the real SDK, with every request counted by operation.
 #![forbid(unsafe_code)]
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+pub mod capacity;
+pub mod costs;
 
 use aws_sdk_dynamodb::Client;
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
 use event_store_domain::{EventType, NewEvent, Settings, StreamId};
 use event_store_dynamodb::{create_events_table, DynamoEventStore};
 use serde_json::Value;
 
-/// Counts the requests sent (every attempt, retries included), by API operation.
-#[derive(Debug, Clone, Default)]
-pub struct RequestCounter(Arc<Mutex<BTreeMap<String, usize>>>);
+pub use capacity::{CapacityMeter, Usage};
 
-impl RequestCounter {
-    /// Requests sent so far, by operation.
-    pub fn snapshot(&self) -> BTreeMap<String, usize> {
-        self.0.lock().expect("counter lock").clone()
-    }
-
-    /// Requests sent so far, all operations.
-    pub fn total(&self) -> usize {
-        self.snapshot().values().sum()
-    }
-
-    /// Forgets what was counted.
-    pub fn reset(&self) {
-        self.0.lock().expect("counter lock").clear();
-    }
-}
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let operation = cfg
-            .load::<Metadata>()
-            .map(|m| m.name().to_owned())
-            .unwrap_or_else(|| "unknown".into());
-        *self
-            .0
-            .lock()
-            .expect("counter lock")
-            .entry(operation)
-            .or_default() += 1;
-        Ok(())
-    }
-}
-
-/// A store on the local endpoint and the counter of its requests.
+/// A store on the local endpoint and the meter of its requests.
 #[derive(Debug)]
 pub struct LocalStore {
     /// The store under test.
     pub store: DynamoEventStore,
-    /// Its requests.
-    pub requests: RequestCounter,
+    /// Its requests and the capacity they cost.
+    pub meter: CapacityMeter,
     /// The raw client, for checks below the store's API.
     pub client: Client,
 }
@@ -80,21 +30,21 @@ pub fn endpoint() -> String {
     })
 }
 
-/// A DynamoDB client on the local endpoint that counts its requests.
-pub async fn counted_client() -> (Client, RequestCounter) {
+/// A DynamoDB client on the local endpoint that meters its requests.
+pub async fn metered_client() -> (Client, CapacityMeter) {
     endpoint();
     let shared = event_store_dynamodb::sdk_config().await;
-    let requests = RequestCounter::default();
+    let meter = CapacityMeter::default();
     let config = aws_sdk_dynamodb::config::Builder::from(&shared)
-        .interceptor(requests.clone())
+        .interceptor(meter.clone())
         .build();
-    (Client::from_conf(config), requests)
+    (Client::from_conf(config), meter)
 }
 
 /// A store over a new events table of its own, with `settings` tweaks applied. A table per test
 /// keeps tests apart and keeps moto fast: it copies a whole table for every transaction action.
 pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
-    let (client, requests) = counted_client().await;
+    let (client, meter) = metered_client().await;
     let table = format!("events-{}", uuid::Uuid::new_v4());
     create_events_table(&client, &table)
         .await
@@ -105,10 +55,10 @@ pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
         snapshot_every: Settings::DEFAULT_SNAPSHOT_EVERY,
     };
     tweak(&mut settings);
-    requests.reset();
+    meter.reset();
     LocalStore {
         store: DynamoEventStore::new(client.clone(), &settings),
-        requests,
+        meter,
         client,
     }
 }

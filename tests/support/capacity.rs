@@ -1,0 +1,250 @@
+//! A capacity meter: counts requests and computes the read and write units they cost by
+//! DynamoDB's rules, from the typed inputs and outputs the SDK sees. (moto's `ConsumedCapacity`
+//! is not faithful, so the units are computed here from item sizes.)
+//!
+//! The rules applied:
+//! - a standard write of an item costs 1 WRU per started KB; a transactional write costs 2;
+//! - a `ConditionCheck` in a transaction costs 2 per started KB of the checked item;
+//! - each global secondary index the item appears in costs 1 WRU per started KB of the index
+//!   entry (the indexes project keys only: table keys plus index keys), when the write succeeds;
+//! - a write refused by its condition (or a cancelled transaction) still costs its item units;
+//! - a `Query` costs 1 RRU per started 4 KB of the items it read (0.5 when eventually
+//!   consistent); `GetItem` and each item of `BatchGetItem` likewise, per item.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
+use aws_sdk_dynamodb::operation::put_item::PutItemInput;
+use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use event_store_dynamodb::item_size::{item_size, write_units};
+use event_store_dynamodb::{attributes, TableDefinitions};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// What a run of requests cost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// Requests sent (every attempt), by operation.
+    pub requests: BTreeMap<String, usize>,
+    /// Write units, by DynamoDB's rule, indexes included.
+    pub write_units: f64,
+    /// Read units, by DynamoDB's rule.
+    pub read_units: f64,
+}
+
+impl Usage {
+    /// All requests.
+    pub fn total_requests(&self) -> usize {
+        self.requests.values().sum()
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    usage: Usage,
+    /// Sizes of the items written through this meter, by key, to price condition checks.
+    sizes: HashMap<(String, String), usize>,
+}
+
+/// Counts requests and units; clone it into a client's interceptors and read it after.
+#[derive(Debug, Clone, Default)]
+pub struct CapacityMeter(Arc<Mutex<State>>);
+
+/// Whether the read in flight is strongly consistent, carried from input to output.
+#[derive(Debug, Clone, Copy)]
+struct Consistent(bool);
+
+impl Storable for Consistent {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Index write units of the write in flight: charged only if it succeeds (a write refused by
+/// its condition, or a cancelled transaction, writes no index entry).
+#[derive(Debug, Clone, Copy)]
+struct PendingIndexUnits(f64);
+
+impl Storable for PendingIndexUnits {
+    type Storer = StoreReplace<Self>;
+}
+
+impl CapacityMeter {
+    /// What was used since the last reset.
+    pub fn usage(&self) -> Usage {
+        self.0.lock().expect("meter lock").usage.clone()
+    }
+
+    /// Requests sent since the last reset, by operation.
+    pub fn snapshot(&self) -> BTreeMap<String, usize> {
+        self.usage().requests
+    }
+
+    /// Requests sent since the last reset, all operations.
+    pub fn total(&self) -> usize {
+        self.usage().total_requests()
+    }
+
+    /// Starts counting again (item sizes are kept).
+    pub fn reset(&self) {
+        self.0.lock().expect("meter lock").usage = Usage::default();
+    }
+
+    fn key_of(item: &Item) -> (String, String) {
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(s)) => s.clone(),
+            Some(AttributeValue::N(n)) => n.clone(),
+            _ => String::new(),
+        };
+        (text(attributes::STREAM_ID), text(attributes::VERSION))
+    }
+
+    /// Charges the item write; returns its index units, charged once the write succeeds.
+    fn put(&self, item: &Item, transactional: bool) -> f64 {
+        let mut state = self.0.lock().expect("meter lock");
+        let size = item_size(item);
+        let factor = if transactional { 2.0 } else { 1.0 };
+        state.usage.write_units += factor * write_units(size) as f64;
+        state.sizes.insert(Self::key_of(item), size);
+        index_write_units(item)
+    }
+
+    fn condition_check(&self, key: &Item) {
+        let mut state = self.0.lock().expect("meter lock");
+        let size = state.sizes.get(&Self::key_of(key)).copied().unwrap_or(1);
+        state.usage.write_units += 2.0 * write_units(size) as f64;
+    }
+
+    fn read(&self, items: &[&Item], consistent: bool, per_item: bool) {
+        let unit = |bytes: usize| bytes.div_ceil(4096).max(1) as f64;
+        let sizes: Vec<usize> = items.iter().map(|i| item_size(i)).collect();
+        let units = if per_item {
+            sizes.iter().map(|s| unit(*s)).sum()
+        } else {
+            unit(sizes.iter().sum())
+        };
+        let factor = if consistent { 1.0 } else { 0.5 };
+        self.0.lock().expect("meter lock").usage.read_units += factor * units;
+    }
+}
+
+/// 1 WRU per started KB of each index entry the item has (keys-only projection).
+fn index_write_units(item: &Item) -> f64 {
+    TableDefinitions::shipped()
+        .events
+        .indexes
+        .iter()
+        .filter(|index| item.contains_key(&index.partition_key.name))
+        .map(|index| {
+            let entry: Item = [
+                attributes::STREAM_ID,
+                attributes::VERSION,
+                index.partition_key.name.as_str(),
+                index.sort_key.name.as_str(),
+            ]
+            .iter()
+            .filter_map(|name| item.get(*name).map(|v| (name.to_string(), v.clone())))
+            .collect();
+            write_units(item_size(&entry)) as f64
+        })
+        .sum()
+}
+
+impl Intercept for CapacityMeter {
+    fn name(&self) -> &'static str {
+        "CapacityMeter"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context.input();
+        if let Some(put) = input.downcast_ref::<PutItemInput>() {
+            let pending = self.put(put.item().unwrap_or(&Item::new()), false);
+            cfg.interceptor_state()
+                .store_put(PendingIndexUnits(pending));
+        } else if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
+            let mut pending = 0.0;
+            for action in transaction.transact_items() {
+                if let Some(put) = action.put() {
+                    pending += self.put(put.item(), true);
+                }
+                if let Some(check) = action.condition_check() {
+                    self.condition_check(check.key());
+                }
+            }
+            cfg.interceptor_state()
+                .store_put(PendingIndexUnits(pending));
+        } else if let Some(query) = input.downcast_ref::<QueryInput>() {
+            cfg.interceptor_state()
+                .store_put(Consistent(query.consistent_read().unwrap_or(false)));
+        } else if let Some(get) = input.downcast_ref::<GetItemInput>() {
+            cfg.interceptor_state()
+                .store_put(Consistent(get.consistent_read().unwrap_or(false)));
+        }
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg
+            .load::<Metadata>()
+            .map(|m| m.name().to_owned())
+            .unwrap_or_else(|| "unknown".into());
+        *self
+            .0
+            .lock()
+            .expect("meter lock")
+            .usage
+            .requests
+            .entry(operation)
+            .or_default() += 1;
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let consistent = cfg.load::<Consistent>().is_some_and(|c| c.0);
+        let Some(Ok(output)) = context.output_or_error() else {
+            return Ok(());
+        };
+        if let Some(PendingIndexUnits(units)) = cfg.load::<PendingIndexUnits>() {
+            self.0.lock().expect("meter lock").usage.write_units += units;
+        }
+        if let Some(query) = output.downcast_ref::<QueryOutput>() {
+            self.read(&query.items().iter().collect::<Vec<_>>(), consistent, false);
+        } else if let Some(get) = output.downcast_ref::<GetItemOutput>() {
+            if let Some(item) = get.item() {
+                self.read(&[item], consistent, true);
+            }
+        } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
+            let items: Vec<&Item> = batch
+                .responses()
+                .map(|r| r.values().flatten().collect())
+                .unwrap_or_default();
+            self.read(&items, false, true);
+        }
+        Ok(())
+    }
+}
