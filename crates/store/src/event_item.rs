@@ -37,7 +37,7 @@ pub fn to_item(event: &RecordedEvent, expires_at: Option<i64>) -> Result<Item, E
     for (index, value) in keyed_values {
         // Absent values leave the item out of that index (a sparse index).
         if let Some(value) = value {
-            let definition = events.index(index);
+            let definition = events.index_for(index);
             item.insert(
                 definition.partition_key.name.clone(),
                 AttributeValue::S(index_key(definition, value, event_id)),

@@ -56,9 +56,9 @@ mod tests {
     #[test]
     fn sharded_keys_carry_a_two_digit_suffix_and_unsharded_do_not() {
         let events = &TableDefinitions::shipped().events;
-        let by_type = events.index(EventIndex::EventType);
+        let by_type = events.index_for(EventIndex::EventType);
         assert_eq!(shard_key(by_type, "AccountCreated", 3), "AccountCreated#03");
-        let by_correlation = events.index(EventIndex::Correlation);
+        let by_correlation = events.index_for(EventIndex::Correlation);
         assert_eq!(index_key(by_correlation, "corr-1", "e-1"), "corr-1");
     }
 }

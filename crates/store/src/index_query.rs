@@ -60,7 +60,7 @@ impl DynamoEventStore {
         query: &EventQuery,
         page: &PageRequest,
     ) -> Result<Page<RecordedEvent>, Error> {
-        let index = TableDefinitions::shipped().events.index(query.index());
+        let index = TableDefinitions::shipped().events.index_for(query.index());
         let limit = page.limit_capped(MAX_INDEX_PAGE_SIZE);
         let backward = query.direction() == Direction::Backward;
         let mut position = match &page.page_token {

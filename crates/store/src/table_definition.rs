@@ -72,7 +72,7 @@ impl TableDefinitions {
 
 impl TableDefinition {
     /// The index serving `index`.
-    pub fn index(&self, index: EventIndex) -> &IndexDefinition {
+    pub fn index_for(&self, index: EventIndex) -> &IndexDefinition {
         let name = match index {
             EventIndex::AggregateType => "byAggregateType",
             EventIndex::EventType => "byEventType",
@@ -108,7 +108,7 @@ mod tests {
             EventIndex::Correlation,
             EventIndex::User,
         ] {
-            let definition = events.index(index);
+            let definition = events.index_for(index);
             assert_eq!(definition.sort_key.name, "eventTime");
             assert!(definition.shards >= 1);
         }
