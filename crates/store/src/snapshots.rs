@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{Error, RecordedEvent, Reducer, Snapshot, State, StreamId};
+use event_store_domain::{
+    Error, RecordedEvent, Reducer, ReducerRegistry, Snapshot, State, StreamId,
+};
 
 use crate::item_kind::ItemKind;
 use crate::item_size::{item_size, MAX_ITEM_BYTES};
@@ -63,6 +65,41 @@ impl DynamoEventStore {
         events_newest_first.reverse();
         State::fold(
             reducer,
+            stream.clone(),
+            snapshot.as_ref(),
+            &events_newest_first,
+        )
+    }
+
+    /// The stream's state, folded by the reducer `registry` holds for `aggregate_type`, or, when
+    /// none is named, for the snapshot's aggregate type, or else the newest event's.
+    pub async fn load_state_registered(
+        &self,
+        stream: &StreamId,
+        registry: &ReducerRegistry,
+        aggregate_type: Option<&str>,
+    ) -> Result<State, Error> {
+        let Tail {
+            mut events_newest_first,
+            snapshot,
+        } = self.tail(stream).await?;
+        let found_type = aggregate_type
+            .map(str::to_owned)
+            .or_else(|| {
+                snapshot
+                    .as_ref()
+                    .and_then(|s| s.aggregate_type.as_ref())
+                    .map(|t| t.to_string())
+            })
+            .or_else(|| {
+                events_newest_first
+                    .iter()
+                    .find_map(|e| e.aggregate_type.as_ref())
+                    .map(|t| t.to_string())
+            });
+        events_newest_first.reverse();
+        State::fold(
+            registry.reducer_for(found_type.as_deref()),
             stream.clone(),
             snapshot.as_ref(),
             &events_newest_first,

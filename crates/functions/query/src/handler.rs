@@ -1,0 +1,98 @@
+//! The query function's handler: one operation per invocation, answered as JSON.
+
+use std::time::Instant;
+
+use event_store_domain::{Error, EventIndex, ReducerRegistry};
+use event_store_dynamodb::DynamoEventStore;
+use function_support::{error_payload, validation_payload, Metrics};
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+
+use crate::QueryRequest;
+
+/// The query function: the store and the reducers by aggregate type.
+pub struct Query {
+    store: DynamoEventStore,
+    reducers: ReducerRegistry,
+}
+
+impl Query {
+    /// Built once at cold start.
+    pub fn new(store: DynamoEventStore, reducers: ReducerRegistry) -> Self {
+        Query { store, reducers }
+    }
+
+    /// Handles one invocation. Every outcome is a payload: the answer, or `{"error": ...}`.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Value {
+        let started = Instant::now();
+        let mut metrics = Metrics::new("query");
+        let answer = match QueryRequest::parse(event.payload) {
+            Err(invalid) => validation_payload(invalid),
+            Ok(request) => match self.answer(request).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    tracing::warn!(error_type = error.kind(), reason = %error, "query failed");
+                    metrics.count("Failures", 1);
+                    error_payload(&error)
+                }
+            },
+        };
+        metrics.milliseconds("Latency", started.elapsed().as_secs_f64() * 1000.0);
+        metrics.flush();
+        answer
+    }
+
+    async fn answer(&self, request: QueryRequest) -> Result<Value, Error> {
+        let store = &self.store;
+        Ok(match request {
+            QueryRequest::ReadStream { stream_id, read } => {
+                page_json(store.read_stream(&stream_id, &read).await?)
+            }
+            QueryRequest::GetEvent { stream_id, version } => {
+                json!({ "event": store.get_event(&stream_id, version).await? })
+            }
+            QueryRequest::EventsByAggregateType {
+                aggregate_type,
+                window,
+            } => {
+                let query = window.query(EventIndex::AggregateType, &aggregate_type)?;
+                page_json(store.query_events(&query, &window.page).await?)
+            }
+            QueryRequest::EventsByType { event_type, window } => {
+                let query = window.query(EventIndex::EventType, &event_type)?;
+                page_json(store.query_events(&query, &window.page).await?)
+            }
+            QueryRequest::EventsByCorrelation {
+                correlation_id,
+                window,
+            } => {
+                let query = window.query(EventIndex::Correlation, &correlation_id)?;
+                page_json(store.query_events(&query, &window.page).await?)
+            }
+            QueryRequest::EventsByUser { user_id, window } => {
+                let query = window.query(EventIndex::User, &user_id)?;
+                page_json(store.query_events(&query, &window.page).await?)
+            }
+            QueryRequest::LoadState {
+                stream_id,
+                aggregate_type,
+            } => {
+                let state = store
+                    .load_state_registered(&stream_id, &self.reducers, aggregate_type.as_deref())
+                    .await?;
+                json!({ "state": state })
+            }
+            QueryRequest::GetSnapshot { stream_id } => {
+                json!({ "snapshot": store.latest_snapshot(&stream_id).await? })
+            }
+        })
+    }
+}
+
+fn page_json(page: event_store_domain::Page<event_store_domain::RecordedEvent>) -> Value {
+    let mut answer = json!({ "events": page.items });
+    if let Some(token) = page.next_page_token {
+        answer["nextPageToken"] = json!(token);
+    }
+    answer
+}

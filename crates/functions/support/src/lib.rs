@@ -1,0 +1,12 @@
+//! What every Lambda function of the store shares: the error payload callers get, metrics in
+//! CloudWatch Embedded Metric Format, logging set-up, and the store built at cold start.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cold_start;
+mod error_payload;
+mod metrics;
+
+pub use cold_start::{init_logging, store_from_env};
+pub use error_payload::{error_payload, validation_payload};
+pub use metrics::Metrics;
