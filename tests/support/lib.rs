@@ -68,6 +68,13 @@ pub async fn local_store() -> LocalStore {
     local_store_with(|_| {}).await
 }
 
+/// A file of `fixtures/` as JSON, e.g. `fixture("events/seed-004-account-created.json")`.
+pub fn fixture(path: &str) -> Value {
+    let full = format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
 /// A stream id no other test uses.
 pub fn fresh_stream(prefix: &str) -> StreamId {
     StreamId::new(format!("{prefix}-{}", uuid::Uuid::new_v4())).expect("valid stream id")

@@ -1,0 +1,170 @@
+//! The query function's handler with the fixtures' payloads, against the local AWS endpoint.
+
+use chrono::Utc;
+use event_store_domain::{AppendCommand, ReducerRegistry, Snapshot, StreamId, Version};
+use event_store_tests::{fixture, local_store, LocalStore};
+use lambda_runtime::{Context, LambdaEvent};
+use query::Query;
+use serde_json::{json, Value};
+
+async fn query_over_sample() -> (Query, LocalStore) {
+    let local = local_store().await;
+    for command in ["streams/account-123.json", "invoke/append-command.json"] {
+        let request = AppendCommand::from_json(fixture(command)).unwrap();
+        local.store.append(&request).await.unwrap();
+    }
+    (
+        Query::new(local.store.clone(), ReducerRegistry::with_examples()),
+        local,
+    )
+}
+
+async fn ask(query: &Query, payload: Value) -> Value {
+    query
+        .handle(LambdaEvent::new(payload, Context::default()))
+        .await
+}
+
+#[tokio::test]
+async fn seed_004_reconstructs_the_account_balance() {
+    let (query, _local) = query_over_sample().await;
+    let answer = ask(&query, fixture("invoke/query-reconstruct-state.json")).await;
+    assert_eq!(
+        answer["state"]["state"]["balance"],
+        json!(70.25),
+        "{answer}"
+    );
+    assert_eq!(answer["state"]["version"], 3);
+    let explicit = ask(
+        &query,
+        json!({"op": "loadState", "streamId": "account-123", "aggregateType": "Account"}),
+    )
+    .await;
+    assert_eq!(explicit["state"], answer["state"]);
+}
+
+#[tokio::test]
+async fn a_stream_pages_with_an_opaque_token() {
+    let (query, _local) = query_over_sample().await;
+    let first = ask(
+        &query,
+        json!({"op": "readStream", "streamId": "account-123", "limit": 2}),
+    )
+    .await;
+    assert_eq!(first["events"].as_array().unwrap().len(), 2);
+    let token = first["nextPageToken"].as_str().expect("a token").to_owned();
+    let second = ask(
+        &query,
+        json!({"op": "readStream", "streamId": "account-123", "limit": 2, "pageToken": token}),
+    )
+    .await;
+    assert_eq!(second["events"][0]["version"], 3);
+    assert!(second.get("nextPageToken").is_none());
+}
+
+#[tokio::test]
+async fn index_queries_answer_by_type_correlation_and_user() {
+    let (query, _local) = query_over_sample().await;
+    let by_type = ask(&query, fixture("invoke/query-events-by-type.json")).await;
+    assert_eq!(by_type["events"][0]["streamId"], "account-123", "{by_type}");
+    let by_correlation = ask(
+        &query,
+        json!({"op": "eventsByCorrelation", "correlationId": "tx-789"}),
+    )
+    .await;
+    assert_eq!(
+        by_correlation["events"][0]["data"]["transactionId"],
+        "tx-789"
+    );
+    let by_user = ask(
+        &query,
+        json!({"op": "eventsByUser", "userId": "customer-456", "direction": "backward"}),
+    )
+    .await;
+    let versions: Vec<u64> = by_user["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 2, 1]);
+    let by_aggregate = ask(&query, json!({"op": "eventsByAggregateType", "aggregateType": "Account", "to": "2024-01-15T10:15:00Z"})).await;
+    assert_eq!(by_aggregate["events"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn single_events_and_snapshots_are_read() {
+    let (query, local) = query_over_sample().await;
+    let event = ask(
+        &query,
+        json!({"op": "getEvent", "streamId": "account-123", "version": 2}),
+    )
+    .await;
+    assert_eq!(event["event"]["data"]["amount"], json!(100.5));
+    let missing = ask(
+        &query,
+        json!({"op": "getEvent", "streamId": "account-123", "version": 9}),
+    )
+    .await;
+    assert_eq!(missing["event"], Value::Null);
+
+    assert_eq!(
+        ask(
+            &query,
+            json!({"op": "getSnapshot", "streamId": "account-123"})
+        )
+        .await["snapshot"],
+        Value::Null
+    );
+    let state = ask(
+        &query,
+        json!({"op": "loadState", "streamId": "account-123"}),
+    )
+    .await;
+    local
+        .store
+        .write_snapshot(&Snapshot {
+            stream_id: StreamId::new("account-123").unwrap(),
+            version: Version::new(3),
+            aggregate_type: Some(event_store_domain::AggregateType::new("Account").unwrap()),
+            state: state["state"]["state"].clone(),
+            taken_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let snapshot = ask(
+        &query,
+        json!({"op": "getSnapshot", "streamId": "account-123"}),
+    )
+    .await;
+    assert_eq!(snapshot["snapshot"]["version"], 3);
+    let from_snapshot = ask(
+        &query,
+        json!({"op": "loadState", "streamId": "account-123"}),
+    )
+    .await;
+    assert_eq!(from_snapshot["state"]["snapshotVersion"], 3);
+    assert_eq!(from_snapshot["state"]["state"]["balance"], json!(70.25));
+}
+
+#[tokio::test]
+async fn bad_queries_get_typed_errors_without_internals() {
+    let (query, _local) = query_over_sample().await;
+    for (payload, field) in [
+        (json!({"streamId": "s"}), "op"),
+        (json!({"op": "nope"}), "query"),
+        (json!({"op": "readStream", "streamId": ""}), "query"),
+        (
+            json!({"op": "eventsByType", "eventType": "X", "from": "yesterday"}),
+            "from",
+        ),
+        (
+            json!({"op": "readStream", "streamId": "account-123", "pageToken": "forged"}),
+            "pageToken",
+        ),
+    ] {
+        let answer = ask(&query, payload.clone()).await;
+        assert_eq!(answer["error"]["type"], "Validation", "{payload}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{payload}: {answer}");
+    }
+}
