@@ -7,6 +7,9 @@ SHELL := /bin/bash
 VENV := .venv
 MOTO_VERSION := 5.2.5
 AWSCLI_VERSION := 1.46.2
+CARGO_LAMBDA_VERSION := 1.9.2
+ZIGLANG_VERSION := 0.17.0
+WITH_FUNCTIONS := tests/with-functions.sh
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
@@ -23,7 +26,8 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
-		'moto[server]==$(MOTO_VERSION)' 'awscli==$(AWSCLI_VERSION)'
+		'moto[server]==$(MOTO_VERSION)' 'awscli==$(AWSCLI_VERSION)' \
+		'cargo-lambda==$(CARGO_LAMBDA_VERSION)' 'ziglang==$(ZIGLANG_VERSION)'
 	touch $@
 
 dev: setup
@@ -31,7 +35,8 @@ dev: setup
 	$(LOCAL_AWS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
 test: setup lint
-	$(LOCAL_AWS) $(CARGO) test --workspace --locked
+	$(CARGO) test --workspace --locked --no-run --quiet
+	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(CARGO) test --workspace --locked
 
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs

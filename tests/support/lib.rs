@@ -4,6 +4,7 @@
 
 pub mod capacity;
 pub mod costs;
+pub mod invoke;
 
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{EventType, NewEvent, Settings, StreamId};

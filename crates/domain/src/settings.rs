@@ -19,14 +19,21 @@ pub struct Settings {
     pub snapshot_every: u32,
 }
 
-/// A setting that is missing or malformed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A setting that is missing or malformed. Its `Debug` is its message, so a function's `main`
+/// that fails at cold start prints a sentence naming the variable.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("setting {variable} {reason}")]
 pub struct SettingsError {
     /// The environment variable.
     pub variable: &'static str,
     /// What is wrong with it.
     pub reason: String,
+}
+
+impl std::fmt::Debug for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl Settings {

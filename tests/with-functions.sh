@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs a command with the store's functions served by `cargo lambda watch` on 127.0.0.1 (the
+# Lambda Invoke API), against the local AWS endpoint that tests/local-aws.sh started:
+#
+#   tests/local-aws.sh tests/with-functions.sh cargo test --workspace
+#
+# The functions are built first, so the first invoke does not wait for a compile. They read
+# EVENTS_TABLE=$FUNCTIONS_EVENTS_TABLE (the invoke tests create it). LAMBDA_ENDPOINT is exported
+# for the command.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$root/.venv/bin:$PATH"
+command -v cargo-lambda >/dev/null || { echo "with-functions: cargo-lambda missing; run 'make setup'" >&2; exit 2; }
+: "${AWS_ENDPOINT_URL:?with-functions: run inside tests/local-aws.sh}"
+
+cargo build --quiet --locked -p persister -p query
+
+state_dir="${LOCAL_AWS_STATE_DIR:-${TMPDIR:-/tmp}/event-store-local-aws}"
+mkdir -p "$state_dir"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+log="$state_dir/functions-$port.log"
+
+export FUNCTIONS_EVENTS_TABLE="${FUNCTIONS_EVENTS_TABLE:-functions-tests}"
+EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" RUST_LOG="${RUST_LOG:-info}" \
+  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --ignore-changes --quiet \
+  >"$log" 2>&1 &
+watch_pid=$!
+stop() { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; }
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+for _ in $(seq 1 150); do
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$watch_pid" 2>/dev/null || { echo "with-functions: cargo lambda watch exited; see $log" >&2; cat "$log" >&2; exit 1; }
+  sleep 0.2
+done
+
+export LAMBDA_ENDPOINT="http://127.0.0.1:$port"
+export LAMBDA_LOG="$log"
+echo "with-functions: Lambda Invoke API on $LAMBDA_ENDPOINT (log: $log)" >&2
+"$@"
