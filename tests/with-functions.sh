@@ -22,7 +22,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); 
 log="$state_dir/functions-$port.log"
 
 export FUNCTIONS_EVENTS_TABLE="${FUNCTIONS_EVENTS_TABLE:-functions-tests}"
-EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" RUST_LOG="${RUST_LOG:-info}" \
+EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON \
   cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --ignore-changes --quiet \
   >"$log" 2>&1 &
 watch_pid=$!

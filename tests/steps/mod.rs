@@ -1,14 +1,16 @@
 //! The world the feature steps share, and the steps, one module per feature file.
 
 mod appending;
+mod invoking;
 mod reading;
 
 use event_store_domain::{
     AppendOutcome, AppendRequest, Error, ExpectedVersion, NewEvent, RecordedEvent, State, StreamId,
     StreamRead,
 };
+use event_store_tests::invoke::FreshIds;
 use event_store_tests::{event, fresh_stream, local_store, LocalStore};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// What a scenario has done so far.
 #[derive(Debug, cucumber::World)]
@@ -21,6 +23,9 @@ pub struct StoreWorld {
     pages: Vec<Vec<u64>>,
     found: Vec<RecordedEvent>,
     state: Option<State>,
+    lambda: Option<aws_sdk_lambda::Client>,
+    ids: FreshIds,
+    answer: Value,
 }
 
 impl StoreWorld {
@@ -33,7 +38,18 @@ impl StoreWorld {
             pages: Vec::new(),
             found: Vec::new(),
             state: None,
+            lambda: None,
+            ids: FreshIds::new(),
+            answer: Value::Null,
         }
+    }
+
+    /// The Lambda client, on first use (only the scenarios that invoke functions need it).
+    async fn lambda(&mut self) -> aws_sdk_lambda::Client {
+        if self.lambda.is_none() {
+            self.lambda = Some(event_store_tests::invoke::functions().await);
+        }
+        self.lambda.clone().expect("set above")
     }
 
     async fn append(&mut self, expected: ExpectedVersion, events: Vec<NewEvent>) {

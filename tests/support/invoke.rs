@@ -1,6 +1,8 @@
 //! Invoking the functions through the Lambda Invoke API that `cargo lambda watch` serves
 //! (started by `tests/with-functions.sh`), with the real aws-sdk-lambda client.
 
+use std::collections::HashMap;
+
 use aws_sdk_lambda::primitives::Blob;
 use event_store_dynamodb::create_events_table;
 use serde_json::Value;
@@ -50,29 +52,70 @@ pub async fn invoke(client: &aws_sdk_lambda::Client, function: &str, payload: &V
     answer
 }
 
-/// A fixture with every UUID replaced by a fresh one (consistently) and each of `streams`
-/// suffixed, so tests that share the functions' table never meet each other's events. SQS
-/// bodies (JSON inside strings) are rewritten too.
-pub fn fresh_fixture(path: &str, streams: &[&str]) -> (Value, String) {
-    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-    let mut text = fixture(path).to_string();
-    for stream in streams {
-        text = text.replace(stream, &format!("{stream}-{suffix}"));
+/// The ids the fixtures use that are not UUIDs: streams and correlation ids.
+pub const FIXTURE_NAMES: [&str; 7] = [
+    "account-123",
+    "210987654321",
+    "mbocdp-77",
+    "onboarding-456",
+    "tx-789",
+    "tx-790",
+    "saga-2024-03-10-001",
+];
+
+/// Fresh ids for fixtures, so tests that share the functions' table never meet each other's
+/// events: every UUID becomes a fresh one (the same one everywhere it appears) and each name of
+/// [`FIXTURE_NAMES`] gets a suffix. SQS bodies (JSON inside strings) are rewritten too.
+#[derive(Debug, Default)]
+pub struct FreshIds {
+    suffix: String,
+    uuids: HashMap<String, String>,
+}
+
+impl FreshIds {
+    /// A new set of substitutions.
+    pub fn new() -> Self {
+        FreshIds {
+            suffix: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
+            uuids: HashMap::new(),
+        }
     }
-    let mut fresh = String::with_capacity(text.len());
-    let mut seen: std::collections::HashMap<String, String> = Default::default();
-    let mut rest = text.as_str();
-    while let Some(uuid_at) = find_uuid(rest) {
-        fresh.push_str(&rest[..uuid_at]);
-        let old = &rest[uuid_at..uuid_at + 36];
-        let new = seen
-            .entry(old.to_owned())
-            .or_insert_with(|| uuid::Uuid::new_v4().to_string());
-        fresh.push_str(new);
-        rest = &rest[uuid_at + 36..];
+
+    /// The fresh form of fixture id `id` (a name or a UUID).
+    pub fn name(&self, id: &str) -> String {
+        if FIXTURE_NAMES.contains(&id) {
+            format!("{id}-{}", self.suffix)
+        } else {
+            self.uuids.get(id).cloned().unwrap_or_else(|| id.to_owned())
+        }
     }
-    fresh.push_str(rest);
-    (serde_json::from_str(&fresh).expect("still JSON"), suffix)
+
+    /// The fixture at `path` with fresh ids.
+    pub fn fixture(&mut self, path: &str) -> Value {
+        let text = fixture(path).to_string();
+        serde_json::from_str(&self.apply(&text)).expect("still JSON")
+    }
+
+    /// `text` with fresh ids.
+    pub fn apply(&mut self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for name in FIXTURE_NAMES {
+            text = text.replace(name, &format!("{name}-{}", self.suffix));
+        }
+        let mut fresh = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = find_uuid(rest) {
+            fresh.push_str(&rest[..at]);
+            let new = self
+                .uuids
+                .entry(rest[at..at + 36].to_owned())
+                .or_insert_with(|| uuid::Uuid::new_v4().to_string());
+            fresh.push_str(new);
+            rest = &rest[at + 36..];
+        }
+        fresh.push_str(rest);
+        fresh
+    }
 }
 
 fn find_uuid(text: &str) -> Option<usize> {
