@@ -13,11 +13,13 @@ WITH_FUNCTIONS := tests/with-functions.sh
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev test costs lint fmt
+.PHONY: help setup dev test costs build init-duration lint fmt
 
 help:
-	@echo "make dev    run the store locally (local AWS endpoint, tables, sample stream)"
+	@echo "make dev    run the store locally: local AWS endpoint, tables, functions (cargo lambda watch), a sample stream"
 	@echo "make test   run every test against a local AWS endpoint"
+	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
+	@echo "make init-duration  time each function from process start to its first poll (release, native)"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
 	@echo "make lint   cargo fmt --check and clippy -D warnings"
 
@@ -31,12 +33,24 @@ $(VENV)/.installed: Makefile
 	touch $@
 
 dev: setup
-	$(CARGO) build --quiet --bin esctl
-	$(LOCAL_AWS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
+	$(CARGO) build --quiet --locked --bin esctl
+	FUNCTIONS_EVENTS_TABLE=events $(LOCAL_AWS) $(WITH_FUNCTIONS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
 test: setup lint
 	$(CARGO) test --workspace --locked --no-run --quiet
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(CARGO) test --workspace --locked
+
+FUNCTIONS := persister query
+
+build: setup
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
+		$(foreach f,$(FUNCTIONS),--bin $(f))
+	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip | awk -v f=$$f '{printf "%-10s %8.1f KB\n", f, $$5/1024}'; done
+
+init-duration:
+	$(CARGO) build --quiet --release --locked $(foreach f,$(FUNCTIONS),-p $(f))
+	$(CARGO) build --quiet --release --locked -p event-store-tests --bin measure-init
+	@for f in $(FUNCTIONS); do target/release/measure-init target/release/$$f 30; done
 
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs

@@ -127,3 +127,44 @@ async fn invalid_input_is_a_typed_error_payload_not_a_crash() {
     let answer = invoke(&lambda, "query", &json!({"op": "loadState"})).await;
     assert_eq!(answer["error"]["type"], "Validation");
 }
+
+#[tokio::test]
+async fn the_readmes_aws_cli_invoke_works_against_the_local_functions() {
+    let lambda = functions().await;
+    let mut ids = FreshIds::new();
+    invoke(
+        &lambda,
+        "persister",
+        &ids.fixture("streams/account-123.json"),
+    )
+    .await;
+    let out = std::env::temp_dir().join(format!("invoke-{}.json", uuid::Uuid::new_v4()));
+    let aws = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/aws");
+    let status = std::process::Command::new(aws)
+        .args([
+            "lambda",
+            "invoke",
+            "--endpoint-url",
+            &std::env::var("LAMBDA_ENDPOINT").unwrap(),
+        ])
+        .args(["--function-name", "query", "--payload"])
+        .arg(
+            json!({"queryType": "reconstructState", "aggregateId": ids.name("account-123")})
+                .to_string(),
+        )
+        .arg(&out)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the AWS CLI from the project's virtualenv runs");
+    assert!(status.success());
+    let answer: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    std::fs::remove_file(&out).ok();
+    assert_eq!(
+        answer["state"]["state"]["balance"],
+        json!(70.25),
+        "{answer}"
+    );
+}

@@ -20,6 +20,31 @@ pub struct Args {
     once: bool,
 }
 
+/// Prints the endpoints and commands to try against them, with the ports of this run.
+fn print_try_it(table: &str, stream: &str) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "(AWS)".into());
+    let credentials =
+        "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1";
+    println!("\nlocal AWS endpoint: {endpoint}");
+    println!("\ntry, in another shell:");
+    println!(
+        "  {credentials} .venv/bin/aws dynamodb query --endpoint-url {endpoint} --table-name {table} \\\n    \
+         --key-condition-expression 'streamId = :s' --expression-attribute-values '{{\":s\": {{\"S\": \"{stream}\"}}}}'"
+    );
+    println!("  AWS_ENDPOINT_URL={endpoint} EVENTS_TABLE={table} target/debug/esctl read {stream}");
+    if let Ok(functions) = std::env::var("LAMBDA_ENDPOINT") {
+        println!("\nfunctions (Lambda Invoke API): {functions}");
+        println!(
+            "  {credentials} .venv/bin/aws lambda invoke --endpoint-url {functions} --function-name query \\\n    \
+             --payload '{{\"queryType\": \"reconstructState\", \"aggregateId\": \"{stream}\"}}' /dev/stdout"
+        );
+        println!(
+            "  {credentials} .venv/bin/aws lambda invoke --endpoint-url {functions} --function-name persister \\\n    \
+             --payload file://fixtures/invoke/seed-004-command.json /dev/stdout"
+        );
+    }
+}
+
 /// Sets up, shows, waits.
 pub async fn run(store: &DynamoEventStore, args: Args) -> Result<(), Error> {
     create_events_table(store.client(), store.table()).await?;
@@ -70,15 +95,7 @@ pub async fn run(store: &DynamoEventStore, args: Args) -> Result<(), Error> {
         serde_json::to_string(&loaded.state).unwrap_or_default()
     );
 
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "(AWS)".into());
-    println!(
-        "\nlocal AWS endpoint: {endpoint}\n\ntry, in another shell:\n  \
-         AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \\\n    \
-         .venv/bin/aws dynamodb query --endpoint-url {endpoint} --table-name {table} \\\n    \
-         --key-condition-expression 'streamId = :s' --expression-attribute-values '{{\":s\": {{\"S\": \"{stream}\"}}}}'\n  \
-         AWS_ENDPOINT_URL={endpoint} EVENTS_TABLE={table} target/debug/esctl read {stream}",
-        table = store.table()
-    );
+    print_try_it(store.table(), &stream);
     if args.once {
         return Ok(());
     }
