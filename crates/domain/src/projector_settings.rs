@@ -1,0 +1,170 @@
+//! The projector's settings: read models, cycles, follow-up rules and change notices, from one
+//! JSON document (`PROJECTOR_SETTINGS`, or a file named by `PROJECTOR_SETTINGS_FILE`), checked
+//! as a whole when it loads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CycleDefinition, FollowUpRule, FollowUpRules, ReadModelDefinition, SettingsError, TypePattern,
+};
+
+/// Which stored events are published as change notices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeNotices {
+    /// Event types to publish (patterns); every event when empty.
+    #[serde(default)]
+    pub event_types: Vec<TypePattern>,
+    /// The `source` of the notices: the ingest rule excludes it, so nothing loops.
+    #[serde(default = "ChangeNotices::default_source")]
+    pub source: String,
+}
+
+impl ChangeNotices {
+    /// The source when none is configured.
+    pub const DEFAULT_SOURCE: &'static str = "event-store.changes";
+
+    fn default_source() -> String {
+        Self::DEFAULT_SOURCE.to_owned()
+    }
+
+    /// Whether `event_type` is published.
+    pub fn publishes(&self, event_type: &str) -> bool {
+        self.event_types.is_empty() || self.event_types.iter().any(|p| p.matches(event_type))
+    }
+}
+
+/// The raw document.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Document {
+    #[serde(default)]
+    read_models: Vec<ReadModelDefinition>,
+    #[serde(default)]
+    cycles: Vec<CycleDefinition>,
+    #[serde(default)]
+    follow_ups: Vec<FollowUpRule>,
+    #[serde(default)]
+    change_notices: Option<ChangeNotices>,
+}
+
+/// The projector's settings, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectorSettings {
+    /// Declarative read models.
+    pub read_models: Vec<ReadModelDefinition>,
+    /// Cycles followed per entity.
+    pub cycles: Vec<CycleDefinition>,
+    /// Follow-up rules (checked against loops).
+    pub follow_ups: FollowUpRules,
+    /// Change notices, when enabled.
+    pub change_notices: Option<ChangeNotices>,
+}
+
+impl ProjectorSettings {
+    /// The settings document inline.
+    pub const PROJECTOR_SETTINGS: &'static str = "PROJECTOR_SETTINGS";
+    /// A path to the settings document.
+    pub const PROJECTOR_SETTINGS_FILE: &'static str = "PROJECTOR_SETTINGS_FILE";
+
+    /// Parses and checks a settings document; the error says what is wrong and where.
+    pub fn from_json(text: &str) -> Result<Self, SettingsError> {
+        let document: Document = serde_json::from_str(text).map_err(|e| SettingsError {
+            variable: Self::PROJECTOR_SETTINGS,
+            reason: format!("is not a valid settings document: {e}"),
+        })?;
+        let mut names = std::collections::HashSet::new();
+        for model in &document.read_models {
+            model.validate()?;
+            if !names.insert(model.name.as_str()) {
+                return Err(SettingsError {
+                    variable: "readModels",
+                    reason: format!("{} is defined twice", model.name),
+                });
+            }
+        }
+        for cycle in &document.cycles {
+            if cycle.steps.is_empty() {
+                return Err(SettingsError {
+                    variable: "cycles",
+                    reason: format!("cycle {} has no steps", cycle.name),
+                });
+            }
+        }
+        if let Some(notices) = &document.change_notices {
+            if notices.source.trim().is_empty() {
+                return Err(SettingsError {
+                    variable: "changeNotices",
+                    reason: "the source must not be empty".into(),
+                });
+            }
+        }
+        Ok(ProjectorSettings {
+            read_models: document.read_models,
+            cycles: document.cycles,
+            follow_ups: FollowUpRules::new(document.follow_ups)?,
+            change_notices: document.change_notices,
+        })
+    }
+
+    /// Reads `PROJECTOR_SETTINGS` or the file `PROJECTOR_SETTINGS_FILE` names (empty settings
+    /// when neither is set).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        if let Some(inline) = lookup(Self::PROJECTOR_SETTINGS).filter(|t| !t.trim().is_empty()) {
+            return Self::from_json(&inline);
+        }
+        match lookup(Self::PROJECTOR_SETTINGS_FILE).filter(|t| !t.trim().is_empty()) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| SettingsError {
+                    variable: Self::PROJECTOR_SETTINGS_FILE,
+                    reason: format!("names {path}, which cannot be read: {e}"),
+                })?;
+                Self::from_json(&text)
+            }
+            None => Ok(ProjectorSettings::default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEEDS: &str = include_str!("../../../fixtures/settings/projector.json");
+
+    #[test]
+    fn the_seeds_settings_load() {
+        let settings = ProjectorSettings::from_json(SEEDS).unwrap();
+        assert_eq!(settings.read_models[0].name, "testItems");
+        assert_eq!(settings.cycles.len(), 2);
+        assert!(settings.change_notices.unwrap().publishes("AccountCreated"));
+    }
+
+    #[test]
+    fn a_looping_rule_set_is_refused_when_settings_load() {
+        let error = ProjectorSettings::from_json(
+            r#"{"followUps": [{"when": "*Event", "emit": "ValidatableEvent"}]}"#,
+        )
+        .unwrap_err();
+        assert!(error.reason.contains("could loop"), "{}", error.reason);
+    }
+
+    #[test]
+    fn unknown_keys_and_duplicate_models_are_refused() {
+        let typo = ProjectorSettings::from_json(r#"{"readModel": []}"#).unwrap_err();
+        assert!(typo.reason.contains("readModel"), "{}", typo.reason);
+        let model = r#"{"name": "m", "key": "data.id", "on": {"X": {"op": "delete"}}}"#;
+        let twice =
+            ProjectorSettings::from_json(&format!(r#"{{"readModels": [{model}, {model}]}}"#))
+                .unwrap_err();
+        assert!(twice.reason.contains("twice"));
+    }
+
+    #[test]
+    fn nothing_set_means_no_projections() {
+        assert_eq!(
+            ProjectorSettings::from_lookup(|_| None).unwrap(),
+            ProjectorSettings::default()
+        );
+    }
+}

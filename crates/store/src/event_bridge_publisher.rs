@@ -1,0 +1,122 @@
+//! Publishing to an EventBridge bus: what the projector emits (follow-ups, metering events,
+//! change notices). Entries go in PutEvents requests of at most 10 entries and 256 KB; entries
+//! EventBridge refuses are sent again (with backoff), and if they still fail the whole call
+//! fails, so the caller's record is retried: nothing is dropped silently.
+
+use std::time::Duration;
+
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use event_store_domain::{chunk_by_size, entry_size, Error};
+use serde_json::Value;
+
+use crate::sdk_error::unavailable;
+
+/// How often entries that EventBridge refused are sent again before the call fails.
+const MAX_ATTEMPTS: u32 = 4;
+
+/// One event to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    /// The `source`.
+    pub source: String,
+    /// The `detail-type`.
+    pub detail_type: String,
+    /// The `detail`.
+    pub detail: Value,
+    /// The `resources`.
+    pub resources: Vec<String>,
+}
+
+/// Publishes to one bus.
+#[derive(Debug, Clone)]
+pub struct EventBridgePublisher {
+    client: aws_sdk_eventbridge::Client,
+    bus: String,
+}
+
+impl EventBridgePublisher {
+    /// A publisher to `bus` (a name or an ARN).
+    pub fn new(client: aws_sdk_eventbridge::Client, bus: impl Into<String>) -> Self {
+        EventBridgePublisher {
+            client,
+            bus: bus.into(),
+        }
+    }
+
+    /// Publishes every entry, in order within each request; fails if any entry is still refused
+    /// after the retries (those that went through are not sent twice by this call).
+    pub async fn publish(&self, publications: &[Publication]) -> Result<(), Error> {
+        let details: Vec<String> = publications.iter().map(|p| p.detail.to_string()).collect();
+        let sizes: Vec<usize> = publications
+            .iter()
+            .zip(&details)
+            .map(|(p, detail)| entry_size(&p.source, &p.detail_type, detail, &p.resources))
+            .collect();
+        for chunk in chunk_by_size(&sizes) {
+            let entries: Vec<PutEventsRequestEntry> = chunk
+                .clone()
+                .map(|i| {
+                    let publication = &publications[i];
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(&publication.source)
+                        .detail_type(&publication.detail_type)
+                        .detail(&details[i])
+                        .set_resources(Some(publication.resources.clone()))
+                        .build()
+                })
+                .collect();
+            self.send_with_retries(entries).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_with_retries(
+        &self,
+        mut pending: Vec<PutEventsRequestEntry>,
+    ) -> Result<(), Error> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let output = self
+                .client
+                .put_events()
+                .set_entries(Some(pending.clone()))
+                .send()
+                .await
+                .map_err(|e| {
+                    unavailable(
+                        "PutEvents",
+                        aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+                    )
+                })?;
+            if output.failed_entry_count() == 0 {
+                return Ok(());
+            }
+            let results = output.entries();
+            let refused: Vec<(PutEventsRequestEntry, String)> = pending
+                .into_iter()
+                .zip(results.iter().map(Some).chain(std::iter::repeat(None)))
+                .filter_map(|(entry, result)| {
+                    let code = result.and_then(|r| r.error_code()).map(str::to_owned);
+                    match (result.and_then(|r| r.event_id()), code) {
+                        (Some(_), None) => None,
+                        (_, code) => Some((entry, code.unwrap_or_else(|| "Unknown".into()))),
+                    }
+                })
+                .collect();
+            if attempt + 1 == MAX_ATTEMPTS {
+                let codes: Vec<&str> = refused.iter().map(|(_, code)| code.as_str()).collect();
+                return Err(unavailable(
+                    "PutEvents",
+                    format!(
+                        "{} entries refused after {MAX_ATTEMPTS} attempts: {}",
+                        refused.len(),
+                        codes.join(", ")
+                    ),
+                ));
+            }
+            pending = refused.into_iter().map(|(entry, _)| entry).collect();
+            tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+        }
+        Ok(())
+    }
+}
