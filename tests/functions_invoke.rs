@@ -1,6 +1,7 @@
 //! Every input shape end to end through the Lambda Invoke API (`cargo lambda watch`) with the
 //! AWS SDK, against the local AWS endpoint: the same payloads as `fixtures/`.
 
+use event_store_tests::failed_message_ids;
 use event_store_tests::invoke::{functions, invoke, FreshIds};
 use serde_json::{json, Value};
 
@@ -36,13 +37,7 @@ async fn an_sqs_batch_with_poison_fails_only_the_poison_messages() {
         &ids.fixture("sqs/ingest-batch-with-poison.json"),
     )
     .await;
-    let mut failed: Vec<&str> = answer["batchItemFailures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["itemIdentifier"].as_str().unwrap())
-        .collect();
-    failed.sort();
+    let failed = failed_message_ids(&answer);
     assert_eq!(failed, ["msg-poison-json", "msg-poison-no-stream"]);
     assert_eq!(stream_versions(&lambda, ids.name("account-123")).await, [1]);
     assert_eq!(

@@ -11,10 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="$root/.venv/bin/python"
 [ -x "$python" ] || { echo "local-aws: $python missing; run 'make setup' first" >&2; exit 2; }
 
-# Logs and state go outside the workspace: cargo lambda watch rebuilds on every write inside it.
-state_dir="${LOCAL_AWS_STATE_DIR:-${TMPDIR:-/tmp}/event-store-local-aws}"
-mkdir -p "$state_dir"
-port="${LOCAL_AWS_PORT:-$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+# shellcheck source=tests/local-common.sh
+source "$root/tests/local-common.sh"
+port="${LOCAL_AWS_PORT:-$(free_port)}"
 log="$state_dir/moto-$port.log"
 
 "$python" "$root/tests/local_aws_server.py" "$port" >"$log" 2>&1 &
@@ -23,13 +22,7 @@ stop() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || t
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-for _ in $(seq 1 100); do
-  if "$python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$moto_pid" 2>/dev/null || { echo "local-aws: moto's server exited; see $log" >&2; cat "$log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for_port "$moto_pid" "$port" "$log" "local-aws: moto's server"
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"

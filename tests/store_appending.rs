@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    AppendRequest, Error, EventId, ExpectedVersion, NewEvent, StreamId, StreamRead, Version,
+    AppendRequest, Error, EventId, ExpectedVersion, NewEvent, StreamId, Version,
 };
 use event_store_tests::{event, fresh_stream, local_store, local_store_with, LocalStore};
 use serde_json::json;
@@ -29,12 +29,8 @@ async fn append(
 }
 
 async fn stored_ids(local: &LocalStore, stream: &StreamId) -> Vec<String> {
-    let page = local
-        .store
-        .read_stream(stream, &StreamRead::forward(1000))
-        .await
-        .expect("readable");
-    page.items.iter().map(|e| e.event_id.to_string()).collect()
+    let events = local.all_events(stream).await;
+    events.iter().map(|e| e.event_id.to_string()).collect()
 }
 
 fn with_id(id: &str) -> NewEvent {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use event_store_domain::{AppendRequest, Error, EventId, ExpectedVersion, StreamRead, Version};
+use event_store_domain::{AppendRequest, Error, EventId, ExpectedVersion, Version};
 use event_store_tests::{event, fresh_stream, local_store, LocalStore};
 use futures::future::join_all;
 use serde_json::json;
@@ -15,16 +15,7 @@ async fn assert_contiguous_and_once(
     stream: &event_store_domain::StreamId,
     expected_ids: HashSet<String>,
 ) {
-    let mut read = StreamRead::forward(1000);
-    let mut events = Vec::new();
-    loop {
-        let page = local.store.read_stream(stream, &read).await.unwrap();
-        events.extend(page.items);
-        match page.next_page_token {
-            Some(token) => read.page.page_token = Some(token),
-            None => break,
-        }
-    }
+    let events = local.all_events(stream).await;
     let versions: Vec<u64> = events.iter().map(|e| e.version.get()).collect();
     assert_eq!(
         versions,

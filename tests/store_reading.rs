@@ -4,8 +4,8 @@
 use chrono::{Duration, TimeZone, Utc};
 use event_store_domain::{
     AggregateReducer, AggregateType, AppendRequest, Direction, EventIndex, EventQuery,
-    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, Snapshot,
-    State, StreamId, StreamRead, TimeRange, Timestamp, Version,
+    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, State,
+    StreamId, StreamRead, TimeRange, Timestamp, Version,
 };
 use event_store_tests::{event, fresh_stream, local_store, local_store_with, LocalStore};
 use serde_json::json;
@@ -259,31 +259,8 @@ async fn state_loads_from_the_newest_snapshot_and_the_events_after_it_in_one_req
             .items,
     )
     .unwrap();
-    for version in [4u64, 8] {
-        let events = local
-            .store
-            .read_stream(
-                &stream,
-                &StreamRead {
-                    to_version: Some(Version::new(version)),
-                    ..StreamRead::forward(100)
-                },
-            )
-            .await
-            .unwrap()
-            .items;
-        let state = State::fold(&JsonMergeReducer, stream.clone(), None, &events).unwrap();
-        local
-            .store
-            .write_snapshot(&Snapshot {
-                stream_id: stream.clone(),
-                version: Version::new(version),
-                aggregate_type: None,
-                state: state.state,
-                taken_at: Utc::now(),
-            })
-            .await
-            .unwrap();
+    for version in [4, 8] {
+        local.snapshot_at(&stream, version).await;
     }
 
     local.meter.reset();

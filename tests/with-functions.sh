@@ -16,9 +16,9 @@ command -v cargo-lambda >/dev/null || { echo "with-functions: cargo-lambda missi
 
 cargo build --quiet --locked -p persister -p query
 
-state_dir="${LOCAL_AWS_STATE_DIR:-${TMPDIR:-/tmp}/event-store-local-aws}"
-mkdir -p "$state_dir"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# shellcheck source=tests/local-common.sh
+source "$root/tests/local-common.sh"
+port="$(free_port)"
 log="$state_dir/functions-$port.log"
 
 export FUNCTIONS_EVENTS_TABLE="${FUNCTIONS_EVENTS_TABLE:-functions-tests}"
@@ -30,13 +30,7 @@ stop() { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null ||
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-for _ in $(seq 1 150); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$watch_pid" 2>/dev/null || { echo "with-functions: cargo lambda watch exited; see $log" >&2; cat "$log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for_port "$watch_pid" "$port" "$log" "with-functions: cargo lambda watch"
 
 export LAMBDA_ENDPOINT="http://127.0.0.1:$port"
 export LAMBDA_LOG="$log"

@@ -2,6 +2,7 @@
 //! the Lambda Invoke API, with fixtures whose ids are fresh per scenario.
 
 use cucumber::{given, then, when};
+use event_store_tests::failed_message_ids;
 use event_store_tests::invoke::invoke;
 use serde_json::{json, Value};
 
@@ -37,13 +38,7 @@ async fn query_is_asked(world: &mut StoreWorld, payload: String) {
 
 #[then(regex = r"^the batch item failures are (.+)$")]
 fn batch_item_failures(world: &mut StoreWorld, expected: String) {
-    let mut failed: Vec<&str> = world.answer["batchItemFailures"]
-        .as_array()
-        .expect("a batch response")
-        .iter()
-        .map(|f| f["itemIdentifier"].as_str().unwrap())
-        .collect();
-    failed.sort();
+    let failed = failed_message_ids(&world.answer);
     let expected: Vec<&str> = expected.split(',').map(str::trim).collect();
     assert_eq!(failed, expected);
 }

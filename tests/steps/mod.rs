@@ -6,7 +6,6 @@ mod reading;
 
 use event_store_domain::{
     AppendOutcome, AppendRequest, Error, ExpectedVersion, NewEvent, RecordedEvent, State, StreamId,
-    StreamRead,
 };
 use event_store_tests::invoke::FreshIds;
 use event_store_tests::{event, fresh_stream, local_store, LocalStore};
@@ -68,11 +67,6 @@ impl StoreWorld {
     }
 
     async fn stream_events(&self) -> Vec<RecordedEvent> {
-        self.local
-            .store
-            .read_stream(&self.stream, &StreamRead::forward(1000))
-            .await
-            .expect("readable")
-            .items
+        self.local.all_events(&self.stream).await
     }
 }

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use cucumber::{given, then, when};
 use event_store_domain::{
     AppendRequest, Direction, EventIndex, EventQuery, ExpectedVersion, JsonMergeReducer, Metadata,
-    PageRequest, Snapshot, State, StreamRead, TimeRange, Timestamp, Version,
+    PageRequest, State, StreamRead, TimeRange, Timestamp, Version,
 };
 use event_store_tests::{event, fresh_stream};
 use serde_json::json;
@@ -177,25 +177,7 @@ fn found_at(world: &mut StoreWorld, count: usize, minutes: String) {
 
 #[given(expr = "a snapshot of the stream at version {int}")]
 async fn snapshot_at(world: &mut StoreWorld, version: u64) {
-    let events: Vec<_> = world
-        .stream_events()
-        .await
-        .into_iter()
-        .filter(|e| e.version.get() <= version)
-        .collect();
-    let state = State::fold(&JsonMergeReducer, world.stream.clone(), None, &events).unwrap();
-    world
-        .local
-        .store
-        .write_snapshot(&Snapshot {
-            stream_id: world.stream.clone(),
-            version: Version::new(version),
-            aggregate_type: None,
-            state: state.state,
-            taken_at: Utc::now(),
-        })
-        .await
-        .unwrap();
+    world.local.snapshot_at(&world.stream, version).await;
 }
 
 #[when("I load the stream's state")]

@@ -4,8 +4,8 @@
 
 use event_store_domain::{
     AggregateType, AppendRequest, Direction, EventIndex, EventQuery, ExpectedVersion,
-    JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, Snapshot, StreamRead,
-    TimeRange, Version,
+    JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, StreamRead, TimeRange,
+    Version,
 };
 use event_store_dynamodb::event_item;
 use event_store_dynamodb::item_size::item_size;
@@ -170,26 +170,7 @@ pub async fn measure_costs() -> Vec<CostRow> {
         .await,
     );
 
-    let page = local
-        .store
-        .read_stream(&long, &StreamRead::forward(120))
-        .await
-        .unwrap()
-        .items;
-    let state =
-        event_store_domain::State::fold(&JsonMergeReducer, long.clone(), None, &page[..100])
-            .unwrap();
-    local
-        .store
-        .write_snapshot(&Snapshot {
-            stream_id: long.clone(),
-            version: Version::new(100),
-            aggregate_type: None,
-            state: state.state,
-            taken_at: chrono::Utc::now(),
-        })
-        .await
-        .unwrap();
+    local.snapshot_at(&long, 100).await;
     let load = local.store.load_state(&long, &JsonMergeReducer);
     rows.push(
         measure(

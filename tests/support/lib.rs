@@ -7,7 +7,10 @@ pub mod costs;
 pub mod invoke;
 
 use aws_sdk_dynamodb::Client;
-use event_store_domain::{EventType, NewEvent, Settings, StreamId};
+use event_store_domain::{
+    EventType, JsonMergeReducer, NewEvent, RecordedEvent, Settings, Snapshot, State, StreamId,
+    StreamRead, Version,
+};
 use event_store_dynamodb::{create_events_table, DynamoEventStore};
 use serde_json::Value;
 
@@ -22,6 +25,60 @@ pub struct LocalStore {
     pub meter: CapacityMeter,
     /// The raw client, for checks below the store's API.
     pub client: Client,
+}
+
+impl LocalStore {
+    /// Every event of `stream`, oldest first, following page tokens.
+    pub async fn all_events(&self, stream: &StreamId) -> Vec<RecordedEvent> {
+        let mut read = StreamRead::forward(1000);
+        let mut events = Vec::new();
+        loop {
+            let page = self
+                .store
+                .read_stream(stream, &read)
+                .await
+                .expect("readable");
+            events.extend(page.items);
+            match page.next_page_token {
+                Some(token) => read.page.page_token = Some(token),
+                None => return events,
+            }
+        }
+    }
+
+    /// Takes a snapshot of `stream` at `version`, folded with the JSON merge reducer.
+    pub async fn snapshot_at(&self, stream: &StreamId, version: u64) {
+        let events: Vec<RecordedEvent> = self
+            .all_events(stream)
+            .await
+            .into_iter()
+            .filter(|e| e.version.get() <= version)
+            .collect();
+        let state = State::fold(&JsonMergeReducer, stream.clone(), None, &events).expect("folds");
+        let snapshot = Snapshot {
+            stream_id: stream.clone(),
+            version: Version::new(version),
+            aggregate_type: None,
+            state: state.state,
+            taken_at: chrono::Utc::now(),
+        };
+        self.store
+            .write_snapshot(&snapshot)
+            .await
+            .expect("snapshot stored");
+    }
+}
+
+/// The message ids an SQS batch response reports failed, sorted.
+pub fn failed_message_ids(answer: &Value) -> Vec<String> {
+    let mut failed: Vec<String> = answer["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a batch response: {answer}"))
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().expect("an id").to_owned())
+        .collect();
+    failed.sort();
+    failed
 }
 
 /// The local endpoint, or a clear failure: these tests never silently skip.

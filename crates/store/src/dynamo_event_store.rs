@@ -1,6 +1,7 @@
 //! The DynamoDB event store: its configuration and the stream-head read the other operations
 //! share. Appends, reads, index queries and snapshots live in their own modules.
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{Error, Settings, StreamId, Version};
@@ -39,21 +40,27 @@ impl DynamoEventStore {
         &self.settings
     }
 
+    /// A strongly consistent query of `stream`'s partition, with `#s = :s` bound for the key
+    /// condition; the caller narrows it.
+    pub(crate) fn partition_query(&self, stream: &StreamId) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(self.table())
+            .expression_attribute_names("#s", attributes::STREAM_ID)
+            .expression_attribute_values(":s", AttributeValue::S(stream.to_string()))
+            .consistent_read(true)
+    }
+
     /// The stream's current version (0 when it has no events): one strongly consistent query
     /// for the newest item of the partition. A snapshot at `v + 0.5` means event `v` is the head.
     pub async fn head(&self, stream: &StreamId) -> Result<Version, Error> {
         let output = self
-            .client
-            .query()
-            .table_name(self.table())
+            .partition_query(stream)
             .key_condition_expression("#s = :s")
-            .expression_attribute_names("#s", attributes::STREAM_ID)
             .expression_attribute_names("#v", attributes::VERSION)
-            .expression_attribute_values(":s", AttributeValue::S(stream.to_string()))
             .projection_expression("#v")
             .scan_index_forward(false)
             .limit(1)
-            .consistent_read(true)
             .send()
             .await
             .map_err(|e| from_sdk("Query", e))?;

@@ -116,17 +116,12 @@ impl DynamoEventStore {
         loop {
             let remaining = wanted - events.len();
             let output = self
-                .client
-                .query()
-                .table_name(self.table())
+                .partition_query(stream)
                 .key_condition_expression("#s = :s AND #v BETWEEN :from AND :to")
-                .expression_attribute_names("#s", attributes::STREAM_ID)
                 .expression_attribute_names("#v", attributes::VERSION)
-                .expression_attribute_values(":s", AttributeValue::S(stream.to_string()))
                 .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
                 .expression_attribute_values(":to", AttributeValue::N(to.to_string()))
                 .scan_index_forward(!backward)
-                .consistent_read(true)
                 .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start_key)
                 .send()

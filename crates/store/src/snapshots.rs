@@ -15,7 +15,7 @@ use event_store_domain::{
 use crate::item_kind::ItemKind;
 use crate::item_size::{item_size, MAX_ITEM_BYTES};
 use crate::sdk_error::from_sdk;
-use crate::{attributes, event_item, snapshot_item, DynamoEventStore};
+use crate::{event_item, snapshot_item, DynamoEventStore};
 
 /// The newest events of a stream down to (not including) its newest snapshot, and that snapshot.
 pub struct Tail {
@@ -116,14 +116,9 @@ impl DynamoEventStore {
         let mut start_key: Option<HashMap<String, AttributeValue>> = None;
         loop {
             let output = self
-                .client
-                .query()
-                .table_name(self.table())
+                .partition_query(stream)
                 .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", attributes::STREAM_ID)
-                .expression_attribute_values(":s", AttributeValue::S(stream.to_string()))
                 .scan_index_forward(false)
-                .consistent_read(true)
                 .set_limit(page_size)
                 .set_exclusive_start_key(start_key)
                 .send()

@@ -1,7 +1,7 @@
 //! The persister's handler with the fixtures' payloads, against the local AWS endpoint.
 
 use event_store_domain::{BusMapping, StreamId, StreamRead};
-use event_store_tests::{fixture, local_store, LocalStore};
+use event_store_tests::{failed_message_ids, fixture, local_store, LocalStore};
 use lambda_runtime::{Context, LambdaEvent};
 use persister::Persister;
 use serde_json::{json, Value};
@@ -34,13 +34,7 @@ async fn an_sqs_batch_reports_only_its_poison_messages() {
     let answer = invoke(&persister, fixture("sqs/ingest-batch-with-poison.json"))
         .await
         .unwrap();
-    let mut failed: Vec<&str> = answer["batchItemFailures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["itemIdentifier"].as_str().unwrap())
-        .collect();
-    failed.sort();
+    let failed = failed_message_ids(&answer);
     assert_eq!(failed, ["msg-poison-json", "msg-poison-no-stream"]);
     assert_eq!(
         event_ids(&local, "account-123").await,
