@@ -433,97 +433,87 @@ mod tests {
         .into()
     }
 
-    fn ids(names: &[&str]) -> Vec<EventId> {
-        names.iter().map(|n| EventId::new(*n).unwrap()).collect()
+    /// What a transaction of `names` (with a previous-version check and/or guards) cancelled
+    /// with `reasons` means.
+    fn verdict(
+        check_previous: bool,
+        guards: bool,
+        names: &[&str],
+        reasons: &[CancellationReason],
+    ) -> Result<Verdict, Error> {
+        let ids: Vec<EventId> = names.iter().map(|n| EventId::new(*n).unwrap()).collect();
+        let refs: Vec<&EventId> = ids.iter().collect();
+        let layout = Layout {
+            check_previous,
+            events: names.len(),
+            guards,
+        };
+        layout.interpret(reasons, &refs)
+    }
+
+    fn guard(name: &str, version: u64) -> Item {
+        let stream = StreamId::new("s-1").unwrap();
+        guard_item::to_item(
+            &EventId::new(name).unwrap(),
+            &stream,
+            Version::new(version),
+            None,
+        )
     }
 
     #[test]
     fn every_event_already_in_place_is_a_retry() {
-        let layout = Layout {
-            check_previous: true,
-            events: 2,
-            guards: false,
-        };
-        let ids = ids(&["a", "b"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
         let reasons = [
             reason("None", None),
             reason(CONDITION_FAILED, Some(event_item("a"))),
             reason(CONDITION_FAILED, Some(event_item("b"))),
         ];
         assert_eq!(
-            layout.interpret(&reasons, &refs).unwrap(),
+            verdict(true, false, &["a", "b"], &reasons).unwrap(),
             Verdict::AlreadyStored
         );
     }
 
     #[test]
     fn a_foreign_event_at_a_version_is_a_conflict() {
-        let layout = Layout {
-            check_previous: false,
-            events: 2,
-            guards: false,
-        };
-        let ids = ids(&["a", "b"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
         let reasons = [
             reason(CONDITION_FAILED, Some(event_item("a"))),
             reason(CONDITION_FAILED, Some(event_item("other"))),
         ];
         assert_eq!(
-            layout.interpret(&reasons, &refs).unwrap(),
+            verdict(false, false, &["a", "b"], &reasons).unwrap(),
             Verdict::Conflict
         );
     }
 
     #[test]
     fn a_missing_expected_version_is_a_conflict() {
-        let layout = Layout {
-            check_previous: true,
-            events: 1,
-            guards: false,
-        };
-        let ids = ids(&["a"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
         let reasons = [reason(CONDITION_FAILED, None), reason("None", None)];
         assert_eq!(
-            layout.interpret(&reasons, &refs).unwrap(),
+            verdict(true, false, &["a"], &reasons).unwrap(),
             Verdict::Conflict
         );
     }
 
     #[test]
     fn a_concurrent_transaction_is_transient() {
-        let layout = Layout {
-            check_previous: false,
-            events: 1,
-            guards: true,
-        };
-        let ids = ids(&["a"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
         let reasons = [reason("TransactionConflict", None), reason("None", None)];
         assert_eq!(
-            layout.interpret(&reasons, &refs).unwrap(),
+            verdict(false, true, &["a"], &reasons).unwrap(),
             Verdict::Transient("TransactionConflict".into())
         );
     }
 
     #[test]
     fn existing_guards_report_where_the_events_are() {
-        let layout = Layout {
-            check_previous: false,
-            events: 1,
-            guards: true,
-        };
-        let ids = ids(&["a"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
-        let stream = StreamId::new("s-1").unwrap();
-        let guard = guard_item::to_item(&ids[0], &stream, Version::new(4), None);
-        let reasons = [reason("None", None), reason(CONDITION_FAILED, Some(guard))];
+        let reasons = [
+            reason("None", None),
+            reason(CONDITION_FAILED, Some(guard("a", 4))),
+        ];
         assert_eq!(
-            layout.interpret(&reasons, &refs).unwrap(),
+            verdict(false, true, &["a"], &reasons).unwrap(),
             Verdict::Duplicate {
-                stream,
+                stream: StreamId::new("s-1").unwrap(),
                 versions: vec![Version::new(4)]
             }
         );
@@ -531,22 +521,13 @@ mod tests {
 
     #[test]
     fn some_guards_existing_is_a_validation_error_naming_the_event() {
-        let layout = Layout {
-            check_previous: false,
-            events: 2,
-            guards: true,
-        };
-        let ids = ids(&["a", "b"]);
-        let refs: Vec<&EventId> = ids.iter().collect();
-        let stream = StreamId::new("s-1").unwrap();
-        let guard = guard_item::to_item(&ids[1], &stream, Version::new(2), None);
         let reasons = [
             reason("None", None),
             reason("None", None),
             reason("None", None),
-            reason(CONDITION_FAILED, Some(guard)),
+            reason(CONDITION_FAILED, Some(guard("b", 2))),
         ];
-        let error = layout.interpret(&reasons, &refs).unwrap_err();
+        let error = verdict(false, true, &["a", "b"], &reasons).unwrap_err();
         assert!(error.to_string().contains("events[1].eventId"), "{error}");
     }
 }
