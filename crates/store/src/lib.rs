@@ -19,6 +19,7 @@ mod index_query;
 pub mod item_kind;
 pub mod item_size;
 mod page_token;
+mod read_models;
 mod read_stream;
 mod sdk_error;
 pub mod snapshot_item;
@@ -32,9 +33,10 @@ pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::{EventBridgePublisher, Publication};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;
+pub use read_models::{Applied, DocumentChange, DynamoReadModels, ReadModelDocument};
 pub use sdk_error::DynamoFailure;
 pub use snapshots::Tail;
 pub use table_definition::{
     IndexDefinition, KeyAttribute, TableDefinition, TableDefinitions, TABLES_JSON,
 };
-pub use tables::create_events_table;
+pub use tables::{create_events_table, create_projections_table};

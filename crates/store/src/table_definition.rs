@@ -14,6 +14,8 @@ pub const TABLES_JSON: &str = include_str!("../schema/tables.json");
 pub struct TableDefinitions {
     /// The events table.
     pub events: TableDefinition,
+    /// The projections table: read models, stream summaries.
+    pub projections: TableDefinition,
 }
 
 /// One table.

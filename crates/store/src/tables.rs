@@ -39,6 +39,20 @@ pub async fn create_events_table(client: &Client, events_table: &str) -> Result<
     Ok(created)
 }
 
+/// Creates the projections table named `projections_table` if it does not exist. Returns true
+/// when it created it.
+pub async fn create_projections_table(
+    client: &Client,
+    projections_table: &str,
+) -> Result<bool, Error> {
+    create_table(
+        client,
+        projections_table,
+        &TableDefinitions::shipped().projections,
+    )
+    .await
+}
+
 async fn create_table(
     client: &Client,
     name: &str,
