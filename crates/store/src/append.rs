@@ -37,6 +37,12 @@ const MAX_RACE_ATTEMPTS: u32 = 64;
 /// item, throttling) is sent again before the append reports `Unavailable`.
 const MAX_TRANSIENT_ATTEMPTS: u32 = 5;
 
+/// An append's items, built once: the versions are set when they are written.
+struct Prepared {
+    items: Vec<(EventId, Item)>,
+    expires_at: Option<i64>,
+}
+
 /// What one write attempt found.
 enum Written {
     /// Stored now, or found already stored (a retry).
@@ -62,23 +68,33 @@ impl DynamoEventStore {
     /// stale expected version is [`Error::Conflict`] with the stream's actual version; an event
     /// over 400 KB is [`Error::TooLarge`] and nothing is sent.
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
-        self.check_sizes(request)?;
+        let prepared = self.prepare(request)?;
         match request.expected().known_version() {
-            Some(base) => match self.write_batch(request, base, Mode::Expected).await? {
+            Some(base) => match self
+                .write_batch(request, &prepared, base, Mode::Expected)
+                .await?
+            {
                 Written::Stored(outcome) => Ok(outcome),
                 Written::Conflict => Err(self.conflict(request).await),
             },
-            None => self.append_at_head(request).await,
+            None => self.append_at_head(request, &prepared).await,
         }
     }
 
-    async fn append_at_head(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+    async fn append_at_head(
+        &self,
+        request: &AppendRequest,
+        prepared: &Prepared,
+    ) -> Result<AppendOutcome, Error> {
         for attempt in 0..MAX_RACE_ATTEMPTS {
             let head = self.head(request.stream_id()).await?;
             if !request.expected().is_satisfied_by(head) {
                 return Err(conflict_error(request, head));
             }
-            match self.write_batch(request, head, Mode::Guarded).await? {
+            match self
+                .write_batch(request, prepared, head, Mode::Guarded)
+                .await?
+            {
                 Written::Stored(outcome) => return Ok(outcome),
                 Written::Conflict => backoff(attempt).await,
             }
@@ -86,11 +102,13 @@ impl DynamoEventStore {
         Err(self.conflict(request).await)
     }
 
-    /// Rejects an event over DynamoDB's item limit before any request, sized at the largest
-    /// version number it could get (the size depends on it by a few bytes).
-    fn check_sizes(&self, request: &AppendRequest) -> Result<(), Error> {
+    /// Builds each event's item once, at the largest version number it could get (the size
+    /// depends on it by a few bytes), and rejects one over DynamoDB's item limit before any
+    /// request. Writing sets the real version.
+    fn prepare(&self, request: &AppendRequest) -> Result<Prepared, Error> {
         let recorded_at = Utc::now();
         let expires_at = self.settings.expiry_for(&recorded_at);
+        let mut items = Vec::with_capacity(request.events().len());
         for event in request.events() {
             let recorded = RecordedEvent::record(
                 request.stream_id().clone(),
@@ -98,7 +116,8 @@ impl DynamoEventStore {
                 event.clone(),
                 recorded_at,
             );
-            let bytes = item_size(&event_item::to_item(&recorded, expires_at)?);
+            let item = event_item::to_item(&recorded, expires_at)?;
+            let bytes = item_size(&item);
             if bytes > MAX_ITEM_BYTES {
                 return Err(Error::TooLarge {
                     event_id: event.event_id.to_string(),
@@ -106,8 +125,9 @@ impl DynamoEventStore {
                     limit: MAX_ITEM_BYTES,
                 });
             }
+            items.push((recorded.event_id, item));
         }
-        Ok(())
+        Ok(Prepared { items, expires_at })
     }
 
     async fn conflict(&self, request: &AppendRequest) -> Error {
@@ -120,19 +140,19 @@ impl DynamoEventStore {
     async fn write_batch(
         &self,
         request: &AppendRequest,
+        prepared: &Prepared,
         base: Version,
         mode: Mode,
     ) -> Result<Written, Error> {
         let stream = request.stream_id();
-        let recorded_at = Utc::now();
-        let expires_at = self.settings.expiry_for(&recorded_at);
-        let mut items = Vec::with_capacity(request.events().len());
-        for (offset, event) in request.events().iter().enumerate() {
+        let expires_at = prepared.expires_at;
+        let mut items = prepared.items.clone();
+        for (offset, (_, item)) in items.iter_mut().enumerate() {
             let version = base.plus(offset as u64 + 1);
-            let recorded =
-                RecordedEvent::record(stream.clone(), version, event.clone(), recorded_at);
-            let item = event_item::to_item(&recorded, expires_at)?;
-            items.push((recorded.event_id, item));
+            item.insert(
+                attributes::VERSION.into(),
+                AttributeValue::N(version.to_string()),
+            );
         }
         let check_previous = mode == Mode::Expected && base > Version::NONE;
         let guards = mode == Mode::Guarded;
