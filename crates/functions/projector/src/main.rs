@@ -1,0 +1,27 @@
+//! The projector's Lambda entry point: settings and clients once, then the handler per batch.
+
+use aws_lambda_events::event::dynamodb::Event;
+use event_store_domain::ProjectorSettings;
+use event_store_dynamodb::DynamoReadModels;
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use projector::Projector;
+
+/// The projections table's name (set by infra/, and by the local stack).
+const PROJECTIONS_TABLE: &str = "PROJECTIONS_TABLE";
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    function_support::init_logging();
+    let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
+    let table = std::env::var(PROJECTIONS_TABLE).map_err(|_| {
+        format!("setting {PROJECTIONS_TABLE} is required: the name of the projections table")
+    })?;
+    let events = function_support::store_from_env().await?;
+    let read_models = DynamoReadModels::new(events.client().clone(), table);
+    let projector = Projector::new(events, read_models, settings);
+    let projector = &projector;
+    run(service_fn(move |event: LambdaEvent<Event>| async move {
+        Ok::<_, Error>(projector.handle(event.payload).await)
+    }))
+    .await
+}

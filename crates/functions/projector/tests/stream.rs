@@ -1,0 +1,213 @@
+//! The projector fed with records read from the local endpoint's DynamoDB Streams API after real
+//! appends, shaped as Lambda delivers them: seed 003's items, redelivery, out-of-order records,
+//! and a poison record reported by its sequence number.
+
+use aws_lambda_events::event::dynamodb::Event;
+use event_store_domain::{AppendCommand, ProjectorSettings, StreamId};
+use event_store_dynamodb::{create_projections_table, DynamoReadModels, ReadModelDocument};
+use event_store_tests::{fixture, local_store, LocalStore};
+use projector::{Projector, STREAMS_MODEL};
+use serde_json::{json, Value};
+
+const STREAM: &str = "eb724435-02cb-4c68-9d7a-4b6471c5a810";
+
+async fn projector(local: &LocalStore) -> (Projector, DynamoReadModels) {
+    let table = format!("projections-{}", uuid::Uuid::new_v4());
+    create_projections_table(&local.client, &table)
+        .await
+        .unwrap();
+    let read_models = DynamoReadModels::new(local.client.clone(), table);
+    let settings =
+        ProjectorSettings::from_json(&fixture("settings/projector.json").to_string()).unwrap();
+    (
+        Projector::new(local.store.clone(), read_models.clone(), settings),
+        read_models,
+    )
+}
+
+/// Appends seed 003's scenario: two items created, one changed, one deleted.
+async fn append_seed_003(local: &LocalStore) {
+    let command = json!({
+        "streamId": STREAM,
+        "expectedVersion": 0,
+        "events": [
+            {"eventType": "ITEM_CREATED", "data": {"itemId": "1", "amount": 225}},
+            {"eventType": "ITEM_CREATED", "data": {"itemId": "2", "amount": 10}},
+            {"eventType": "ITEM_AMOUNT_CHANGED", "data": {"itemId": "1", "amount": 500}},
+            {"eventType": "ITEM_DELETED", "data": {"itemId": "2"}}
+        ]
+    });
+    local
+        .store
+        .append(&AppendCommand::from_json(command).unwrap())
+        .await
+        .unwrap();
+}
+
+/// Every record of the table's stream so far, as Lambda's event-source mapping delivers them.
+async fn stream_records(local: &LocalStore) -> Vec<Value> {
+    let config = event_store_dynamodb::sdk_config().await;
+    let streams = aws_sdk_dynamodbstreams::Client::new(&config);
+    let table = local
+        .client
+        .describe_table()
+        .table_name(local.store.table())
+        .send()
+        .await
+        .unwrap();
+    let arn = table
+        .table()
+        .unwrap()
+        .latest_stream_arn()
+        .unwrap()
+        .to_owned();
+    let description = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for shard in description.stream_description().unwrap().shards() {
+        let iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap())
+            .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap();
+        let output = streams
+            .get_records()
+            .shard_iterator(iterator.shard_iterator().unwrap())
+            .send()
+            .await
+            .unwrap();
+        for record in output.records() {
+            let change = record.dynamodb().unwrap();
+            let image: serde_dynamo::Item = change.new_image().cloned().unwrap_or_default().into();
+            let keys: serde_dynamo::Item = change.keys().cloned().unwrap_or_default().into();
+            records.push(json!({
+                "eventID": record.event_id(),
+                "eventName": record.event_name().map(|n| n.as_str()),
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "eventSourceARN": arn,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": change.approximate_creation_date_time().map(|t| t.secs()).unwrap_or(0),
+                    "Keys": keys,
+                    "NewImage": image,
+                    "SequenceNumber": change.sequence_number(),
+                    "SizeBytes": change.size_bytes().unwrap_or(0),
+                    "StreamViewType": "NEW_IMAGE"
+                }
+            }));
+        }
+    }
+    records
+}
+
+fn batch(records: &[Value]) -> Event {
+    serde_json::from_value(json!({"Records": records})).expect("a Lambda DynamoDB event")
+}
+
+async fn items(read_models: &DynamoReadModels) -> Vec<Value> {
+    let page = read_models
+        .list("testItems", &Default::default())
+        .await
+        .unwrap();
+    page.items.into_iter().filter_map(|d| d.document).collect()
+}
+
+async fn summary(read_models: &DynamoReadModels) -> ReadModelDocument {
+    read_models
+        .get(STREAMS_MODEL, STREAM)
+        .await
+        .unwrap()
+        .expect("a summary")
+}
+
+#[tokio::test]
+async fn seed_003_items_are_projected_from_the_real_stream() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, read_models) = projector(&local).await;
+    let records = stream_records(&local).await;
+    assert_eq!(records.len(), 4);
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        items(&read_models).await,
+        vec![json!({"itemId": "1", "amount": 500})]
+    );
+    let summary = summary(&read_models).await;
+    assert_eq!(summary.document.unwrap()["lastVersion"], 4);
+}
+
+#[tokio::test]
+async fn the_same_batch_delivered_twice_changes_nothing() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, read_models) = projector(&local).await;
+    let records = stream_records(&local).await;
+    projector.handle(batch(&records)).await;
+    let (items_before, summary_before) = (
+        read_models.get("testItems", "1").await.unwrap(),
+        summary(&read_models).await,
+    );
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        read_models.get("testItems", "1").await.unwrap(),
+        items_before
+    );
+    assert_eq!(summary(&read_models).await, summary_before);
+    assert_eq!(summary_before.document.unwrap()["count"], 4);
+}
+
+#[tokio::test]
+async fn a_record_ahead_of_the_stream_fills_the_gap_from_the_table() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, read_models) = projector(&local).await;
+    let mut records = stream_records(&local).await;
+    records.reverse();
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        items(&read_models).await,
+        vec![json!({"itemId": "1", "amount": 500})]
+    );
+    let summary = summary(&read_models).await.document.unwrap();
+    assert_eq!(
+        (summary["lastVersion"].clone(), summary["count"].clone()),
+        (json!(4), json!(4))
+    );
+}
+
+#[tokio::test]
+async fn a_poison_record_fails_alone_with_its_sequence_number() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, read_models) = projector(&local).await;
+    let mut records = stream_records(&local).await;
+    records[1]["dynamodb"]["NewImage"]["eventId"] = json!({"N": "12"});
+    let poisoned = records[1]["dynamodb"]["SequenceNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = projector.handle(batch(&records)).await;
+    let failed: Vec<Option<String>> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec![Some(poisoned)]);
+    // The record before it was applied, the ones after it were left for the retry.
+    assert_eq!(
+        summary(&read_models).await.document.unwrap()["lastVersion"],
+        1
+    );
+    let _ = StreamId::new(STREAM).unwrap();
+}
