@@ -7,7 +7,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Error, ProjectorSettings, ReadModelChange, RecordedEvent, StreamRead, Version,
+    Error, ProjectorSettings, ReadModelChange, RecordedEvent, ReducerRegistry, Snapshot, State,
+    StreamRead, Version,
 };
 use event_store_dynamodb::{
     event_item, DocumentChange, DynamoEventStore, DynamoReadModels, ItemKind,
@@ -22,6 +23,7 @@ pub struct Projector {
     events: DynamoEventStore,
     read_models: DynamoReadModels,
     settings: ProjectorSettings,
+    reducers: ReducerRegistry,
 }
 
 impl Projector {
@@ -30,11 +32,13 @@ impl Projector {
         events: DynamoEventStore,
         read_models: DynamoReadModels,
         settings: ProjectorSettings,
+        reducers: ReducerRegistry,
     ) -> Self {
         Projector {
             events,
             read_models,
             settings,
+            reducers,
         }
     }
 
@@ -142,6 +146,7 @@ impl Projector {
                 )
                 .await?;
         }
+        self.snapshot_if_due(event).await?;
         self.read_models
             .apply(
                 STREAMS_MODEL,
@@ -152,5 +157,51 @@ impl Projector {
             )
             .await?;
         Ok(())
+    }
+
+    /// Every `SNAPSHOT_EVERY` events, the stream's state at this event, folded by its
+    /// aggregate's reducer from the previous snapshot and the events since. Rewriting one on a
+    /// redelivery stores the same state again.
+    async fn snapshot_if_due(&self, event: &RecordedEvent) -> Result<(), Error> {
+        if !Snapshot::is_due(event.version, self.events.settings().snapshot_every) {
+            return Ok(());
+        }
+        let tail = self.events.tail(&event.stream_id).await?;
+        if tail
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.version >= event.version)
+        {
+            return Ok(());
+        }
+        let mut events = tail.events_newest_first;
+        events.reverse();
+        events.retain(|e| e.version <= event.version);
+        let aggregate_type = event.aggregate_type.as_ref().map(|t| t.as_str());
+        let reducer = self.reducers.reducer_for(aggregate_type);
+        let state = State::fold(
+            reducer,
+            event.stream_id.clone(),
+            tail.snapshot.as_ref(),
+            &events,
+        )?;
+        if state.version != event.version {
+            return Err(Error::Corrupt {
+                attribute: "version".into(),
+                reason: format!(
+                    "stream {} folds to {} instead of {}",
+                    event.stream_id, state.version, event.version
+                ),
+            });
+        }
+        self.events
+            .write_snapshot(&Snapshot {
+                stream_id: event.stream_id.clone(),
+                version: event.version,
+                aggregate_type: event.aggregate_type.clone(),
+                state: state.state,
+                taken_at: chrono::Utc::now(),
+            })
+            .await
     }
 }

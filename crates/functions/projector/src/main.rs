@@ -1,7 +1,7 @@
 //! The projector's Lambda entry point: settings and clients once, then the handler per batch.
 
 use aws_lambda_events::event::dynamodb::Event;
-use event_store_domain::ProjectorSettings;
+use event_store_domain::{ProjectorSettings, ReducerRegistry};
 use event_store_dynamodb::DynamoReadModels;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use projector::Projector;
@@ -18,7 +18,12 @@ async fn main() -> Result<(), Error> {
     })?;
     let events = function_support::store_from_env().await?;
     let read_models = DynamoReadModels::new(events.client().clone(), table);
-    let projector = Projector::new(events, read_models, settings);
+    let projector = Projector::new(
+        events,
+        read_models,
+        settings,
+        ReducerRegistry::with_examples(),
+    );
     let projector = &projector;
     run(service_fn(move |event: LambdaEvent<Event>| async move {
         Ok::<_, Error>(projector.handle(event.payload).await)

@@ -3,9 +3,9 @@
 //! and a poison record reported by its sequence number.
 
 use aws_lambda_events::event::dynamodb::Event;
-use event_store_domain::{AppendCommand, ProjectorSettings, StreamId};
+use event_store_domain::{Account, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId};
 use event_store_dynamodb::{create_projections_table, DynamoReadModels, ReadModelDocument};
-use event_store_tests::{fixture, local_store, LocalStore};
+use event_store_tests::{fixture, local_store, local_store_with, LocalStore};
 use projector::{Projector, STREAMS_MODEL};
 use serde_json::{json, Value};
 
@@ -19,8 +19,9 @@ async fn projector(local: &LocalStore) -> (Projector, DynamoReadModels) {
     let read_models = DynamoReadModels::new(local.client.clone(), table);
     let settings =
         ProjectorSettings::from_json(&fixture("settings/projector.json").to_string()).unwrap();
+    let reducers = ReducerRegistry::with_examples();
     (
-        Projector::new(local.store.clone(), read_models.clone(), settings),
+        Projector::new(local.store.clone(), read_models.clone(), settings, reducers),
         read_models,
     )
 }
@@ -210,4 +211,47 @@ async fn a_poison_record_fails_alone_with_its_sequence_number() {
         1
     );
     let _ = StreamId::new(STREAM).unwrap();
+}
+
+#[tokio::test]
+async fn snapshots_are_taken_every_n_events_through_the_aggregate() {
+    let local = local_store_with(|s| s.snapshot_every = 2).await;
+    local
+        .store
+        .append(&AppendCommand::from_json(fixture("streams/account-123.json")).unwrap())
+        .await
+        .unwrap();
+    let deposit = json!({"streamId": "account-123", "expectedVersion": 3, "events": [
+        {"eventType": "TransactionProcessed", "aggregateType": "Account",
+         "data": {"transactionId": "tx-791", "amount": 9.75, "type": "deposit"}}]});
+    local
+        .store
+        .append(&AppendCommand::from_json(deposit).unwrap())
+        .await
+        .unwrap();
+    let (projector, _) = projector(&local).await;
+    let records = stream_records(&local).await;
+    assert!(projector
+        .handle(batch(&records))
+        .await
+        .batch_item_failures
+        .is_empty());
+
+    let stream = StreamId::new("account-123").unwrap();
+    let snapshot = local
+        .store
+        .latest_snapshot(&stream)
+        .await
+        .unwrap()
+        .expect("a snapshot");
+    assert_eq!(snapshot.version.get(), 4);
+    let account: Account = serde_json::from_value(snapshot.state).unwrap();
+    assert_eq!(account.balance, 8000);
+    let state = local
+        .store
+        .load_state_registered(&stream, &ReducerRegistry::with_examples(), None)
+        .await
+        .unwrap();
+    assert_eq!(state.snapshot_version.map(|v| v.get()), Some(4));
+    assert_eq!(state.state["balance"].as_f64(), Some(80.0));
 }
