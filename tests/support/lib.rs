@@ -2,6 +2,7 @@
 //! `tests/local-aws.sh`) through the real SDK, with every request counted by operation.
 #![forbid(unsafe_code)]
 
+pub mod bus;
 pub mod capacity;
 pub mod costs;
 pub mod invoke;

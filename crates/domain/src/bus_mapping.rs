@@ -93,6 +93,8 @@ impl std::fmt::Display for EventPath {
 /// Where each mapped value is looked for, first match wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusMapping {
+    /// The event id (`id`, unless the producer gives its own idempotency key in the detail).
+    pub event_id: Vec<EventPath>,
     /// The stream id (required: an event with none is refused).
     pub stream_id: Vec<EventPath>,
     /// The aggregate type.
@@ -104,6 +106,8 @@ pub struct BusMapping {
 }
 
 impl BusMapping {
+    /// Paths to the event id, comma-separated.
+    pub const EVENT_ID_PATHS: &'static str = "EVENT_ID_PATHS";
     /// Paths to the stream id, comma-separated.
     pub const STREAM_ID_PATHS: &'static str = "STREAM_ID_PATHS";
     /// Paths to the aggregate type.
@@ -113,6 +117,9 @@ impl BusMapping {
     /// Paths to the user id.
     pub const USER_ID_PATHS: &'static str = "USER_ID_PATHS";
 
+    /// Default event id paths: a producer's own `eventId` (the store's follow-ups carry one, so
+    /// a follow-up published twice is stored once), else EventBridge's `id`.
+    pub const DEFAULT_EVENT_ID_PATHS: &'static str = "detail.eventId,id";
     /// The defaults: the seeds' shapes (`streamId`, seed 004's `aggregateId`, seed 000's
     /// `Account`, seed 001's `DOMAIN` and `saga_id`).
     pub const DEFAULT_STREAM_ID_PATHS: &'static str =
@@ -138,6 +145,7 @@ impl BusMapping {
                     .collect()
             };
         Ok(BusMapping {
+            event_id: paths(Self::EVENT_ID_PATHS, Self::DEFAULT_EVENT_ID_PATHS)?,
             stream_id: paths(Self::STREAM_ID_PATHS, Self::DEFAULT_STREAM_ID_PATHS)?,
             aggregate_type: paths(
                 Self::AGGREGATE_TYPE_PATHS,
@@ -165,7 +173,8 @@ impl BusMapping {
             )
         })?;
         let stream_id = StreamId::new(stream_text)?;
-        let event_id = EventId::new(event.id).map_err(|e| rename(e, "id"))?;
+        let event_id = first(&self.event_id).unwrap_or_else(|| event.id.to_owned());
+        let event_id = EventId::new(event_id).map_err(|e| rename(e, "id"))?;
         let event_type = EventType::new(event.detail_type).map_err(|e| rename(e, "detail-type"))?;
         let aggregate_type = first(&self.aggregate_type)
             .map(AggregateType::new)
@@ -268,6 +277,15 @@ mod tests {
         let detail = json!({"order": {"number": 42}});
         let (stream, _) = mapping.map(&bus_event("OrderPlaced", &detail)).unwrap();
         assert_eq!(stream.as_str(), "42");
+    }
+
+    #[test]
+    fn a_producer_event_id_in_the_detail_wins_over_the_bus_id() {
+        let detail = json!({"streamId": "s", "eventId": "follow-up-1"});
+        let (_, event) = defaults()
+            .map(&bus_event("ValidatableEvent", &detail))
+            .unwrap();
+        assert_eq!(event.event_id.as_str(), "follow-up-1");
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl FollowUpRules {
         Ok(FollowUpRules(rules))
     }
 
+    /// True when there is no rule.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The follow-ups `event` causes, with deterministic ids (the source id and the rule), so a
     /// redelivered source produces the same follow-ups and the store dedupes them.
     pub fn follow_ups(&self, event: &RecordedEvent) -> Vec<NewEvent> {

@@ -11,7 +11,7 @@ use event_store_domain::{
     StreamRead, Version,
 };
 use event_store_dynamodb::{
-    event_item, DocumentChange, DynamoEventStore, DynamoReadModels, ItemKind,
+    event_item, DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, ItemKind,
 };
 use function_support::Metrics;
 
@@ -24,6 +24,7 @@ pub struct Projector {
     read_models: DynamoReadModels,
     settings: ProjectorSettings,
     reducers: ReducerRegistry,
+    publisher: Option<EventBridgePublisher>,
 }
 
 impl Projector {
@@ -39,7 +40,14 @@ impl Projector {
             read_models,
             settings,
             reducers,
+            publisher: None,
         }
+    }
+
+    /// The same projector, publishing follow-ups and change notices with `publisher`.
+    pub fn with_publisher(mut self, publisher: EventBridgePublisher) -> Self {
+        self.publisher = Some(publisher);
+        self
     }
 
     /// Projects a batch of stream records.
@@ -147,6 +155,7 @@ impl Projector {
                 .await?;
         }
         self.snapshot_if_due(event).await?;
+        self.publish(event).await?;
         self.read_models
             .apply(
                 STREAMS_MODEL,
@@ -157,6 +166,20 @@ impl Projector {
             )
             .await?;
         Ok(())
+    }
+
+    /// Publishes what `event` causes. A failure fails the record (retried by Lambda), so nothing
+    /// is dropped; a retry may publish again, which consumers dedupe by event id.
+    async fn publish(&self, event: &RecordedEvent) -> Result<(), Error> {
+        let publications = crate::publications(&self.settings, event);
+        match (&self.publisher, publications.is_empty()) {
+            (_, true) => Ok(()),
+            (Some(publisher), false) => publisher.publish(&publications).await,
+            (None, false) => Err(Error::validation(
+                "EVENT_BUS_NAME",
+                "follow-ups or change notices are configured but no bus is set",
+            )),
+        }
     }
 
     /// Every `SNAPSHOT_EVERY` events, the stream's state at this event, folded by its

@@ -2,12 +2,14 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use event_store_domain::{ProjectorSettings, ReducerRegistry};
-use event_store_dynamodb::DynamoReadModels;
+use event_store_dynamodb::{DynamoReadModels, EventBridgePublisher};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use projector::Projector;
 
 /// The projections table's name (set by infra/, and by the local stack).
 const PROJECTIONS_TABLE: &str = "PROJECTIONS_TABLE";
+/// The bus follow-ups and change notices are published to.
+const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,12 +20,28 @@ async fn main() -> Result<(), Error> {
     })?;
     let events = function_support::store_from_env().await?;
     let read_models = DynamoReadModels::new(events.client().clone(), table);
-    let projector = Projector::new(
+    let publishes = !settings.follow_ups.is_empty() || settings.change_notices.is_some();
+    let bus = std::env::var(EVENT_BUS_NAME).ok().filter(|b| !b.is_empty());
+    let mut projector = Projector::new(
         events,
         read_models,
         settings,
         ReducerRegistry::with_examples(),
     );
+    match bus {
+        Some(bus) => {
+            let config = event_store_dynamodb::sdk_config().await;
+            let client = aws_sdk_eventbridge::Client::new(&config);
+            projector = projector.with_publisher(EventBridgePublisher::new(client, bus));
+        }
+        None if publishes => {
+            return Err(format!(
+                "setting {EVENT_BUS_NAME} is required: follow-ups or change notices are configured"
+            )
+            .into())
+        }
+        None => {}
+    }
     let projector = &projector;
     run(service_fn(move |event: LambdaEvent<Event>| async move {
         Ok::<_, Error>(projector.handle(event.payload).await)

@@ -4,7 +4,10 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use event_store_domain::{Account, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId};
-use event_store_dynamodb::{create_projections_table, DynamoReadModels, ReadModelDocument};
+use event_store_dynamodb::{
+    create_projections_table, DynamoReadModels, EventBridgePublisher, ReadModelDocument,
+};
+use event_store_tests::bus::{receive, subscribed_bus, Subscription};
 use event_store_tests::{fixture, local_store, local_store_with, LocalStore};
 use projector::{Projector, STREAMS_MODEL};
 use serde_json::{json, Value};
@@ -12,6 +15,12 @@ use serde_json::{json, Value};
 const STREAM: &str = "eb724435-02cb-4c68-9d7a-4b6471c5a810";
 
 async fn projector(local: &LocalStore) -> (Projector, DynamoReadModels) {
+    let (projector, read_models, _) = publishing_projector(local).await;
+    (projector, read_models)
+}
+
+/// A projector with the seeds' settings, publishing to a bus subscribed by a queue.
+async fn publishing_projector(local: &LocalStore) -> (Projector, DynamoReadModels, Subscription) {
     let table = format!("projections-{}", uuid::Uuid::new_v4());
     create_projections_table(&local.client, &table)
         .await
@@ -20,10 +29,11 @@ async fn projector(local: &LocalStore) -> (Projector, DynamoReadModels) {
     let settings =
         ProjectorSettings::from_json(&fixture("settings/projector.json").to_string()).unwrap();
     let reducers = ReducerRegistry::with_examples();
-    (
-        Projector::new(local.store.clone(), read_models.clone(), settings, reducers),
-        read_models,
-    )
+    let subscription = subscribed_bus("event-store.").await;
+    let publisher = EventBridgePublisher::new(subscription.events.clone(), &subscription.bus);
+    let projector = Projector::new(local.store.clone(), read_models.clone(), settings, reducers)
+        .with_publisher(publisher);
+    (projector, read_models, subscription)
 }
 
 /// Appends seed 003's scenario: two items created, one changed, one deleted.
@@ -254,4 +264,39 @@ async fn snapshots_are_taken_every_n_events_through_the_aggregate() {
         .unwrap();
     assert_eq!(state.snapshot_version.map(|v| v.get()), Some(4));
     assert_eq!(state.state["balance"].as_f64(), Some(80.0));
+}
+
+#[tokio::test]
+async fn seed_001_follow_ups_and_change_notices_reach_the_bus() {
+    let local = local_store().await;
+    let command = json!({"streamId": "mbocdp-77", "expectedVersion": 0, "events": [
+        {"eventType": "CustomerUpdatedEvent", "aggregateType": "customer",
+         "data": {"DOMAIN": "customer", "payload": {"tier": "gold"}}}]});
+    local
+        .store
+        .append(&AppendCommand::from_json(command).unwrap())
+        .await
+        .unwrap();
+    let (projector, _, subscription) = publishing_projector(&local).await;
+    let records = stream_records(&local).await;
+    assert!(projector
+        .handle(batch(&records))
+        .await
+        .batch_item_failures
+        .is_empty());
+
+    let received = receive(&subscription, 2).await;
+    let follow_up = received
+        .iter()
+        .find(|e| e["source"] == "event-store.follow-ups")
+        .expect("a follow-up");
+    assert_eq!(follow_up["detail-type"], "ValidatableEvent");
+    assert_eq!(follow_up["detail"]["DOMAIN"], "customer");
+    assert_eq!(follow_up["detail"]["streamId"], "mbocdp-77");
+    let notice = received
+        .iter()
+        .find(|e| e["source"] == "event-store.changes")
+        .expect("a change notice");
+    assert_eq!(notice["detail-type"], "CustomerUpdatedEvent");
+    assert_eq!(notice["detail"]["version"], 1);
 }

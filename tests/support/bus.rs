@@ -1,0 +1,98 @@
+//! A local EventBridge bus subscribed by an SQS queue through a rule, to see what is published.
+
+use serde_json::{json, Value};
+
+use crate::endpoint;
+
+/// A bus whose rule sends what matches to a queue of its own.
+pub struct Subscription {
+    /// The queue's client.
+    pub sqs: aws_sdk_sqs::Client,
+    /// The queue.
+    pub queue_url: String,
+    /// The bus's name.
+    pub bus: String,
+    /// The bus's client.
+    pub events: aws_sdk_eventbridge::Client,
+}
+
+/// A bus with a rule sending everything of `source_prefix` to a new queue.
+pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
+    endpoint();
+    let config = event_store_dynamodb::sdk_config().await;
+    let (events, sqs) = (
+        aws_sdk_eventbridge::Client::new(&config),
+        aws_sdk_sqs::Client::new(&config),
+    );
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let bus = format!("bus-{run}");
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("q-{run}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap();
+    let queue_arn =
+        attributes.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    events
+        .put_rule()
+        .name(format!("rule-{run}"))
+        .event_bus_name(&bus)
+        .event_pattern(json!({"source": [{"prefix": source_prefix}]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule(format!("rule-{run}"))
+        .event_bus_name(&bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    Subscription {
+        sqs,
+        queue_url,
+        bus,
+        events,
+    }
+}
+
+/// The messages the queue received, as JSON, waiting for at least `expected` (or about 50 s).
+pub async fn receive(subscription: &Subscription, expected: usize) -> Vec<Value> {
+    let mut received = Vec::new();
+    for _ in 0..50 {
+        if received.len() >= expected {
+            break;
+        }
+        let output = subscription
+            .sqs
+            .receive_message()
+            .queue_url(&subscription.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for message in output.messages() {
+            received.push(serde_json::from_str(message.body().unwrap()).unwrap());
+        }
+    }
+    received
+}
