@@ -12,6 +12,7 @@ use event_store_domain::{
 };
 use event_store_dynamodb::{
     event_item, DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, ItemKind,
+    Publication,
 };
 use function_support::Metrics;
 
@@ -154,8 +155,12 @@ impl Projector {
                 )
                 .await?;
         }
+        let mut metering = Vec::new();
+        for cycle in &self.settings.cycles {
+            metering.extend(crate::cycles::advance(&self.read_models, cycle, event).await?);
+        }
         self.snapshot_if_due(event).await?;
-        self.publish(event).await?;
+        self.publish(event, metering).await?;
         self.read_models
             .apply(
                 STREAMS_MODEL,
@@ -168,10 +173,16 @@ impl Projector {
         Ok(())
     }
 
-    /// Publishes what `event` causes. A failure fails the record (retried by Lambda), so nothing
+    /// Publishes what `event` causes (and the metering events of the cycles it completed). A
+    /// failure fails the record (retried by Lambda), so nothing
     /// is dropped; a retry may publish again, which consumers dedupe by event id.
-    async fn publish(&self, event: &RecordedEvent) -> Result<(), Error> {
-        let publications = crate::publications(&self.settings, event);
+    async fn publish(
+        &self,
+        event: &RecordedEvent,
+        metering: Vec<Publication>,
+    ) -> Result<(), Error> {
+        let mut publications = crate::publications(&self.settings, event);
+        publications.extend(metering);
         match (&self.publisher, publications.is_empty()) {
             (_, true) => Ok(()),
             (Some(publisher), false) => publisher.publish(&publications).await,

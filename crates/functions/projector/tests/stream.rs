@@ -9,7 +9,7 @@ use event_store_dynamodb::{
 };
 use event_store_tests::bus::{receive, subscribed_bus, Subscription};
 use event_store_tests::{fixture, local_store, local_store_with, LocalStore};
-use projector::{Projector, STREAMS_MODEL};
+use projector::{Projector, STREAMS_MODEL, TRANSACTIONS_MODEL};
 use serde_json::{json, Value};
 
 const STREAM: &str = "eb724435-02cb-4c68-9d7a-4b6471c5a810";
@@ -299,4 +299,83 @@ async fn seed_001_follow_ups_and_change_notices_reach_the_bus() {
         .expect("a change notice");
     assert_eq!(notice["detail-type"], "CustomerUpdatedEvent");
     assert_eq!(notice["detail"]["version"], 1);
+}
+
+#[tokio::test]
+async fn seed_000_cycles_end_complete_with_metering_or_partial_with_a_reason() {
+    let local = local_store().await;
+    let at = |minute: u32| format!("2024-02-01T08:{minute:02}:00Z");
+    let lifecycle = |account: &str, steps: &[(&str, u32)]| {
+        let events: Vec<Value> = steps
+            .iter()
+            .map(|(event_type, minute)| json!({"eventType": event_type, "eventTime": at(*minute), "data": {"Account": account}}))
+            .collect();
+        json!({"streamId": account, "expectedVersion": 0, "events": events})
+    };
+    let complete = lifecycle(
+        "111111111111",
+        &[
+            ("ExpiredAccount", 0),
+            ("PurgedAccount", 5),
+            ("PreparedAccount", 10),
+            ("ReleasedAccount", 12),
+        ],
+    );
+    let missing_step = lifecycle(
+        "222222222222",
+        &[("ExpiredAccount", 0), ("PreparedAccount", 10)],
+    );
+    for command in [complete, missing_step] {
+        local
+            .store
+            .append(&AppendCommand::from_json(command).unwrap())
+            .await
+            .unwrap();
+    }
+    let (projector, read_models, subscription) = publishing_projector(&local).await;
+    let records = stream_records(&local).await;
+    assert!(projector
+        .handle(batch(&records))
+        .await
+        .batch_item_failures
+        .is_empty());
+
+    let received = receive(&subscription, 7).await;
+    let metering: Vec<&Value> = received
+        .iter()
+        .filter(|e| e["source"] == "event-store.metering")
+        .collect();
+    assert_eq!(metering.len(), 1, "{received:?}");
+    let detail = &metering[0]["detail"];
+    assert_eq!(
+        (detail["cycle"].clone(), detail["entity"].clone()),
+        (json!("account-maintenance"), json!("111111111111"))
+    );
+    assert_eq!(detail["durationSeconds"], json!(720.0));
+    assert_eq!(detail["steps"].as_array().unwrap().len(), 4);
+
+    let partial = read_models
+        .get(
+            TRANSACTIONS_MODEL,
+            "222222222222#2024-02-01T08:00:00.000Z#account-maintenance",
+        )
+        .await
+        .unwrap()
+        .and_then(|d| d.document)
+        .expect("the partial instance is kept");
+    assert_eq!(partial["status"], "partial");
+    assert_eq!(
+        partial["reason"],
+        "PurgedAccount missing before PreparedAccount"
+    );
+    let complete = read_models
+        .get(
+            TRANSACTIONS_MODEL,
+            "111111111111#2024-02-01T08:00:00.000Z#account-maintenance",
+        )
+        .await
+        .unwrap()
+        .and_then(|d| d.document)
+        .unwrap();
+    assert_eq!(complete["status"], "complete");
 }
