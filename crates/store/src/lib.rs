@@ -33,7 +33,10 @@ pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::{EventBridgePublisher, Publication};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;
-pub use read_models::{Applied, DocumentChange, DynamoReadModels, ReadModelDocument};
+pub use read_models::{
+    transaction_key, Applied, DocumentChange, DynamoReadModels, ReadModelDocument,
+    TRANSACTIONS_MODEL,
+};
 pub use sdk_error::DynamoFailure;
 pub use snapshots::Tail;
 pub use table_definition::{

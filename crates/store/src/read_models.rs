@@ -16,6 +16,19 @@ use serde_json::Value;
 use crate::page_token;
 use crate::sdk_error::{from_sdk, unavailable};
 
+/// The read model of cycle instances (seed 000's transactions), keyed by
+/// [`transaction_key`].
+pub const TRANSACTIONS_MODEL: &str = "$transactions";
+
+/// Where a cycle instance of `entity` started at `started` is kept: sorted by entity, then time.
+pub fn transaction_key(
+    entity: &str,
+    started: &event_store_domain::Timestamp,
+    cycle: &str,
+) -> String {
+    format!("{entity}#{}#{cycle}", format_time(started))
+}
+
 /// How often a write that lost a race with another projector instance is tried again.
 const MAX_ATTEMPTS: u32 = 16;
 
@@ -178,6 +191,18 @@ impl DynamoReadModels {
         model: &str,
         page: &PageRequest,
     ) -> Result<Page<ReadModelDocument>, Error> {
+        self.list_prefixed(model, None, false, page).await
+    }
+
+    /// A page of `model`'s live documents whose key starts with `prefix` (all when `None`), by
+    /// key, newest-last or (`backward`) newest-first.
+    pub async fn list_prefixed(
+        &self,
+        model: &str,
+        prefix: Option<&str>,
+        backward: bool,
+        page: &PageRequest,
+    ) -> Result<Page<ReadModelDocument>, Error> {
         let limit = page.limit_capped(MAX_PAGE_SIZE);
         let mut start_key = match &page.page_token {
             Some(token) => {
@@ -197,18 +222,27 @@ impl DynamoReadModels {
         };
         let mut documents = Vec::new();
         loop {
-            let output = self
+            let condition = if prefix.is_some() {
+                "#m = :m AND begins_with(#k, :p)"
+            } else {
+                "#m = :m"
+            };
+            let mut request = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#m = :m")
+                .key_condition_expression(condition)
                 .expression_attribute_names("#m", "model")
                 .expression_attribute_values(":m", AttributeValue::S(model.to_owned()))
+                .scan_index_forward(!backward)
                 .limit(i32::try_from(limit + 1 - documents.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(|e| from_sdk("Query", e))?;
+                .set_exclusive_start_key(start_key);
+            if let Some(prefix) = prefix {
+                request = request
+                    .expression_attribute_names("#k", "key")
+                    .expression_attribute_values(":p", AttributeValue::S(prefix.to_owned()));
+            }
+            let output = request.send().await.map_err(|e| from_sdk("Query", e))?;
             for item in output.items.unwrap_or_default() {
                 let document = decode(item)?;
                 if document.document.is_some() && documents.len() <= limit {

@@ -1,6 +1,6 @@
 //! Seed 000's correlated transactions: each configured cycle's open instance per entity lives in
-//! read model `$cycle:<name>`; every instance that ends (complete or partial) is kept in
-//! `$transactions` under `<entity>#<started>#<cycle>`; a completed cycle publishes a metering
+//! read model `$cycle:<name>`; every instance, in progress or ended (complete or partial), is
+//! kept in `$transactions` under `<entity>#<started>#<cycle>`; a completed cycle publishes a metering
 //! event. Writes are conditional on the stream version like every projection, and the metering
 //! event carries a deterministic `meteringId` so a republished one can be recognized.
 
@@ -9,12 +9,12 @@ use std::sync::Mutex;
 use event_store_domain::{
     format_time, CycleDefinition, CycleInstance, CycleStatus, Error, RecordedEvent,
 };
-use event_store_dynamodb::{Applied, DocumentChange, DynamoReadModels, Publication};
+use event_store_dynamodb::{
+    Applied, DocumentChange, DynamoReadModels, Publication, TRANSACTIONS_MODEL,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// The read model of ended instances.
-pub const TRANSACTIONS_MODEL: &str = "$transactions";
 /// The `source` of metering events.
 pub const METERING_SOURCE: &str = "event-store.metering";
 
@@ -23,14 +23,9 @@ pub fn open_model(cycle: &CycleDefinition) -> String {
     format!("$cycle:{}", cycle.name)
 }
 
-/// Where an ended instance is kept.
+/// Where `instance` is kept in `$transactions`.
 pub fn transaction_key(instance: &CycleInstance) -> String {
-    format!(
-        "{}#{}#{}",
-        instance.entity,
-        format_time(&instance.started),
-        instance.cycle
-    )
+    event_store_dynamodb::transaction_key(&instance.entity, &instance.started, &instance.cycle)
 }
 
 /// The document of one entity in `$cycle:<name>`: its open instance, and the instances the last
@@ -57,6 +52,7 @@ pub async fn advance(
     let model = open_model(cycle);
     let this_event = (event.stream_id.to_string(), event.version.get());
     let ended = Mutex::new(Vec::new());
+    let still_open = Mutex::new(None);
     let applied = read_models
         .apply(
             &model,
@@ -78,6 +74,7 @@ pub async fn advance(
                 let last_ended: Vec<CycleInstance> =
                     change.closed.into_iter().chain(finished).collect();
                 *ended.lock().expect("ended lock") = last_ended.clone();
+                *still_open.lock().expect("open lock") = open.clone();
                 DocumentChange::Put(json!(CycleDocument {
                     open,
                     last_event: Some(this_event.clone()),
@@ -86,8 +83,11 @@ pub async fn advance(
             },
         )
         .await?;
-    let ended = match applied {
-        Applied::Written => ended.into_inner().expect("ended lock"),
+    let (ended, open) = match applied {
+        Applied::Written => (
+            ended.into_inner().expect("ended lock"),
+            still_open.into_inner().expect("open lock"),
+        ),
         Applied::AlreadyApplied => {
             let stored = read_models.get(&model, &entity).await?;
             let document: CycleDocument = stored
@@ -95,12 +95,25 @@ pub async fn advance(
                 .and_then(|d| serde_json::from_value(d).ok())
                 .unwrap_or_default();
             if document.last_event.as_ref() == Some(&this_event) {
-                document.last_ended
+                (document.last_ended, document.open)
             } else {
-                Vec::new()
+                (Vec::new(), None)
             }
         }
     };
+    if let Some(instance) = open {
+        // In progress instances are listed too: "the most recent maintenance window" may be open.
+        let key = transaction_key(&instance);
+        read_models
+            .apply(
+                TRANSACTIONS_MODEL,
+                &key,
+                &event.stream_id,
+                event.version,
+                |_| DocumentChange::Put(json!(instance)),
+            )
+            .await?;
+    }
     let mut metering = Vec::new();
     for instance in ended {
         let key = transaction_key(&instance);

@@ -10,7 +10,7 @@ mod handler;
 mod publications;
 mod stream_summary;
 
-pub use cycles::{open_model, transaction_key, METERING_SOURCE, TRANSACTIONS_MODEL};
+pub use cycles::{open_model, transaction_key, METERING_SOURCE};
 pub use handler::Projector;
 pub use publications::{publications, FOLLOW_UP_SOURCE};
 pub use stream_summary::{StreamSummary, STREAMS_MODEL};

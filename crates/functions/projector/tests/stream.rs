@@ -4,12 +4,13 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use event_store_domain::{Account, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId};
+use event_store_dynamodb::TRANSACTIONS_MODEL;
 use event_store_dynamodb::{
     create_projections_table, DynamoReadModels, EventBridgePublisher, ReadModelDocument,
 };
 use event_store_tests::bus::{receive, subscribed_bus, Subscription};
 use event_store_tests::{fixture, local_store, local_store_with, LocalStore};
-use projector::{Projector, STREAMS_MODEL, TRANSACTIONS_MODEL};
+use projector::{Projector, STREAMS_MODEL};
 use serde_json::{json, Value};
 
 const STREAM: &str = "eb724435-02cb-4c68-9d7a-4b6471c5a810";

@@ -2,8 +2,10 @@
 
 use std::time::Instant;
 
-use event_store_domain::{Error, EventIndex, ReducerRegistry};
-use event_store_dynamodb::DynamoEventStore;
+use event_store_domain::{parse_time, Error, EventIndex, ReducerRegistry};
+use event_store_dynamodb::{
+    transaction_key, DynamoEventStore, DynamoReadModels, TRANSACTIONS_MODEL,
+};
 use function_support::{error_payload, validation_payload, Metrics};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -14,12 +16,23 @@ use crate::QueryRequest;
 pub struct Query {
     store: DynamoEventStore,
     reducers: ReducerRegistry,
+    read_models: Option<DynamoReadModels>,
 }
 
 impl Query {
     /// Built once at cold start.
     pub fn new(store: DynamoEventStore, reducers: ReducerRegistry) -> Self {
-        Query { store, reducers }
+        Query {
+            store,
+            reducers,
+            read_models: None,
+        }
+    }
+
+    /// The same function, also serving read models and transactions from `read_models`.
+    pub fn with_read_models(mut self, read_models: DynamoReadModels) -> Self {
+        self.read_models = Some(read_models);
+        self
     }
 
     /// Handles one invocation. Every outcome is a payload: the answer, or `{"error": ...}`.
@@ -85,13 +98,60 @@ impl Query {
             QueryRequest::GetSnapshot { stream_id } => {
                 json!({ "snapshot": store.latest_snapshot(&stream_id).await? })
             }
+            QueryRequest::GetReadModel { model, key } => {
+                let document = self.read_models()?.get(&model, &key).await?;
+                json!({ "document": document.and_then(|d| d.document) })
+            }
+            QueryRequest::ListReadModel { model, page } => {
+                let page = self.read_models()?.list(&model, &page).await?;
+                let documents: Vec<Value> = page
+                    .items
+                    .into_iter()
+                    .map(|d| json!({"key": d.key, "document": d.document}))
+                    .collect();
+                with_token(json!({ "documents": documents }), page.next_page_token)
+            }
+            QueryRequest::Transaction {
+                entity,
+                cycle,
+                started,
+            } => {
+                let key = transaction_key(&entity, &parse_time("started", &started)?, &cycle);
+                let document = self.read_models()?.get(TRANSACTIONS_MODEL, &key).await?;
+                json!({ "transaction": document.and_then(|d| d.document) })
+            }
+            QueryRequest::TransactionsForEntity { entity, page } => {
+                let prefix = format!("{entity}#");
+                let found = self
+                    .read_models()?
+                    .list_prefixed(TRANSACTIONS_MODEL, Some(&prefix), true, &page)
+                    .await?;
+                let transactions: Vec<Value> =
+                    found.items.into_iter().filter_map(|d| d.document).collect();
+                with_token(
+                    json!({ "transactions": transactions }),
+                    found.next_page_token,
+                )
+            }
+        })
+    }
+
+    fn read_models(&self) -> Result<&DynamoReadModels, Error> {
+        self.read_models.as_ref().ok_or_else(|| {
+            Error::validation(
+                "op",
+                "this query function has no projections table (PROJECTIONS_TABLE is not set)",
+            )
         })
     }
 }
 
 fn page_json(page: event_store_domain::Page<event_store_domain::RecordedEvent>) -> Value {
-    let mut answer = json!({ "events": page.items });
-    if let Some(token) = page.next_page_token {
+    with_token(json!({ "events": page.items }), page.next_page_token)
+}
+
+fn with_token(mut answer: Value, token: Option<String>) -> Value {
+    if let Some(token) = token {
         answer["nextPageToken"] = json!(token);
     }
     answer

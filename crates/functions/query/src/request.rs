@@ -80,6 +80,42 @@ pub enum QueryRequest {
         /// The stream.
         stream_id: StreamId,
     },
+    /// One document of a read model.
+    #[serde(rename_all = "camelCase")]
+    GetReadModel {
+        /// The read model (`testItems`, `$streams`, ...).
+        model: String,
+        /// The document's key.
+        key: String,
+    },
+    /// A page of a read model's documents, by key.
+    #[serde(rename_all = "camelCase")]
+    ListReadModel {
+        /// The read model.
+        model: String,
+        /// Page size and continuation.
+        #[serde(flatten)]
+        page: PageRequest,
+    },
+    /// One cycle instance (seed 000's transactions).
+    #[serde(rename_all = "camelCase")]
+    Transaction {
+        /// The entity (stream or correlation id).
+        entity: String,
+        /// The cycle's name.
+        cycle: String,
+        /// When it started (RFC 3339).
+        started: String,
+    },
+    /// An entity's cycle instances, newest first: the first of a cycle is its most recent window.
+    #[serde(rename_all = "camelCase")]
+    TransactionsForEntity {
+        /// The entity.
+        entity: String,
+        /// Page size and continuation.
+        #[serde(flatten)]
+        page: PageRequest,
+    },
 }
 
 /// A time window and a page, for the index queries.
@@ -126,7 +162,7 @@ impl QueryRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: readStream, getEvent, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, loadState or getSnapshot",
+                "is required: readStream, getEvent, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
             ));
         }
         serde_json::from_value(payload).map_err(|e| ValidationError::new("query", e.to_string()))

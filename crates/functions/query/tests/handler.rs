@@ -168,3 +168,85 @@ async fn bad_queries_get_typed_errors_without_internals() {
         assert_eq!(answer["error"]["field"], field, "{payload}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn read_models_and_transactions_are_served() {
+    use event_store_domain::parse_time;
+    use event_store_dynamodb::{
+        create_projections_table, transaction_key, DocumentChange, DynamoReadModels,
+        TRANSACTIONS_MODEL,
+    };
+    let (without, local) = query_over_sample().await;
+    let table = format!("projections-{}", uuid::Uuid::new_v4());
+    create_projections_table(&local.client, &table)
+        .await
+        .unwrap();
+    let read_models = DynamoReadModels::new(local.client.clone(), table);
+    let stream = StreamId::new("poc").unwrap();
+    read_models
+        .apply("testItems", "1", &stream, Version::new(1), |_| {
+            DocumentChange::Put(json!({"itemId": "1", "amount": 500}))
+        })
+        .await
+        .unwrap();
+    for (version, started, status) in [
+        (1, "2024-01-01T00:00:00Z", "complete"),
+        (2, "2024-02-01T00:00:00Z", "inProgress"),
+    ] {
+        let key = transaction_key(
+            "210987654321",
+            &parse_time("t", started).unwrap(),
+            "account-maintenance",
+        );
+        read_models
+            .apply(TRANSACTIONS_MODEL, &key, &stream, Version::new(version), |_| {
+                DocumentChange::Put(json!({"cycle": "account-maintenance", "started": started, "status": status}))
+            })
+            .await
+            .unwrap();
+    }
+    let query = Query::new(local.store.clone(), ReducerRegistry::with_examples())
+        .with_read_models(read_models);
+
+    let item = ask(
+        &query,
+        json!({"op": "getReadModel", "model": "testItems", "key": "1"}),
+    )
+    .await;
+    assert_eq!(item["document"]["amount"], 500, "{item}");
+    let listed = ask(
+        &query,
+        json!({"op": "listReadModel", "model": "testItems", "limit": 10}),
+    )
+    .await;
+    assert_eq!(listed["documents"][0]["key"], "1");
+    let windows = ask(
+        &query,
+        json!({"op": "transactionsForEntity", "entity": "210987654321"}),
+    )
+    .await;
+    let statuses: Vec<&str> = windows["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["inProgress", "complete"],
+        "the most recent window comes first"
+    );
+    let one = ask(&query, json!({"op": "transaction", "entity": "210987654321", "cycle": "account-maintenance", "started": "2024-01-01T00:00:00Z"})).await;
+    assert_eq!(one["transaction"]["status"], "complete");
+
+    let refused = ask(
+        &without,
+        json!({"op": "listReadModel", "model": "testItems"}),
+    )
+    .await;
+    assert_eq!(refused["error"]["type"], "Validation");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PROJECTIONS_TABLE"));
+}
