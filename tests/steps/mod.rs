@@ -2,6 +2,7 @@
 
 mod appending;
 mod invoking;
+mod projecting;
 mod reading;
 
 use event_store_domain::{
@@ -25,6 +26,8 @@ pub struct StoreWorld {
     lambda: Option<aws_sdk_lambda::Client>,
     ids: FreshIds,
     answer: Value,
+    read_models: Option<event_store_dynamodb::DynamoReadModels>,
+    subscription: Option<event_store_tests::bus::Subscription>,
 }
 
 impl StoreWorld {
@@ -40,6 +43,8 @@ impl StoreWorld {
             lambda: None,
             ids: FreshIds::new(),
             answer: Value::Null,
+            read_models: None,
+            subscription: None,
         }
     }
 

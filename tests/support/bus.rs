@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use crate::endpoint;
 
 /// A bus whose rule sends what matches to a queue of its own.
+#[derive(Debug)]
 pub struct Subscription {
     /// The queue's client.
     pub sqs: aws_sdk_sqs::Client,

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod capacity;
 pub mod costs;
 pub mod invoke;
+pub mod streams;
 
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
