@@ -5,8 +5,7 @@
 use std::collections::BTreeSet;
 
 use event_store_domain::{
-    EventType, NewEvent, PageRequest, ReadModelChange, ReadModelDefinition, RecordedEvent,
-    StreamId, Version,
+    EventType, NewEvent, PageRequest, ReadModelDefinition, RecordedEvent, StreamId, Version,
 };
 use event_store_dynamodb::{create_projections_table, Applied, DocumentChange, DynamoReadModels};
 use event_store_tests::{fixture, fresh_stream, metered_client};
@@ -47,11 +46,7 @@ async fn project(
             &key,
             &event.stream_id,
             event.version,
-            |current| match definition.apply(current, event) {
-                Some(ReadModelChange::Put { document, .. }) => DocumentChange::Put(document),
-                Some(ReadModelChange::Delete { .. }) => DocumentChange::Delete,
-                None => DocumentChange::Keep,
-            },
+            |current| definition.apply(current, event).into(),
         )
         .await
         .unwrap()

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use event_store_domain::{format_time, Error, Page, PageRequest, StreamId, Version, MAX_PAGE_SIZE};
+use event_store_domain::{
+    format_time, Error, Page, PageRequest, ReadModelChange, StreamId, Version, MAX_PAGE_SIZE,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -60,6 +62,18 @@ pub enum DocumentChange {
     Delete,
     /// Leave it as it is (still recording the position).
     Keep,
+}
+
+impl From<Option<ReadModelChange>> for DocumentChange {
+    /// What a declarative read model's change does to the stored document (`None`: the event
+    /// does not concern it).
+    fn from(change: Option<ReadModelChange>) -> Self {
+        match change {
+            Some(ReadModelChange::Put { document, .. }) => DocumentChange::Put(document),
+            Some(ReadModelChange::Delete { .. }) => DocumentChange::Delete,
+            None => DocumentChange::Keep,
+        }
+    }
 }
 
 /// Whether a change was written.

@@ -103,34 +103,35 @@ pub async fn advance(
     };
     if let Some(instance) = open {
         // In progress instances are listed too: "the most recent maintenance window" may be open.
-        let key = transaction_key(&instance);
-        read_models
-            .apply(
-                TRANSACTIONS_MODEL,
-                &key,
-                &event.stream_id,
-                event.version,
-                |_| DocumentChange::Put(json!(instance)),
-            )
-            .await?;
+        keep(read_models, &instance, event).await?;
     }
     let mut metering = Vec::new();
     for instance in ended {
-        let key = transaction_key(&instance);
-        read_models
-            .apply(
-                TRANSACTIONS_MODEL,
-                &key,
-                &event.stream_id,
-                event.version,
-                |_| DocumentChange::Put(json!(instance)),
-            )
-            .await?;
+        let key = keep(read_models, &instance, event).await?;
         if instance.status == CycleStatus::Complete {
             metering.push(metering_event(&instance, key));
         }
     }
     Ok(metering)
+}
+
+/// Keeps `instance` in `$transactions` as of `event`; returns its key.
+async fn keep(
+    read_models: &DynamoReadModels,
+    instance: &CycleInstance,
+    event: &RecordedEvent,
+) -> Result<String, Error> {
+    let key = transaction_key(instance);
+    read_models
+        .apply(
+            TRANSACTIONS_MODEL,
+            &key,
+            &event.stream_id,
+            event.version,
+            |_| DocumentChange::Put(json!(instance)),
+        )
+        .await?;
+    Ok(key)
 }
 
 fn metering_event(instance: &CycleInstance, metering_id: String) -> Publication {

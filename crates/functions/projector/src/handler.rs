@@ -7,8 +7,7 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Error, ProjectorSettings, ReadModelChange, RecordedEvent, ReducerRegistry, Snapshot, State,
-    StreamRead, Version,
+    Error, ProjectorSettings, RecordedEvent, ReducerRegistry, Snapshot, State, StreamRead, Version,
 };
 use event_store_dynamodb::{
     event_item, DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, ItemKind,
@@ -145,13 +144,7 @@ impl Projector {
                     &key,
                     &event.stream_id,
                     event.version,
-                    |current| match definition.apply(current, event) {
-                        Some(ReadModelChange::Put { document, .. }) => {
-                            DocumentChange::Put(document)
-                        }
-                        Some(ReadModelChange::Delete { .. }) => DocumentChange::Delete,
-                        None => DocumentChange::Keep,
-                    },
+                    |current| definition.apply(current, event).into(),
                 )
                 .await?;
         }
