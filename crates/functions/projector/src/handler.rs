@@ -7,7 +7,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Error, ProjectorSettings, RecordedEvent, ReducerRegistry, Snapshot, State, StreamRead, Version,
+    Error, Projection, ProjectorSettings, RecordedEvent, ReducerRegistry, Snapshot, State,
+    StreamRead, Version,
 };
 use event_store_dynamodb::{
     event_item, DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, ItemKind,
@@ -25,6 +26,7 @@ pub struct Projector {
     settings: ProjectorSettings,
     reducers: ReducerRegistry,
     publisher: Option<EventBridgePublisher>,
+    projections: Vec<Box<dyn Projection>>,
 }
 
 impl Projector {
@@ -38,10 +40,21 @@ impl Projector {
         Projector {
             events,
             read_models,
+            projections: settings
+                .read_models
+                .iter()
+                .map(|definition| Box::new(definition.clone()) as Box<dyn Projection>)
+                .collect(),
             settings,
             reducers,
             publisher: None,
         }
+    }
+
+    /// The same projector, also keeping a read model defined in code.
+    pub fn with_projection(mut self, projection: impl Projection + 'static) -> Self {
+        self.projections.push(Box::new(projection));
+        self
     }
 
     /// The same projector, publishing follow-ups and change notices with `publisher`.
@@ -134,17 +147,17 @@ impl Projector {
     /// Applies one event to every read model it concerns, then to its stream's summary (last:
     /// the summary is the checkpoint that says the event is done).
     async fn apply(&self, event: &RecordedEvent) -> Result<(), Error> {
-        for definition in &self.settings.read_models {
-            let Some(key) = definition.key_of(event) else {
+        for projection in &self.projections {
+            let Some(key) = projection.key(event) else {
                 continue;
             };
             self.read_models
                 .apply(
-                    &definition.name,
+                    projection.name(),
                     &key,
                     &event.stream_id,
                     event.version,
-                    |current| definition.apply(current, event).into(),
+                    |current| projection.apply(current, event).into(),
                 )
                 .await?;
         }

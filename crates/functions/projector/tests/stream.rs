@@ -2,7 +2,9 @@
 //! appends, shaped as Lambda delivers them: seed 003's items, redelivery, out-of-order records,
 //! and a poison record reported by its sequence number.
 
-use event_store_domain::{Account, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId};
+use event_store_domain::{
+    Account, AccountBalances, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId,
+};
 use event_store_dynamodb::TRANSACTIONS_MODEL;
 use event_store_dynamodb::{
     create_projections_table, DynamoReadModels, EventBridgePublisher, ReadModelDocument,
@@ -33,7 +35,8 @@ async fn publishing_projector(local: &LocalStore) -> (Projector, DynamoReadModel
     let subscription = subscribed_bus("event-store.").await;
     let publisher = EventBridgePublisher::new(subscription.events.clone(), &subscription.bus);
     let projector = Projector::new(local.store.clone(), read_models.clone(), settings, reducers)
-        .with_publisher(publisher);
+        .with_publisher(publisher)
+        .with_projection(AccountBalances);
     (projector, read_models, subscription)
 }
 
@@ -311,4 +314,42 @@ async fn seed_000_cycles_end_complete_with_metering_or_partial_with_a_reason() {
         .and_then(|d| d.document)
         .unwrap();
     assert_eq!(complete["status"], "complete");
+}
+
+#[tokio::test]
+async fn seed_004_account_balances_are_a_read_model_defined_in_code() {
+    let local = local_store().await;
+    local
+        .store
+        .append(&AppendCommand::from_json(fixture("streams/account-123.json")).unwrap())
+        .await
+        .unwrap();
+    let (projector, read_models) = projector(&local).await;
+    let records = stream_records(&local).await;
+    assert!(projector
+        .handle(batch(&records))
+        .await
+        .batch_item_failures
+        .is_empty());
+    let balance = read_models
+        .get("accountBalances", "account-123")
+        .await
+        .unwrap()
+        .and_then(|d| d.document)
+        .unwrap();
+    assert_eq!(balance["balance"], json!(70.25));
+    assert_eq!(balance["transactionCount"], 2);
+    // Redelivered: unchanged.
+    assert!(projector
+        .handle(batch(&records))
+        .await
+        .batch_item_failures
+        .is_empty());
+    let again = read_models
+        .get("accountBalances", "account-123")
+        .await
+        .unwrap()
+        .and_then(|d| d.document)
+        .unwrap();
+    assert_eq!(again, balance);
 }

@@ -1,0 +1,119 @@
+//! Read models defined in code: a [`Projection`] names its model, says which document an event
+//! concerns, and what it does to it. Declarative read models (settings) are projections too, so
+//! the projector treats both alike. Seed 004's account balances ship as an example.
+
+use serde_json::Value;
+
+use crate::{Account, Aggregate, ReadModelChange, ReadModelDefinition, RecordedEvent};
+
+/// A read model: pure, no I/O.
+pub trait Projection: Send + Sync {
+    /// The read model's name (what `getReadModel` and `listReadModel` ask for).
+    fn name(&self) -> &str;
+
+    /// The key of the document `event` concerns, if any.
+    fn key(&self, event: &RecordedEvent) -> Option<String>;
+
+    /// What `event` does to its document, given the stored one (`None`: it does not concern
+    /// this read model).
+    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange>;
+}
+
+impl Projection for ReadModelDefinition {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key(&self, event: &RecordedEvent) -> Option<String> {
+        self.key_of(event)
+    }
+
+    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange> {
+        ReadModelDefinition::apply(self, current, event)
+    }
+}
+
+/// Seed 004's account balances, one document per account stream: the `Account` aggregate's state
+/// (id, customer, type, balance, transaction count), evolved by each account event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountBalances;
+
+impl Projection for AccountBalances {
+    fn name(&self) -> &str {
+        "accountBalances"
+    }
+
+    fn key(&self, event: &RecordedEvent) -> Option<String> {
+        let is_account =
+            event.aggregate_type.as_ref().map(|t| t.as_str()) == Some(Account::AGGREGATE_TYPE);
+        is_account.then(|| event.stream_id.to_string())
+    }
+
+    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange> {
+        let key = self.key(event)?;
+        let account_event = Account::decode(event).ok()?;
+        let mut account: Account = current
+            .and_then(|document| serde_json::from_value(document.clone()).ok())
+            .unwrap_or_default();
+        account.evolve(&account_event);
+        Some(ReadModelChange::Put {
+            key,
+            document: serde_json::to_value(&account).ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AggregateType, EventType, NewEvent, StreamId, Version};
+    use serde_json::json;
+
+    fn account_event(version: u64, event_type: &str, data: Value) -> RecordedEvent {
+        let event = NewEvent::new(EventType::new(event_type).unwrap(), data)
+            .with_aggregate_type(AggregateType::new("Account").unwrap());
+        RecordedEvent::record(
+            StreamId::new("account-123").unwrap(),
+            Version::new(version),
+            event,
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn seed_004_balances_fold_per_account() {
+        let created = account_event(
+            1,
+            "AccountCreated",
+            json!({"accountId": "account-123", "customerId": "c-1", "accountType": "checking"}),
+        );
+        let deposit = account_event(
+            2,
+            "TransactionProcessed",
+            json!({"transactionId": "t-1", "amount": 100.5, "type": "deposit"}),
+        );
+        let Some(ReadModelChange::Put { key, document }) = AccountBalances.apply(None, &created)
+        else {
+            panic!()
+        };
+        assert_eq!(key, "account-123");
+        let Some(ReadModelChange::Put { document, .. }) =
+            AccountBalances.apply(Some(&document), &deposit)
+        else {
+            panic!()
+        };
+        assert_eq!(document["balance"], json!(100.5));
+        assert_eq!(document["transactionCount"], 1);
+    }
+
+    #[test]
+    fn other_aggregates_are_not_its_concern() {
+        let event = RecordedEvent::record(
+            StreamId::new("poc").unwrap(),
+            Version::new(1),
+            NewEvent::new(EventType::new("ITEM_CREATED").unwrap(), json!({})),
+            chrono::Utc::now(),
+        );
+        assert_eq!(AccountBalances.apply(None, &event), None);
+    }
+}
