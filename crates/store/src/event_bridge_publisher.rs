@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
 use event_store_domain::{chunk_by_size, entry_size, Error};
 use serde_json::Value;
 
@@ -91,18 +91,7 @@ impl EventBridgePublisher {
             if output.failed_entry_count() == 0 {
                 return Ok(());
             }
-            let results = output.entries();
-            let refused: Vec<(PutEventsRequestEntry, String)> = pending
-                .into_iter()
-                .zip(results.iter().map(Some).chain(std::iter::repeat(None)))
-                .filter_map(|(entry, result)| {
-                    let code = result.and_then(|r| r.error_code()).map(str::to_owned);
-                    match (result.and_then(|r| r.event_id()), code) {
-                        (Some(_), None) => None,
-                        (_, code) => Some((entry, code.unwrap_or_else(|| "Unknown".into()))),
-                    }
-                })
-                .collect();
+            let refused = refused_entries(pending, output.entries());
             if attempt + 1 == MAX_ATTEMPTS {
                 let codes: Vec<&str> = refused.iter().map(|(_, code)| code.as_str()).collect();
                 return Err(unavailable(
@@ -118,5 +107,50 @@ impl EventBridgePublisher {
             tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
         }
         Ok(())
+    }
+}
+
+/// The entries EventBridge refused, with their error codes: those whose result has an error code
+/// or no event id (results come back in request order; a missing result counts as refused).
+fn refused_entries(
+    pending: Vec<PutEventsRequestEntry>,
+    results: &[PutEventsResultEntry],
+) -> Vec<(PutEventsRequestEntry, String)> {
+    pending
+        .into_iter()
+        .zip(results.iter().map(Some).chain(std::iter::repeat(None)))
+        .filter_map(|(entry, result)| {
+            let code = result.and_then(|r| r.error_code()).map(str::to_owned);
+            match (result.and_then(|r| r.event_id()), code) {
+                (Some(_), None) => None,
+                (_, code) => Some((entry, code.unwrap_or_else(|| "Unknown".into()))),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(detail: &str) -> PutEventsRequestEntry {
+        PutEventsRequestEntry::builder().detail(detail).build()
+    }
+
+    #[test]
+    fn only_refused_or_unanswered_entries_are_sent_again() {
+        let accepted = PutEventsResultEntry::builder().event_id("e-1").build();
+        let throttled = PutEventsResultEntry::builder()
+            .error_code("ThrottlingException")
+            .build();
+        let refused = refused_entries(
+            vec![entry("a"), entry("b"), entry("c")],
+            &[accepted, throttled],
+        );
+        let details: Vec<(&str, &str)> = refused
+            .iter()
+            .map(|(e, code)| (e.detail().unwrap(), code.as_str()))
+            .collect();
+        assert_eq!(details, [("b", "ThrottlingException"), ("c", "Unknown")]);
     }
 }
