@@ -75,11 +75,17 @@ pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
     }
 }
 
-/// The messages the queue received, as JSON, waiting for at least `expected` (or about 50 s).
-pub async fn receive(subscription: &Subscription, expected: usize) -> Vec<Value> {
-    let mut received = Vec::new();
-    for _ in 0..50 {
-        if received.len() >= expected {
+/// The events the queue received, as JSON, each once: messages are deleted as they arrive (so
+/// none comes back when its visibility timeout ends) and deduplicated by event id. Waits until
+/// `done` says enough arrived, or about 30 s.
+pub async fn receive_until(
+    subscription: &Subscription,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut received: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..30 {
+        if done(&received) {
             break;
         }
         let output = subscription
@@ -92,8 +98,26 @@ pub async fn receive(subscription: &Subscription, expected: usize) -> Vec<Value>
             .await
             .unwrap();
         for message in output.messages() {
-            received.push(serde_json::from_str(message.body().unwrap()).unwrap());
+            if let Some(receipt) = message.receipt_handle() {
+                subscription
+                    .sqs
+                    .delete_message()
+                    .queue_url(&subscription.queue_url)
+                    .receipt_handle(receipt)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let event: Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            if seen.insert(event["id"].to_string()) {
+                received.push(event);
+            }
         }
     }
     received
+}
+
+/// The events the queue received, waiting for at least `expected`.
+pub async fn receive(subscription: &Subscription, expected: usize) -> Vec<Value> {
+    receive_until(subscription, |received| received.len() >= expected).await
 }
