@@ -2,12 +2,10 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use event_store_domain::{AccountBalances, ProjectorSettings, ReducerRegistry};
-use event_store_dynamodb::{DynamoReadModels, EventBridgePublisher};
+use event_store_dynamodb::EventBridgePublisher;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use projector::Projector;
 
-/// The projections table's name (set by infra/, and by the local stack).
-const PROJECTIONS_TABLE: &str = "PROJECTIONS_TABLE";
 /// The bus follow-ups and change notices are published to.
 const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 
@@ -15,11 +13,13 @@ const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 async fn main() -> Result<(), Error> {
     function_support::init_logging();
     let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
-    let table = std::env::var(PROJECTIONS_TABLE).map_err(|_| {
-        format!("setting {PROJECTIONS_TABLE} is required: the name of the projections table")
-    })?;
     let events = function_support::store_from_env().await?;
-    let read_models = DynamoReadModels::new(events.client().clone(), table);
+    let read_models = function_support::read_models_from_env(&events).ok_or_else(|| {
+        format!(
+            "setting {} is required: the name of the projections table",
+            function_support::PROJECTIONS_TABLE
+        )
+    })?;
     let publishes = !settings.follow_ups.is_empty() || settings.change_notices.is_some();
     let bus = std::env::var(EVENT_BUS_NAME).ok().filter(|b| !b.is_empty());
     let mut projector = Projector::new(

@@ -59,6 +59,13 @@ async fn append_seed_003(local: &LocalStore) {
         .unwrap();
 }
 
+/// Feeds every record of the table's stream to `projector`; none may fail.
+async fn project_all(projector: &Projector, local: &LocalStore) {
+    let records = stream_records(local).await;
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty(), "a record failed");
+}
+
 async fn items(read_models: &DynamoReadModels) -> Vec<Value> {
     let page = read_models
         .list("testItems", &Default::default())
@@ -176,12 +183,7 @@ async fn snapshots_are_taken_every_n_events_through_the_aggregate() {
         .await
         .unwrap();
     let (projector, _) = projector(&local).await;
-    let records = stream_records(&local).await;
-    assert!(projector
-        .handle(batch(&records))
-        .await
-        .batch_item_failures
-        .is_empty());
+    project_all(&projector, &local).await;
 
     let stream = StreamId::new("account-123").unwrap();
     let snapshot = local
@@ -214,12 +216,7 @@ async fn seed_001_follow_ups_and_change_notices_reach_the_bus() {
         .await
         .unwrap();
     let (projector, _, subscription) = publishing_projector(&local).await;
-    let records = stream_records(&local).await;
-    assert!(projector
-        .handle(batch(&records))
-        .await
-        .batch_item_failures
-        .is_empty());
+    project_all(&projector, &local).await;
 
     let received = receive(&subscription, 2).await;
     let follow_up = received
@@ -269,12 +266,7 @@ async fn seed_000_cycles_end_complete_with_metering_or_partial_with_a_reason() {
             .unwrap();
     }
     let (projector, read_models, subscription) = publishing_projector(&local).await;
-    let records = stream_records(&local).await;
-    assert!(projector
-        .handle(batch(&records))
-        .await
-        .batch_item_failures
-        .is_empty());
+    project_all(&projector, &local).await;
 
     let received = receive(&subscription, 7).await;
     let metering: Vec<&Value> = received
@@ -325,12 +317,7 @@ async fn seed_004_account_balances_are_a_read_model_defined_in_code() {
         .await
         .unwrap();
     let (projector, read_models) = projector(&local).await;
-    let records = stream_records(&local).await;
-    assert!(projector
-        .handle(batch(&records))
-        .await
-        .batch_item_failures
-        .is_empty());
+    project_all(&projector, &local).await;
     let balance = read_models
         .get("accountBalances", "account-123")
         .await
@@ -340,11 +327,7 @@ async fn seed_004_account_balances_are_a_read_model_defined_in_code() {
     assert_eq!(balance["balance"], json!(70.25));
     assert_eq!(balance["transactionCount"], 2);
     // Redelivered: unchanged.
-    assert!(projector
-        .handle(batch(&records))
-        .await
-        .batch_item_failures
-        .is_empty());
+    project_all(&projector, &local).await;
     let again = read_models
         .get("accountBalances", "account-123")
         .await

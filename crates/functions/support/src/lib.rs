@@ -7,6 +7,6 @@ mod cold_start;
 mod error_payload;
 mod metrics;
 
-pub use cold_start::{init_logging, store_from_env};
+pub use cold_start::{init_logging, read_models_from_env, store_from_env, PROJECTIONS_TABLE};
 pub use error_payload::{error_payload, validation_payload};
 pub use metrics::Metrics;
