@@ -13,7 +13,9 @@ WITH_FUNCTIONS := tests/with-functions.sh
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev test costs build init-duration lint fmt
+.PHONY: help setup dev test costs build init-duration lint fmt infra-setup infra-test synth
+INFRA := infra
+NPM := npm --prefix $(INFRA) --no-audit --no-fund --loglevel=error
 
 help:
 	@echo "make dev    run the store locally: local AWS endpoint, tables, functions (cargo lambda watch), a sample stream"
@@ -21,7 +23,8 @@ help:
 	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
 	@echo "make init-duration  time each function from process start to its first poll (release, native)"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
-	@echo "make lint   cargo fmt --check and clippy -D warnings"
+	@echo "make lint   cargo fmt --check, clippy -D warnings, tsc on infra/"
+	@echo "make synth  cdk synth of infra/ over the zips of make build (cdk.out in infra/)"
 
 setup: $(VENV)/.installed
 
@@ -36,11 +39,11 @@ dev: setup
 	$(CARGO) build --quiet --locked --bin esctl
 	FUNCTIONS_EVENTS_TABLE=events $(LOCAL_AWS) $(WITH_FUNCTIONS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
-test: setup lint
+test: setup lint infra-test
 	$(CARGO) test --workspace --locked --no-run --quiet
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(CARGO) test --workspace --locked
 
-FUNCTIONS := persister query
+FUNCTIONS := persister query projector
 
 build: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
@@ -55,9 +58,23 @@ init-duration:
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs
 
-lint:
+lint: infra-setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked --quiet -- -D warnings
+	cd $(INFRA) && node_modules/.bin/tsc --noEmit
+
+# infra/: the CDK app, installed from its lockfile; its tests synthesize offline, without AWS.
+infra-setup: $(INFRA)/node_modules/.installed
+
+$(INFRA)/node_modules/.installed: $(INFRA)/package.json $(INFRA)/package-lock.json
+	$(NPM) ci
+	touch $@
+
+infra-test: infra-setup
+	cd $(INFRA) && node_modules/.bin/jest --ci
+
+synth: infra-setup
+	cd $(INFRA) && node_modules/.bin/cdk synth --quiet $(CDK_ARGS)
 
 fmt:
 	$(CARGO) fmt --all

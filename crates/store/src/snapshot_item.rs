@@ -63,4 +63,27 @@ mod tests {
         assert_eq!(crate::ItemKind::of(&item), crate::ItemKind::Snapshot);
         assert_eq!(from_item(item).unwrap(), snapshot);
     }
+
+    #[test]
+    fn a_snapshot_item_holds_only_the_attributes_the_projector_may_write() {
+        let allowed = &crate::TableDefinitions::shipped()
+            .events
+            .snapshot_attributes;
+        let full = Snapshot {
+            stream_id: StreamId::new("s").unwrap(),
+            version: Version::new(3),
+            aggregate_type: Some(event_store_domain::AggregateType::new("Account").unwrap()),
+            state: json!({"balance": 1}),
+            taken_at: event_store_domain::parse_time("t", "2024-01-01T00:00:00Z").unwrap(),
+        };
+        let item = to_item(&full).unwrap();
+        let mut names: Vec<&String> = item.keys().collect();
+        names.sort();
+        for name in names {
+            assert!(
+                allowed.contains(name),
+                "{name} is not in tables.json snapshotAttributes"
+            );
+        }
+    }
 }

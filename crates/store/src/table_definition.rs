@@ -30,6 +30,10 @@ pub struct TableDefinition {
     pub stream_view: Option<String>,
     /// The TTL attribute, if items expire.
     pub ttl_attribute: Option<String>,
+    /// Every attribute a snapshot item may hold (events table only): infra/ allows the projector
+    /// to put only items made of these into the events table.
+    #[serde(default)]
+    pub snapshot_attributes: Vec<String>,
     /// Global secondary indexes.
     #[serde(default)]
     pub indexes: Vec<IndexDefinition>,

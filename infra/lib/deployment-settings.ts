@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+
+/**
+ * The parameters of a deployment, read from CDK context (`-c name=value` or cdk.json) and checked
+ * before anything is built: a bad value fails synth with an error naming the parameter.
+ */
+
+/** DynamoDB capacity: on demand, or provisioned with the given units per table. */
+export type BillingSettings =
+  | { readonly mode: 'PAY_PER_REQUEST' }
+  | { readonly mode: 'PROVISIONED'; readonly readCapacity: number; readonly writeCapacity: number };
+
+export interface DeploymentSettings {
+  /** Suffix of every stack and resource name: `EventStore-<envName>-...`. */
+  readonly envName: string;
+  /** Days after which DynamoDB TTL may delete an event; 0 keeps events forever. */
+  readonly eventTtlDays: number;
+  /** Days the bus archive keeps events for EventBridge replay; 0 keeps them forever. */
+  readonly archiveRetentionDays: number;
+  readonly billing: BillingSettings;
+  /** Days CloudWatch keeps each function's logs. */
+  readonly logRetentionDays: number;
+  /** An existing bus to use instead of creating `event-store-<envName>`. */
+  readonly existingBusName?: string;
+  /** The ingest rule's event pattern; the store's change notices are always excluded. */
+  readonly ingestPattern: Record<string, unknown>;
+  /** The projector's declarative settings (read models, cycles, follow-ups), as JSON. */
+  readonly projectorSettings?: Record<string, unknown>;
+  /** Snapshot every N events (SNAPSHOT_EVERY). */
+  readonly snapshotEvery: number;
+  /** Copy every raw bus event to S3 through Firehose (seed 001): off by default. */
+  readonly rawArchive: boolean;
+  /** Where `cargo lambda build` put the functions: `<dir>/<function>/bootstrap.zip`. */
+  readonly lambdaAssetsDir: string;
+}
+
+/** What the ingest rule matches when no pattern is given: every event on the bus (but the loop guard). */
+export const DEFAULT_INGEST_PATTERN: Record<string, unknown> = {};
+
+export class SettingsError extends Error {
+  constructor(
+    readonly parameter: string,
+    reason: string,
+  ) {
+    super(`context parameter '${parameter}': ${reason}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Reads a deployment's settings through `lookup` (a construct node's `tryGetContext`). */
+export function readDeploymentSettings(lookup: (name: string) => unknown, defaultAssetsDir: string): DeploymentSettings {
+  const envName = text(lookup, 'envName', 'dev');
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,20}$/.test(envName)) {
+    throw new SettingsError('envName', `'${envName}' must start with a letter and hold up to 21 letters, digits or '-'`);
+  }
+  const billingMode = text(lookup, 'billingMode', 'PAY_PER_REQUEST');
+  let billing: BillingSettings;
+  if (billingMode === 'PAY_PER_REQUEST') {
+    billing = { mode: 'PAY_PER_REQUEST' };
+  } else if (billingMode === 'PROVISIONED') {
+    billing = {
+      mode: 'PROVISIONED',
+      readCapacity: whole(lookup, 'readCapacity', 5, 1, 40000),
+      writeCapacity: whole(lookup, 'writeCapacity', 5, 1, 40000),
+    };
+  } else {
+    throw new SettingsError('billingMode', `'${billingMode}' is neither PAY_PER_REQUEST nor PROVISIONED`);
+  }
+  const existingBusName = lookup('busName');
+  if (existingBusName !== undefined && (typeof existingBusName !== 'string' || existingBusName.length === 0)) {
+    throw new SettingsError('busName', 'must be the name of an existing event bus');
+  }
+  return {
+    envName,
+    eventTtlDays: whole(lookup, 'eventTtlDays', 0, 0, 36500),
+    archiveRetentionDays: whole(lookup, 'archiveRetentionDays', 365, 0, 36500),
+    billing,
+    logRetentionDays: whole(lookup, 'logRetentionDays', 30, 1, 3653),
+    existingBusName: existingBusName as string | undefined,
+    ingestPattern: json(lookup, 'ingestPattern') ?? DEFAULT_INGEST_PATTERN,
+    projectorSettings: projectorSettings(lookup),
+    snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
+    rawArchive: flag(lookup, 'rawArchive', false),
+    lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
+  };
+}
+
+function text(lookup: (name: string) => unknown, name: string, fallback: string): string {
+  const value = lookup(name);
+  if (value === undefined) {
+    return fallback;
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SettingsError(name, 'must be a non-empty string');
+  }
+  return value;
+}
+
+function whole(lookup: (name: string) => unknown, name: string, fallback: number, min: number, max: number): number {
+  const value = lookup(name);
+  if (value === undefined) {
+    return fallback;
+  }
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw new SettingsError(name, `'${String(value)}' is not a whole number from ${min} to ${max}`);
+  }
+  return number;
+}
+
+function flag(lookup: (name: string) => unknown, name: string, fallback: boolean): boolean {
+  const value = lookup(name);
+  if (value === undefined) {
+    return fallback;
+  }
+  if (value === true || value === 'true') {
+    return true;
+  }
+  if (value === false || value === 'false') {
+    return false;
+  }
+  throw new SettingsError(name, `'${String(value)}' is neither true nor false`);
+}
+
+/** A JSON object given inline (cdk.json) or as a string (`-c name='{...}'`). */
+function json(lookup: (name: string) => unknown, name: string): Record<string, unknown> | undefined {
+  const value = lookup(name);
+  if (value === undefined) {
+    return undefined;
+  }
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch (e) {
+      throw new SettingsError(name, `is not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SettingsError(name, 'must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** `projectorSettings` inline, or `projectorSettingsFile`: a JSON file read at synth. */
+function projectorSettings(lookup: (name: string) => unknown): Record<string, unknown> | undefined {
+  const file = lookup('projectorSettingsFile');
+  if (file === undefined) {
+    return json(lookup, 'projectorSettings');
+  }
+  if (lookup('projectorSettings') !== undefined) {
+    throw new SettingsError('projectorSettingsFile', 'give projectorSettings or projectorSettingsFile, not both');
+  }
+  if (typeof file !== 'string' || !fs.existsSync(file)) {
+    throw new SettingsError('projectorSettingsFile', `'${String(file)}' is not a readable file`);
+  }
+  const contents = fs.readFileSync(file, 'utf8');
+  return json((name) => (name === 'projectorSettingsFile' ? contents : undefined), 'projectorSettingsFile');
+}

@@ -1,0 +1,42 @@
+/**
+ * The environment variables the functions read, declared once here; each points at the Rust
+ * constant that reads it (a test checks that the constant still holds the same name).
+ */
+
+export interface EnvironmentVariable {
+  readonly name: string;
+  /** The Rust file that declares the same name. */
+  readonly declaredIn: string;
+}
+
+/** Settings::EVENTS_TABLE: the events table (events, snapshots, idempotency guards). */
+export const EVENTS_TABLE: EnvironmentVariable = { name: 'EVENTS_TABLE', declaredIn: 'crates/domain/src/settings.rs' };
+/** Settings::EVENT_TTL_DAYS: days after which an event expires; 0 keeps it forever. */
+export const EVENT_TTL_DAYS: EnvironmentVariable = { name: 'EVENT_TTL_DAYS', declaredIn: 'crates/domain/src/settings.rs' };
+/** Settings::SNAPSHOT_EVERY: the projector snapshots a stream every N events. */
+export const SNAPSHOT_EVERY: EnvironmentVariable = { name: 'SNAPSHOT_EVERY', declaredIn: 'crates/domain/src/settings.rs' };
+/** function_support::PROJECTIONS_TABLE: read models, checkpoints and transactions. */
+export const PROJECTIONS_TABLE: EnvironmentVariable = {
+  name: 'PROJECTIONS_TABLE',
+  declaredIn: 'crates/functions/support/src/cold_start.rs',
+};
+/** The bus the projector publishes follow-ups, metering events and change notices to. */
+export const EVENT_BUS_NAME: EnvironmentVariable = {
+  name: 'EVENT_BUS_NAME',
+  declaredIn: 'crates/functions/projector/src/main.rs',
+};
+/** ProjectorSettings::PROJECTOR_SETTINGS: read models, cycles and follow-up rules as JSON. */
+export const PROJECTOR_SETTINGS: EnvironmentVariable = {
+  name: 'PROJECTOR_SETTINGS',
+  declaredIn: 'crates/domain/src/projector_settings.rs',
+};
+
+/** Every variable above, for the test that keeps them in step with the Rust side. */
+export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
+  EVENTS_TABLE,
+  EVENT_TTL_DAYS,
+  SNAPSHOT_EVERY,
+  PROJECTIONS_TABLE,
+  EVENT_BUS_NAME,
+  PROJECTOR_SETTINGS,
+];

@@ -1,0 +1,91 @@
+/**
+ * What each function may do, and nothing more: the IAM statements of the persister (writes events),
+ * the query function (reads), the projector (reads the stream and events, writes read models,
+ * snapshots and the bus) and replay (reads events, writes read models, checkpoints and the bus).
+ * Actions are named one by one; resources are the tables and indexes by ARN.
+ */
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { TableDefinitions } from './table-definitions';
+
+export interface StoreResources {
+  readonly eventsTable: dynamodb.ITable;
+  readonly projectionsTable: dynamodb.ITable;
+  readonly key: kms.IKey;
+  readonly bus: events.IEventBus;
+  readonly tables: TableDefinitions;
+}
+
+/** DynamoDB reads data keys with the caller's credentials: readers decrypt, writers also encrypt. */
+const KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE = [...KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Appends: a conditional put or a transaction of puts and condition checks; the head query. */
+export function persisterStatements(r: StoreResources): iam.PolicyStatement[] {
+  return [
+    statement('AppendEvents', ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'], [
+      r.eventsTable.tableArn,
+    ]),
+    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
+  ];
+}
+
+/** Reads of events, indexes, snapshots, read models and transactions. */
+export function queryStatements(r: StoreResources): iam.PolicyStatement[] {
+  return [
+    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [
+      r.eventsTable.tableArn,
+      ...indexArns(r),
+    ]),
+    statement('ReadProjections', ['dynamodb:GetItem', 'dynamodb:Query'], [r.projectionsTable.tableArn]),
+    statement('UseDataKey', KEY_READ, [r.key.keyArn]),
+  ];
+}
+
+/**
+ * Gap fills and state loads read the events table; snapshots are the only items it writes there,
+ * and the `dynamodb:Attributes` condition holds those puts to a snapshot's attributes, so the
+ * projector cannot write an event. The stream itself is granted by the event source mapping.
+ */
+export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
+  return [
+    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query'], [r.eventsTable.tableArn]),
+    new iam.PolicyStatement({
+      sid: 'WriteSnapshotsOnly',
+      actions: ['dynamodb:PutItem'],
+      resources: [r.eventsTable.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': r.tables.events.snapshotAttributes } },
+    }),
+    statement('WriteProjections', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [
+      r.projectionsTable.tableArn,
+    ]),
+    statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),
+    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
+  ];
+}
+
+/** Global reads and scans of events; rebuilt read models and checkpoints; re-publication. */
+export function replayStatements(r: StoreResources): iam.PolicyStatement[] {
+  return [
+    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:Scan'], [
+      r.eventsTable.tableArn,
+      ...indexArns(r),
+    ]),
+    statement('WriteProjections', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [
+      r.projectionsTable.tableArn,
+    ]),
+    statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),
+    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
+  ];
+}
+
+function statement(sid: string, actions: string[], resources: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid, actions, resources });
+}
+
+/** Each index of the events table by its own ARN: no `index/*`. */
+function indexArns(r: StoreResources): string[] {
+  return r.tables.events.indexes.map((index) => `${r.eventsTable.tableArn}/index/${index.name}`);
+}

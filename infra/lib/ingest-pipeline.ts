@@ -1,0 +1,90 @@
+/**
+ * The bus path into the store: the ingest rule (the user's pattern plus the loop guard) puts each
+ * event on the ingest queue; the persister takes batches from it, reports the messages that failed
+ * (`ReportBatchItemFailures`), and a message that fails `maxReceiveCount` times moves to the
+ * dead-letter queue with its error logged, so nothing that was accepted is lost.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { encryptedQueue } from './encrypted-queue';
+import { guardedIngestPattern } from './ingest-pattern';
+
+export interface IngestPipelineProps {
+  readonly envName: string;
+  readonly bus: events.IEventBus;
+  readonly pattern: Record<string, unknown>;
+  readonly persister: lambda.IFunction;
+  /** The persister's timeout: the queue hides a message for six of them (AWS's advice). */
+  readonly persisterTimeout: Duration;
+}
+
+/** Receives before a message moves to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+/** Messages per persister invocation, and how long to wait to fill a batch. */
+export const INGEST_BATCH_SIZE = 10;
+export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
+/** At most this many persisters drain the queue at once: bounds the write rate on the table. */
+export const INGEST_MAX_CONCURRENCY = 20;
+
+export class IngestPipeline extends Construct {
+  readonly rule: events.Rule;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  /** Events the rule could not deliver to the queue (after EventBridge's own retries). */
+  readonly undeliveredQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: IngestPipelineProps) {
+    super(scope, id);
+    this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', {
+      queueName: `event-store-${props.envName}-ingest-dlq`,
+    });
+    this.queue = encryptedQueue(this, 'Queue', {
+      queueName: `event-store-${props.envName}-ingest`,
+      visibilityTimeout: Duration.seconds(props.persisterTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.undeliveredQueue = encryptedQueue(this, 'UndeliveredQueue', {
+      queueName: `event-store-${props.envName}-ingest-undelivered`,
+    });
+    Validations.of(this.undeliveredQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "It is the ingest rule target's dead-letter queue: a dead-letter queue itself",
+    });
+    this.rule = new events.Rule(this, 'Rule', {
+      ruleName: `event-store-${props.envName}-ingest`,
+      description: 'Every event to store, but the change notices the store publishes itself',
+      eventBus: props.bus,
+      eventPattern: toEventPattern(guardedIngestPattern(props.pattern)),
+    });
+    this.rule.addTarget(
+      new targets.SqsQueue(this.queue, {
+        deadLetterQueue: this.undeliveredQueue,
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      }),
+    );
+    props.persister.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: INGEST_BATCH_SIZE,
+        maxBatchingWindow: INGEST_BATCHING_WINDOW,
+        reportBatchItemFailures: true,
+        maxConcurrency: INGEST_MAX_CONCURRENCY,
+      }),
+    );
+  }
+}
+
+/** CDK's EventPattern uses camelCase names for the envelope's dashed fields. */
+function toEventPattern(pattern: Record<string, unknown>): events.EventPattern {
+  const renamed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(pattern)) {
+    const name = field.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    renamed[name] = value;
+  }
+  return renamed as events.EventPattern;
+}

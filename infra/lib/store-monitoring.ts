@@ -1,0 +1,152 @@
+/**
+ * Alarms on everything that means an event is waiting or lost, sent to one encrypted SNS topic, and
+ * a dashboard of the same metrics: dead-letter queue depths, function errors and throttles, the
+ * stream's iterator age, DynamoDB throttles and the ingest rule's failed invocations.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface StoreMonitoringProps {
+  readonly envName: string;
+  readonly functions: Record<string, lambda.IFunction>;
+  /** Queues whose every message is an event waiting on an operator. */
+  readonly deadLetterQueues: Record<string, sqs.IQueue>;
+  readonly tables: Record<string, dynamodb.ITable>;
+  readonly ingestRule: events.IRule;
+  readonly projector: lambda.IFunction;
+}
+
+/** The projector is behind when its oldest unread record is older than this. */
+export const MAX_ITERATOR_AGE = Duration.minutes(5);
+
+export class StoreMonitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: StoreMonitoringProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'AlarmKey', {
+      description: `Event store ${props.envName}: encrypts the alarm topic`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch publishes to the encrypted topic with this key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Alarms', {
+      topicName: `event-store-${props.envName}-alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    const action = new actions.SnsAction(this.topic);
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const created = new cloudwatch.Alarm(this, name, {
+        alarmName: `event-store-${props.envName}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+    const period = Duration.minutes(1);
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}-not-empty`,
+        queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+        `Messages wait in ${name}: read them, fix the cause, redrive them`,
+      );
+    }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}-errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);
+      alarm(`${name}-throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), 1, `The ${name} function was throttled`);
+    }
+    const iteratorAge = new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensionsMap: { FunctionName: props.projector.functionName },
+      period,
+      statistic: 'Maximum',
+    });
+    alarm(
+      'projector-iterator-age',
+      iteratorAge,
+      MAX_ITERATOR_AGE.toMilliseconds(),
+      `The projector is more than ${MAX_ITERATOR_AGE.toHumanString()} behind the events table`,
+    );
+    for (const [name, table] of Object.entries(props.tables)) {
+      for (const kind of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        alarm(
+          `${name}-${kind}`,
+          new cloudwatch.Metric({
+            namespace: 'AWS/DynamoDB',
+            metricName: kind,
+            dimensionsMap: { TableName: table.tableName },
+            period,
+            statistic: 'Sum',
+          }),
+          1,
+          `DynamoDB throttled the ${name} table (${kind})`,
+        );
+      }
+    }
+    const failedInvocations = new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName: 'FailedInvocations',
+      dimensionsMap: { RuleName: props.ingestRule.ruleName },
+      period,
+      statistic: 'Sum',
+    });
+    alarm('ingest-rule-failed-invocations', failedInvocations, 1, 'EventBridge could not deliver events to the ingest queue');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `event-store-${props.envName}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
+    );
+    this.dashboard.addWidgets(
+      ...Object.entries(props.functions).map(
+        ([name, fn]) =>
+          new cloudwatch.GraphWidget({
+            title: name,
+            left: [fn.metricInvocations({ period }), fn.metricErrors({ period }), fn.metricThrottles({ period })],
+            right: [fn.metricDuration({ period, statistic: 'p99' })],
+            width: 6,
+          }),
+      ),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Projector iterator age (ms)', left: [iteratorAge], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues',
+        left: Object.values(props.deadLetterQueues).map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Ingest rule failed invocations', left: [failedInvocations], width: 8 }),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ALL_VARIABLES } from '../lib/function-environment';
+import { functionZip, retentionOf } from '../lib/rust-function';
+import { onlyResource, synthesize } from './synthesize';
+
+const REPOSITORY = path.join(__dirname, '..', '..');
+
+describe('the functions', () => {
+  const { service } = synthesize({ eventTtlDays: 90, snapshotEvery: 50, logRetentionDays: 14 });
+  const fn = (name: string) => onlyResource(service, 'AWS::Lambda::Function', { FunctionName: `event-store-dev-${name}` });
+
+  test.each([
+    ['persister', 256, 30],
+    ['query', 256, 10],
+    ['projector', 256, 60],
+    ['replay', 1769, 900],
+  ])('%s runs the cargo lambda build on provided.al2023, arm64, traced, logging JSON', (name, memory, timeout) => {
+    expect(fn(name)).toMatchObject({
+      Runtime: 'provided.al2023',
+      Architectures: ['arm64'],
+      Handler: 'bootstrap',
+      MemorySize: memory,
+      Timeout: timeout,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(new RegExp(`^${name[0].toUpperCase()}${name.slice(1)}Logs`)) } },
+    });
+  });
+
+  test('each function logs to a group of its own, kept for the configured days', () => {
+    for (const name of ['persister', 'query', 'projector', 'replay']) {
+      const group = onlyResource(service, 'AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/event-store-dev-${name}` });
+      expect(group.RetentionInDays).toBe(14);
+    }
+  });
+
+  test('each function is told the tables, the bus and the settings it uses, and no more', () => {
+    const variables = (name: string) => Object.keys(fn(name).Environment.Variables).sort();
+    expect(variables('persister')).toEqual(['EVENTS_TABLE', 'EVENT_TTL_DAYS', 'SNAPSHOT_EVERY']);
+    expect(variables('query')).toEqual(['EVENTS_TABLE', 'EVENT_TTL_DAYS', 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY']);
+    expect(variables('projector')).toEqual([
+      'EVENTS_TABLE',
+      'EVENT_BUS_NAME',
+      'EVENT_TTL_DAYS',
+      'PROJECTIONS_TABLE',
+      'SNAPSHOT_EVERY',
+    ]);
+    expect(fn('projector').Environment.Variables).toMatchObject({ EVENT_TTL_DAYS: '90', SNAPSHOT_EVERY: '50' });
+  });
+
+  test('hands the projector its settings file as PROJECTOR_SETTINGS', () => {
+    const file = path.join(REPOSITORY, 'fixtures', 'settings', 'projector.json');
+    const configured = synthesize({ projectorSettingsFile: file }).service;
+    const projector = onlyResource(configured, 'AWS::Lambda::Function', { FunctionName: 'event-store-dev-projector' });
+    expect(JSON.parse(projector.Environment.Variables.PROJECTOR_SETTINGS)).toEqual(
+      JSON.parse(fs.readFileSync(file, 'utf8')),
+    );
+  });
+
+  test('every variable name is the one the Rust side reads', () => {
+    for (const variable of ALL_VARIABLES) {
+      const source = fs.readFileSync(path.join(REPOSITORY, variable.declaredIn), 'utf8');
+      expect(source).toContain(`"${variable.name}"`);
+    }
+  });
+
+  test('a missing build says to run make build', () => {
+    expect(() => functionZip('/nonexistent', 'query')).toThrow(/no build of function 'query'.*run `make build` first/);
+  });
+
+  test('log retention rounds up to a period CloudWatch offers', () => {
+    expect(retentionOf(30)).toBe(30);
+    expect(retentionOf(31)).toBe(60);
+    expect(() => retentionOf(100000)).toThrow(/longer than CloudWatch keeps logs/);
+  });
+});

@@ -1,0 +1,60 @@
+import { synthesize } from './synthesize';
+
+describe('monitoring', () => {
+  const { service } = synthesize();
+  const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+  const alarm = (name: string) => {
+    const found = alarms.find((a) => a.AlarmName === `event-store-dev-${name}`);
+    if (!found) {
+      throw new Error(`no alarm ${name}; alarms: ${alarms.map((a) => a.AlarmName).join(', ')}`);
+    }
+    return found;
+  };
+
+  test.each(['ingest-dlq', 'ingest-undelivered', 'projector-failures'])('alarms when %s holds a message', (queue) => {
+    expect(alarm(`${queue}-not-empty`)).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  test.each(['persister', 'query', 'projector', 'replay'])('alarms on errors and throttles of %s', (name) => {
+    expect(alarm(`${name}-errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 1 });
+    expect(alarm(`${name}-throttles`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Threshold: 1 });
+  });
+
+  test("alarms when the projector falls five minutes behind the table's stream", () => {
+    expect(alarm('projector-iterator-age')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 300000,
+    });
+  });
+
+  test.each(['events', 'projections'])('alarms on read and write throttles of the %s table', (table) => {
+    for (const kind of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      expect(alarm(`${table}-${kind}`)).toMatchObject({ Namespace: 'AWS/DynamoDB', MetricName: kind, Threshold: 1 });
+    }
+  });
+
+  test('alarms when EventBridge fails to deliver to the ingest queue', () => {
+    expect(alarm('ingest-rule-failed-invocations')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: expect.stringMatching(/^IngestRule/) } }],
+    });
+  });
+
+  test('every alarm notifies the encrypted alarm topic, and the dashboard shows them', () => {
+    expect(alarms).toHaveLength(3 + 4 * 2 + 1 + 2 * 2 + 1);
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
+    }
+    const topic = Object.values(service.findResources('AWS::SNS::Topic'))[0] as any;
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});

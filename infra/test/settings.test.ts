@@ -1,0 +1,82 @@
+import { readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
+import { guardedIngestPattern, IngestPatternError } from '../lib/ingest-pattern';
+import { synthesize } from './synthesize';
+
+const read = (context: Record<string, unknown>) => readDeploymentSettings((name) => context[name], '/assets');
+
+describe('deployment settings', () => {
+  test('default to an on-demand dev deployment that keeps events forever', () => {
+    expect(read({})).toEqual({
+      envName: 'dev',
+      eventTtlDays: 0,
+      archiveRetentionDays: 365,
+      billing: { mode: 'PAY_PER_REQUEST' },
+      logRetentionDays: 30,
+      existingBusName: undefined,
+      ingestPattern: {},
+      projectorSettings: undefined,
+      snapshotEvery: 100,
+      rawArchive: false,
+      lambdaAssetsDir: '/assets',
+    });
+  });
+
+  test.each([
+    [{ envName: 'prod env' }, 'envName'],
+    [{ eventTtlDays: 'ten' }, 'eventTtlDays'],
+    [{ archiveRetentionDays: -1 }, 'archiveRetentionDays'],
+    [{ billingMode: 'ON_DEMAND' }, 'billingMode'],
+    [{ billingMode: 'PROVISIONED', writeCapacity: 0 }, 'writeCapacity'],
+    [{ logRetentionDays: 1.5 }, 'logRetentionDays'],
+    [{ busName: '' }, 'busName'],
+    [{ ingestPattern: '{not json' }, 'ingestPattern'],
+    [{ ingestPattern: '[1]' }, 'ingestPattern'],
+    [{ rawArchive: 'yes' }, 'rawArchive'],
+    [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
+  ])('%j is refused with an error naming %s', (context, parameter) => {
+    let error: unknown;
+    try {
+      read(context);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).parameter).toBe(parameter);
+    expect((error as Error).message).toContain(`'${parameter}'`);
+  });
+
+  test('name every stack and resource after the environment', () => {
+    const { stateful, stateless, service } = synthesize({ envName: 'prod' });
+    expect([stateful.stackName, stateless.stackName]).toEqual(['EventStore-prod-Data', 'EventStore-prod']);
+    service.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'event-store-prod-persister' });
+    service.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'event-store-prod-ingest' });
+  });
+});
+
+describe('the ingest loop guard', () => {
+  test('excludes the change notices when the pattern does not filter by source', () => {
+    expect(guardedIngestPattern({ detail: { kind: ['x'] } })).toEqual({
+      detail: { kind: ['x'] },
+      source: [{ 'anything-but': ['event-store.changes'] }],
+    });
+  });
+
+  test.each([
+    [['orders', { prefix: 'billing.' }, { 'anything-but': ['event-store.changes', 'x'] }, { suffix: '.eu' }]],
+    [[{ 'anything-but': 'event-store.changes' }]],
+  ])('keeps source filters that cannot match the change notices: %j', (source) => {
+    expect(guardedIngestPattern({ source })).toEqual({ source });
+  });
+
+  test.each([
+    [['event-store.changes'], /is 'event-store.changes'/],
+    [[{ prefix: 'event' }], /matches the prefix/],
+    [[{ suffix: 'changes' }], /matches the end/],
+    [[{ 'anything-but': ['orders'] }], /does not exclude/],
+    [[{ wildcard: 'event-*' }], /uses 'wildcard'/],
+    [[], /non-empty list/],
+  ])('refuses source %j', (source, reason) => {
+    expect(() => guardedIngestPattern({ source })).toThrow(IngestPatternError);
+    expect(() => guardedIngestPattern({ source })).toThrow(reason);
+  });
+});
