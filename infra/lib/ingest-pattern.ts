@@ -3,8 +3,10 @@
  * re-ingests the change notices it publishes itself (DESIGN.md: loop guard by source).
  */
 
+import { loadPipelineDefinition } from './pipeline-definition';
+
 /** The source of the projector's change notices (ProjectorSettings::DEFAULT_SOURCE in crates/domain). */
-export const CHANGE_NOTICE_SOURCE = 'event-store.changes';
+export const CHANGE_NOTICE_SOURCE = loadPipelineDefinition('any').changeNoticeSource;
 
 export class IngestPatternError extends Error {
   constructor(reason: string) {

@@ -13,23 +13,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { encryptedQueue } from './encrypted-queue';
 import { guardedIngestPattern } from './ingest-pattern';
+import { PipelineDefinition } from './pipeline-definition';
 
 export interface IngestPipelineProps {
-  readonly envName: string;
+  readonly pipeline: PipelineDefinition;
   readonly bus: events.IEventBus;
   readonly pattern: Record<string, unknown>;
   readonly persister: lambda.IFunction;
-  /** The persister's timeout: the queue hides a message for six of them (AWS's advice). */
-  readonly persisterTimeout: Duration;
 }
-
-/** Receives before a message moves to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
-/** Messages per persister invocation, and how long to wait to fill a batch. */
-export const INGEST_BATCH_SIZE = 10;
-export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
-/** At most this many persisters drain the queue at once: bounds the write rate on the table. */
-export const INGEST_MAX_CONCURRENCY = 20;
 
 export class IngestPipeline extends Construct {
   readonly rule: events.Rule;
@@ -40,23 +31,20 @@ export class IngestPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
     super(scope, id);
-    this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', {
-      queueName: `event-store-${props.envName}-ingest-dlq`,
-    });
+    const ingest = props.pipeline.ingest;
+    this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', { queueName: ingest.deadLetterQueue });
     this.queue = encryptedQueue(this, 'Queue', {
-      queueName: `event-store-${props.envName}-ingest`,
-      visibilityTimeout: Duration.seconds(props.persisterTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      queueName: ingest.queue,
+      visibilityTimeout: Duration.seconds(ingest.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ingest.maxReceiveCount },
     });
-    this.undeliveredQueue = encryptedQueue(this, 'UndeliveredQueue', {
-      queueName: `event-store-${props.envName}-ingest-undelivered`,
-    });
+    this.undeliveredQueue = encryptedQueue(this, 'UndeliveredQueue', { queueName: ingest.undeliveredQueue });
     Validations.of(this.undeliveredQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "It is the ingest rule target's dead-letter queue: a dead-letter queue itself",
     });
     this.rule = new events.Rule(this, 'Rule', {
-      ruleName: `event-store-${props.envName}-ingest`,
+      ruleName: ingest.rule,
       description: 'Every event to store, but the change notices the store publishes itself',
       eventBus: props.bus,
       eventPattern: toEventPattern(guardedIngestPattern(props.pattern)),
@@ -70,10 +58,10 @@ export class IngestPipeline extends Construct {
     );
     props.persister.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: INGEST_BATCH_SIZE,
-        maxBatchingWindow: INGEST_BATCHING_WINDOW,
+        batchSize: ingest.mapping.batchSize,
+        maxBatchingWindow: Duration.seconds(ingest.mapping.batchingWindowSeconds),
         reportBatchItemFailures: true,
-        maxConcurrency: INGEST_MAX_CONCURRENCY,
+        maxConcurrency: ingest.mapping.maxConcurrency,
       }),
     );
   }

@@ -8,6 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DeploymentSettings } from './deployment-settings';
+import { loadPipelineDefinition } from './pipeline-definition';
 import { StoreTable } from './store-table';
 import { TableDefinitions } from './table-definitions';
 
@@ -24,6 +25,7 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
     const { settings, tables } = props;
+    const names = loadPipelineDefinition(settings.envName).tables;
     this.key = new kms.Key(this, 'DataKey', {
       description: `Event store ${settings.envName}: encrypts the events and projections tables`,
       enableKeyRotation: true,
@@ -31,13 +33,13 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.eventsTable = new StoreTable(this, 'Events', {
-      tableName: `event-store-${settings.envName}-events`,
+      tableName: names.events,
       definition: tables.events,
       billing: settings.billing,
       encryptionKey: this.key,
     }).table;
     this.projectionsTable = new StoreTable(this, 'Projections', {
-      tableName: `event-store-${settings.envName}-projections`,
+      tableName: names.projections,
       definition: tables.projections,
       billing: settings.billing,
       encryptionKey: this.key,

@@ -17,6 +17,7 @@ import {
   StoreResources,
 } from './function-permissions';
 import { IngestPipeline } from './ingest-pipeline';
+import { loadPipelineDefinition } from './pipeline-definition';
 import { RawEventArchive } from './raw-event-archive';
 import { FunctionName, RustFunction } from './rust-function';
 import { StoreBus } from './store-bus';
@@ -32,19 +33,6 @@ export interface StatelessStackProps extends StackProps {
   readonly key: kms.IKey;
 }
 
-/**
- * Memory and timeout per function. Memory buys CPU on Lambda: 256 MB keeps the small Rust
- * functions' cold start near their measured init (about 11 ms natively) at the lowest price that
- * still gets a fair CPU share; replay scans and re-publishes for up to 15 minutes per invocation,
- * so it gets a full vCPU's worth (1,769 MB) and the longest timeout.
- */
-export const FUNCTION_SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = {
-  persister: { memorySize: 256, timeout: Duration.seconds(30) },
-  query: { memorySize: 256, timeout: Duration.seconds(10) },
-  projector: { memorySize: 256, timeout: Duration.seconds(60) },
-  replay: { memorySize: 1769, timeout: Duration.minutes(15) },
-};
-
 export class StatelessStack extends Stack {
   readonly functions: Record<FunctionName, RustFunction>;
   readonly storeBus: StoreBus;
@@ -56,7 +44,8 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.storeBus = new StoreBus(this, 'Bus', settings);
+    const pipeline = loadPipelineDefinition(settings.envName);
+    this.storeBus = new StoreBus(this, 'Bus', settings, pipeline.bus);
     const bus = this.storeBus.bus;
     const resources: StoreResources = {
       eventsTable: props.eventsTable,
@@ -82,7 +71,10 @@ export class StatelessStack extends Stack {
         name,
         envName: settings.envName,
         assetsDir: settings.lambdaAssetsDir,
-        ...FUNCTION_SIZING[name],
+        // Memory buys CPU on Lambda: 256 MB for the small functions that wait on DynamoDB;
+        // replay scans and re-publishes for up to 15 minutes, so one full vCPU (1,769 MB).
+        memorySize: pipeline.functions[name].memoryMb,
+        timeout: Duration.seconds(pipeline.functions[name].timeoutSeconds),
         environment,
         logRetentionDays: settings.logRetentionDays,
         otherWildcardResources,
@@ -104,14 +96,13 @@ export class StatelessStack extends Stack {
     grant('replay', replayStatements(resources));
 
     this.ingest = new IngestPipeline(this, 'Ingest', {
-      envName: settings.envName,
+      pipeline,
       bus,
       pattern: settings.ingestPattern,
       persister: this.functions.persister.function,
-      persisterTimeout: FUNCTION_SIZING.persister.timeout,
     });
     this.projection = new StreamProjection(this, 'Projection', {
-      envName: settings.envName,
+      pipeline,
       table: props.eventsTable,
       projector: this.functions.projector.function,
     });

@@ -10,12 +10,12 @@ export class StoreBus extends Construct {
   readonly bus: events.IEventBus;
   readonly archive: events.CfnArchive;
 
-  constructor(scope: Construct, id: string, settings: DeploymentSettings) {
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, busName: string) {
     super(scope, id);
     this.bus = settings.existingBusName
       ? events.EventBus.fromEventBusName(this, 'Bus', settings.existingBusName)
       : new events.EventBus(this, 'Bus', {
-          eventBusName: `event-store-${settings.envName}`,
+          eventBusName: busName,
           description: `Event store ${settings.envName}: producers publish here; the store publishes follow-ups, metering events and change notices here`,
         });
     // No event pattern: the archive keeps every event on the bus, so any window can be replayed.

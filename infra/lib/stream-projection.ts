@@ -10,9 +10,10 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { encryptedQueue } from './encrypted-queue';
+import { PipelineDefinition } from './pipeline-definition';
 
 export interface StreamProjectionProps {
-  readonly envName: string;
+  readonly pipeline: PipelineDefinition;
   readonly table: dynamodb.ITable;
   readonly projector: lambda.IFunction;
 }
@@ -21,10 +22,6 @@ export interface StreamProjectionProps {
 export const STREAM_WILDCARD_REASON =
   'dynamodb:ListStreams (granted by the stream event source mapping) does not support resource-level permissions';
 
-export const STREAM_BATCH_SIZE = 100;
-export const STREAM_BATCHING_WINDOW = Duration.seconds(1);
-export const STREAM_RETRY_ATTEMPTS = 10;
-export const STREAM_MAX_RECORD_AGE = Duration.days(1);
 
 export class StreamProjection extends Construct {
   /** Batches that kept failing: their shard and sequence range, for a replay. */
@@ -33,18 +30,19 @@ export class StreamProjection extends Construct {
   constructor(scope: Construct, id: string, props: StreamProjectionProps) {
     super(scope, id);
     this.failureQueue = encryptedQueue(this, 'FailureQueue', {
-      queueName: `event-store-${props.envName}-projector-failures`,
+      queueName: props.pipeline.projection.failureQueue,
     });
+    const mapping = props.pipeline.projection.mapping;
     props.projector.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: STREAM_BATCH_SIZE,
-        maxBatchingWindow: STREAM_BATCHING_WINDOW,
-        bisectBatchOnError: true,
-        retryAttempts: STREAM_RETRY_ATTEMPTS,
-        maxRecordAge: STREAM_MAX_RECORD_AGE,
+        batchSize: mapping.batchSize,
+        maxBatchingWindow: Duration.seconds(mapping.batchingWindowSeconds),
+        bisectBatchOnError: mapping.bisectOnError,
+        retryAttempts: mapping.retryAttempts,
+        maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
         reportBatchItemFailures: true,
-        parallelizationFactor: 1,
+        parallelizationFactor: mapping.parallelizationFactor,
         onFailure: new SqsDlq(this.failureQueue),
       }),
     );

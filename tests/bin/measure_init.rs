@@ -49,6 +49,8 @@ async fn init_once(binary: &str) -> Duration {
         .env("AWS_ACCESS_KEY_ID", "measured")
         .env("AWS_SECRET_ACCESS_KEY", "measured")
         .env("EVENTS_TABLE", "events")
+        .env("PROJECTIONS_TABLE", "projections")
+        .env("EVENT_BUS_NAME", "bus")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
