@@ -10,6 +10,10 @@ AWSCLI_VERSION := 1.46.2
 CARGO_LAMBDA_VERSION := 1.9.2
 ZIGLANG_VERSION := 0.17.0
 WITH_FUNCTIONS := tests/with-functions.sh
+WITH_PIPELINE := tests/with-pipeline.sh
+# make dev's fixed ports, so the README's commands work as printed.
+DEV_AWS_PORT ?= 4566
+DEV_LAMBDA_PORT ?= 9001
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
@@ -37,11 +41,12 @@ $(VENV)/.installed: Makefile
 
 dev: setup
 	$(CARGO) build --quiet --locked --bin esctl
-	FUNCTIONS_EVENTS_TABLE=events $(LOCAL_AWS) $(WITH_FUNCTIONS) target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
+	LOCAL_AWS_PORT=$(DEV_AWS_PORT) LAMBDA_PORT=$(DEV_LAMBDA_PORT) $(LOCAL_AWS) $(WITH_FUNCTIONS) \
+		target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
 test: setup lint infra-test
 	$(CARGO) test --workspace --locked --no-run --quiet
-	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(CARGO) test --workspace --locked
+	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) $(CARGO) test --workspace --locked
 
 FUNCTIONS := persister query projector
 

@@ -15,9 +15,11 @@ python="$root/.venv/bin/python"
 source "$root/tests/local-common.sh"
 port="${LOCAL_AWS_PORT:-$(free_port)}"
 log="$state_dir/moto-$port.log"
+reclaim_port local-aws "$port"
 
 "$python" "$root/tests/local_aws_server.py" "$port" >"$log" 2>&1 &
 moto_pid=$!
+echo "$moto_pid" >"$state_dir/local-aws-$port.pid"
 stop() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
 trap stop EXIT
 trap 'exit 130' INT TERM

@@ -27,3 +27,23 @@ wait_for_port() {
   echo "$name did not listen on port $port within 30 s; see $log" >&2
   return 1
 }
+
+# Frees PORT from a server a crashed earlier run left behind on it: the process recorded in
+# $state_dir/NAME-PORT.pid is stopped if it is still alive and still one of ours (moto's server
+# or cargo lambda watch). A port held by anything else is reported, not touched.
+reclaim_port() {
+  local name="$1" port="$2" pid_file="$state_dir/$1-$2.pid" pid
+  if [ -f "$pid_file" ]; then
+    pid="$(cat "$pid_file")"
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e local_aws_server -e "lambda watch"; then
+      echo "$name: stopping process $pid left by an earlier run" >&2
+      kill "$pid" 2>/dev/null || true
+      sleep 0.5
+    fi
+    rm -f "$pid_file"
+  fi
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; then
+    echo "$name: port $port is taken by another program; free it or choose another port" >&2
+    return 1
+  fi
+}

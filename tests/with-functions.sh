@@ -4,9 +4,10 @@
 #
 #   tests/local-aws.sh tests/with-functions.sh cargo test --workspace
 #
-# The functions are built first, so the first invoke does not wait for a compile. They read
-# EVENTS_TABLE=$FUNCTIONS_EVENTS_TABLE (the invoke tests create it). LAMBDA_ENDPOINT is exported
-# for the command.
+# The functions are built first, so the first invoke does not wait for a compile. They get the
+# names of the local pipeline (infra/pipeline.json with env "local": the tables, the bus) and
+# the projector the settings in fixtures/settings/projector.json. LAMBDA_ENDPOINT is exported
+# for the command; LAMBDA_PORT picks the port (a free one by default).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,18 +15,22 @@ export PATH="$root/.venv/bin:$PATH"
 command -v cargo-lambda >/dev/null || { echo "with-functions: cargo-lambda missing; run 'make setup'" >&2; exit 2; }
 : "${AWS_ENDPOINT_URL:?with-functions: run inside tests/local-aws.sh}"
 
-cargo build --quiet --locked -p persister -p query
+cargo build --quiet --locked -p persister -p query -p projector
 
 # shellcheck source=tests/local-common.sh
 source "$root/tests/local-common.sh"
-port="$(free_port)"
+port="${LAMBDA_PORT:-$(free_port)}"
 log="$state_dir/functions-$port.log"
+reclaim_port functions "$port"
 
-export FUNCTIONS_EVENTS_TABLE="${FUNCTIONS_EVENTS_TABLE:-functions-tests}"
-EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON \
+export FUNCTIONS_EVENTS_TABLE=event-store-local-events
+EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" PROJECTIONS_TABLE=event-store-local-projections \
+  EVENT_BUS_NAME=event-store-local PROJECTOR_SETTINGS_FILE="$root/fixtures/settings/projector.json" \
+  RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON \
   cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --ignore-changes --quiet \
   >"$log" 2>&1 &
 watch_pid=$!
+echo "$watch_pid" >"$state_dir/functions-$port.pid"
 stop() { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; }
 trap stop EXIT
 trap 'exit 130' INT TERM

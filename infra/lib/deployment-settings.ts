@@ -22,7 +22,7 @@ export interface DeploymentSettings {
   readonly logRetentionDays: number;
   /** An existing bus to use instead of creating `event-store-<envName>`. */
   readonly existingBusName?: string;
-  /** The ingest rule's event pattern; the store's change notices are always excluded. */
+  /** The ingest rule's event pattern; the store's change notices and metering events are always excluded. */
   readonly ingestPattern: Record<string, unknown>;
   /** The projector's declarative settings (read models, cycles, follow-ups), as JSON. */
   readonly projectorSettings?: Record<string, unknown>;

@@ -1,12 +1,12 @@
 /**
  * The ingest rule's event pattern: the user's pattern plus the loop guard, so that the store never
- * re-ingests the change notices it publishes itself (DESIGN.md: loop guard by source).
+ * re-ingests what it publishes for others (DESIGN.md: loop guard by source): its change notices
+ * and its metering events. Its follow-ups are ingested: storing them is their point (seed 001).
  */
-
 import { loadPipelineDefinition } from './pipeline-definition';
 
-/** The source of the projector's change notices (ProjectorSettings::DEFAULT_SOURCE in crates/domain). */
-export const CHANGE_NOTICE_SOURCE = loadPipelineDefinition('any').changeNoticeSource;
+/** The sources the store publishes under and never ingests (`neverIngested` in pipeline.json). */
+export const NEVER_INGESTED: readonly string[] = loadPipelineDefinition('any').neverIngested;
 
 export class IngestPatternError extends Error {
   constructor(reason: string) {
@@ -17,23 +17,25 @@ export class IngestPatternError extends Error {
 
 /**
  * The pattern the ingest rule uses. Without a `source` filter the guard adds
- * `{"anything-but": [CHANGE_NOTICE_SOURCE]}`; with one, every matcher in it must be unable to
- * match the change notices, or synth fails saying which matcher could.
+ * `{"anything-but": NEVER_INGESTED}`; with one, every matcher in it must be unable to match any
+ * of those sources, or synth fails saying which matcher could match which.
  */
 export function guardedIngestPattern(pattern: Record<string, unknown>): Record<string, unknown> {
   const source = pattern.source;
   if (source === undefined) {
-    return { ...pattern, source: [{ 'anything-but': [CHANGE_NOTICE_SOURCE] }] };
+    return { ...pattern, source: [{ 'anything-but': [...NEVER_INGESTED] }] };
   }
   if (!Array.isArray(source) || source.length === 0) {
     throw new IngestPatternError('"source" must be a non-empty list of matchers');
   }
   for (const matcher of source) {
-    const reason = whyMatcherCouldMatch(matcher, CHANGE_NOTICE_SOURCE);
-    if (reason !== undefined) {
-      throw new IngestPatternError(
-        `source matcher ${JSON.stringify(matcher)} ${reason}; the store would re-ingest its own change notices`,
-      );
+    for (const own of NEVER_INGESTED) {
+      const reason = whyMatcherCouldMatch(matcher, own);
+      if (reason !== undefined) {
+        throw new IngestPatternError(
+          `source matcher ${JSON.stringify(matcher)} ${reason}; the store would re-ingest what it publishes itself`,
+        );
+      }
     }
   }
   return pattern;

@@ -45,7 +45,7 @@ export class IngestPipeline extends Construct {
     });
     this.rule = new events.Rule(this, 'Rule', {
       ruleName: ingest.rule,
-      description: 'Every event to store, but the change notices the store publishes itself',
+      description: 'Every event to store, but the change notices and metering events the store publishes itself',
       eventBus: props.bus,
       eventPattern: toEventPattern(guardedIngestPattern(props.pattern)),
     });

@@ -31,6 +31,8 @@ export interface FunctionSizing {
 export interface PipelineDefinition {
   readonly bus: string;
   readonly changeNoticeSource: string;
+  /** Sources the store publishes under that the ingest rule never matches. */
+  readonly neverIngested: readonly string[];
   readonly ingest: {
     readonly rule: string;
     readonly defaultPattern: Record<string, unknown>;

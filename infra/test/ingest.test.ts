@@ -12,9 +12,11 @@ describe('the bus and the ingest path', () => {
     expect(archive.SourceArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
   });
 
-  test('routes every event but the store change notices to the ingest queue', () => {
+  test("routes every event but the store's change notices and metering events to the ingest queue", () => {
     const rule = onlyResource(service, 'AWS::Events::Rule', { Name: 'event-store-dev-ingest' });
-    expect(rule.EventPattern).toEqual({ source: [{ 'anything-but': ['event-store.changes'] }] });
+    expect(rule.EventPattern).toEqual({
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
+    });
     expect(rule.Targets).toHaveLength(1);
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^IngestQueue/), 'Arn'] });
     expect(rule.Targets[0].DeadLetterConfig.Arn).toEqual({
@@ -50,11 +52,11 @@ describe('the bus and the ingest path', () => {
     const rule = onlyResource(custom, 'AWS::Events::Rule', { Name: 'event-store-dev-ingest' });
     expect(rule.EventPattern).toEqual({
       'detail-type': ['AccountCreated', 'MoneyDeposited'],
-      source: [{ 'anything-but': ['event-store.changes'] }],
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
     });
   });
 
-  test('refuses a pattern that would re-ingest the change notices', () => {
+  test('refuses a pattern that would re-ingest what the store publishes', () => {
     expect(() => synthesize({ ingestPattern: { source: [{ prefix: 'event-store.' }] } })).toThrow(
       /ingestPattern: source matcher \{"prefix":"event-store."\} matches the prefix of 'event-store.changes'/,
     );

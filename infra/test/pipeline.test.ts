@@ -59,8 +59,15 @@ describe('what deploys is what pipeline.json says', () => {
     }
   });
 
-  test('the change notice source is the one the projector publishes with', () => {
-    const rust = require('fs').readFileSync(`${__dirname}/../../crates/domain/src/projector_settings.rs`, 'utf8');
-    expect(rust).toContain(`DEFAULT_SOURCE: &'static str = "${pipeline.changeNoticeSource}"`);
+  test('the sources never ingested are the ones the projector publishes change notices and metering events with', () => {
+    const read = (file: string) => require('fs').readFileSync(`${__dirname}/../../${file}`, 'utf8');
+    expect(read('crates/domain/src/projector_settings.rs')).toContain(
+      `DEFAULT_SOURCE: &'static str = "${pipeline.changeNoticeSource}"`,
+    );
+    expect(read('crates/functions/projector/src/cycles.rs')).toContain(
+      `METERING_SOURCE: &str = "${pipeline.neverIngested[1]}"`,
+    );
+    expect(pipeline.neverIngested).toEqual([pipeline.changeNoticeSource, 'event-store.metering']);
+    expect(pipeline.ingest.defaultPattern).toEqual({ source: [{ 'anything-but': pipeline.neverIngested }] });
   });
 });

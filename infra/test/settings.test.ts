@@ -54,17 +54,17 @@ describe('deployment settings', () => {
 });
 
 describe('the ingest loop guard', () => {
-  test('excludes the change notices when the pattern does not filter by source', () => {
+  test('excludes what the store publishes when the pattern does not filter by source', () => {
     expect(guardedIngestPattern({ detail: { kind: ['x'] } })).toEqual({
       detail: { kind: ['x'] },
-      source: [{ 'anything-but': ['event-store.changes'] }],
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
     });
   });
 
   test.each([
-    [['orders', { prefix: 'billing.' }, { 'anything-but': ['event-store.changes', 'x'] }, { suffix: '.eu' }]],
-    [[{ 'anything-but': 'event-store.changes' }]],
-  ])('keeps source filters that cannot match the change notices: %j', (source) => {
+    [['orders', { prefix: 'billing.' }, { 'anything-but': ['event-store.changes', 'event-store.metering', 'x'] }, { suffix: '.eu' }]],
+    [['event-store.follow-ups']],
+  ])('keeps source filters that cannot match what the store publishes: %j', (source) => {
     expect(guardedIngestPattern({ source })).toEqual({ source });
   });
 
@@ -73,6 +73,8 @@ describe('the ingest loop guard', () => {
     [[{ prefix: 'event' }], /matches the prefix/],
     [[{ suffix: 'changes' }], /matches the end/],
     [[{ 'anything-but': ['orders'] }], /does not exclude/],
+    [[{ 'anything-but': ['event-store.changes'] }], /does not exclude 'event-store.metering'/],
+    [['event-store.metering'], /is 'event-store.metering'/],
     [[{ wildcard: 'event-*' }], /uses 'wildcard'/],
     [[], /non-empty list/],
   ])('refuses source %j', (source, reason) => {

@@ -30,8 +30,8 @@ async fn persister_is_invoked(world: &mut StoreWorld, path: String, times: Strin
 
 #[when(regex = r"^the query function is asked (\{.*\})$")]
 async fn query_is_asked(world: &mut StoreWorld, payload: String) {
-    let payload: Value =
-        serde_json::from_str(&world.ids.apply(&payload)).expect("JSON in the step");
+    let payload = world.ids.apply(&payload);
+    let payload: Value = serde_json::from_str(&world.fresh(&payload)).expect("JSON in the step");
     let lambda = world.lambda().await;
     world.answer = invoke(&lambda, "query", &payload).await;
 }

@@ -2,6 +2,7 @@
 
 mod appending;
 mod invoking;
+mod pipeline;
 mod projecting;
 mod reading;
 
@@ -28,6 +29,8 @@ pub struct StoreWorld {
     answer: Value,
     read_models: Option<event_store_dynamodb::DynamoReadModels>,
     subscription: Option<event_store_tests::bus::Subscription>,
+    /// Replaces `{run}` in the end-to-end scenarios' ids, fresh per scenario.
+    run: String,
 }
 
 impl StoreWorld {
@@ -45,7 +48,13 @@ impl StoreWorld {
             answer: Value::Null,
             read_models: None,
             subscription: None,
+            run: uuid::Uuid::new_v4().simple().to_string()[..10].to_owned(),
         }
+    }
+
+    /// `text` with every `{run}` replaced by this scenario's own suffix.
+    fn fresh(&self, text: &str) -> String {
+        text.replace("{run}", &self.run)
     }
 
     /// The Lambda client, on first use (only the scenarios that invoke functions need it).

@@ -17,8 +17,18 @@ pub struct Subscription {
     pub events: aws_sdk_eventbridge::Client,
 }
 
-/// A bus with a rule sending everything of `source_prefix` to a new queue.
+/// A new bus with a rule sending everything of `source_prefix` to a new queue.
 pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
+    endpoint();
+    let config = event_store_dynamodb::sdk_config().await;
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let bus = format!("bus-{}", uuid::Uuid::new_v4().simple());
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    subscribe(&bus, json!({"source": [{"prefix": source_prefix}]})).await
+}
+
+/// A new queue that a new rule on the existing `bus` sends what matches `pattern` to.
+pub async fn subscribe(bus: &str, pattern: Value) -> Subscription {
     endpoint();
     let config = event_store_dynamodb::sdk_config().await;
     let (events, sqs) = (
@@ -26,8 +36,6 @@ pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
         aws_sdk_sqs::Client::new(&config),
     );
     let run = uuid::Uuid::new_v4().simple().to_string();
-    let bus = format!("bus-{run}");
-    events.create_event_bus().name(&bus).send().await.unwrap();
     let queue_url = sqs
         .create_queue()
         .queue_name(format!("q-{run}"))
@@ -48,15 +56,15 @@ pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
     events
         .put_rule()
         .name(format!("rule-{run}"))
-        .event_bus_name(&bus)
-        .event_pattern(json!({"source": [{"prefix": source_prefix}]}).to_string())
+        .event_bus_name(bus)
+        .event_pattern(pattern.to_string())
         .send()
         .await
         .unwrap();
     events
         .put_targets()
         .rule(format!("rule-{run}"))
-        .event_bus_name(&bus)
+        .event_bus_name(bus)
         .targets(
             aws_sdk_eventbridge::types::Target::builder()
                 .id("queue")
@@ -70,21 +78,22 @@ pub async fn subscribed_bus(source_prefix: &str) -> Subscription {
     Subscription {
         sqs,
         queue_url,
-        bus,
+        bus: bus.to_owned(),
         events,
     }
 }
 
 /// The events the queue received, as JSON, each once: messages are deleted as they arrive (so
 /// none comes back when its visibility timeout ends) and deduplicated by event id. Waits until
-/// `done` says enough arrived, or about 30 s.
+/// `done` says enough arrived, or about 30 s. Polls are short: a long poll would hold the local
+/// endpoint, which answers one request at a time, for its whole wait.
 pub async fn receive_until(
     subscription: &Subscription,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
     let mut received: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for _ in 0..30 {
+    for _ in 0..150 {
         if done(&received) {
             break;
         }
@@ -93,10 +102,12 @@ pub async fn receive_until(
             .receive_message()
             .queue_url(&subscription.queue_url)
             .max_number_of_messages(10)
-            .wait_time_seconds(1)
             .send()
             .await
             .unwrap();
+        if output.messages().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
         for message in output.messages() {
             if let Some(receipt) = message.receipt_handle() {
                 subscription

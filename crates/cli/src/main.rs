@@ -35,20 +35,29 @@ enum Command {
     Read(commands::read::Args),
     /// Load a stream's state (snapshot + events, through its aggregate's reducer).
     State(commands::state::Args),
-    /// Set up the local store, load a sample stream, show it, and wait for Ctrl-C.
+    /// Build the pipeline on the local endpoint, run its event source mappings, and wait for Ctrl-C.
     Dev(commands::dev::Args),
 }
 
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    // What the local event source mappings do (batches, failures) goes to stderr; RUST_LOG
+    // overrides.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,event_store_local_stack=info".into()),
+        )
+        .init();
     let store = cli.target.store().await;
     let result = match cli.command {
         Command::CreateTables => commands::create_tables::run(&store).await,
         Command::Append(args) => commands::append::run(&store, args, cli.json).await,
         Command::Read(args) => commands::read::run(&store, args, cli.json).await,
         Command::State(args) => commands::state::run(&store, args, cli.json).await,
-        Command::Dev(args) => commands::dev::run(&store, args).await,
+        Command::Dev(args) => commands::dev::run(args).await,
     };
     if let Err(error) = result {
         eprintln!("esctl: {error}");

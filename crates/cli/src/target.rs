@@ -8,7 +8,7 @@ use event_store_dynamodb::{dynamodb_client, DynamoEventStore};
 #[derive(clap::Args)]
 pub struct Target {
     /// The events table.
-    #[arg(long, env = Settings::EVENTS_TABLE, default_value = "events", global = true)]
+    #[arg(long, env = Settings::EVENTS_TABLE, default_value = "event-store-local-events", global = true)]
     events_table: String,
 }
 

@@ -41,7 +41,12 @@ fn dev_loads_the_sample_stream_and_shows_it_with_its_state() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/streams/account-123.json"
     );
-    let output = esctl(&table(), &["dev", "--sample", sample, "--once"], None);
+    let env = format!("esctl-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let output = esctl(
+        &table(),
+        &["dev", "--env", &env, "--sample", sample, "--once"],
+        None,
+    );
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
     assert!(
@@ -50,6 +55,24 @@ fn dev_loads_the_sample_stream_and_shows_it_with_its_state() {
     );
     assert!(stdout.contains("TransactionProcessed"), "{stdout}");
     assert!(stdout.contains("\"balance\":70.25"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "bus event-store-{env}, rule event-store-{env}-ingest"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("esctl dev: pipeline ready"), "{stdout}");
+}
+
+#[test]
+fn dev_without_the_functions_says_how_to_run_it() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_esctl"));
+    command
+        .args(["dev", "--env", "esctl-nofunctions"])
+        .env_remove("LAMBDA_ENDPOINT");
+    let output = command.output().expect("esctl runs");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("LAMBDA_ENDPOINT"));
 }
 
 #[test]

@@ -1,0 +1,121 @@
+//! The README's `make dev` commands, run as printed: the block after `<!-- make-dev-commands -->`
+//! is read from README.md, its fixed ports (make dev's 4566 and 9001) pointed at this run's
+//! local endpoint and Invoke API, and each line run by bash from the repository root. Between
+//! lines the test waits for the pipeline to carry the published event into the store.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use event_store_local_stack::PipelineDefinition;
+
+const MARKER: &str = "<!-- make-dev-commands -->";
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The command lines of the README's block (continuations joined).
+fn readme_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    let after = &readme[readme
+        .find(MARKER)
+        .expect("README has the make dev commands block")..];
+    let block = after
+        .split("```")
+        .nth(1)
+        .expect("a fenced block after the marker");
+    let mut commands = Vec::new();
+    let mut current = String::new();
+    for line in block.lines().skip(1) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => {
+                current.push_str(line);
+                commands.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    commands
+}
+
+async fn stream_length(stream: &str) -> usize {
+    let client = event_store_dynamodb::dynamodb_client().await;
+    let found = client
+        .query()
+        .table_name(PipelineDefinition::for_env("local").tables.events)
+        .key_condition_expression("streamId = :s")
+        .expression_attribute_values(
+            ":s",
+            aws_sdk_dynamodb::types::AttributeValue::S(stream.into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    found
+        .items()
+        .iter()
+        .filter(|item| item.contains_key("eventId"))
+        .count()
+}
+
+#[tokio::test]
+async fn the_readme_make_dev_commands_work_as_printed() {
+    let endpoint = event_store_tests::endpoint();
+    let functions = std::env::var("LAMBDA_ENDPOINT").expect("run with make test");
+    let commands = readme_commands();
+    assert!(commands.len() >= 4, "{commands:?}");
+    let mut environment = String::new();
+    let mut published = 0;
+    let mut last_output = String::new();
+    for command in commands {
+        let command = command
+            .replace("http://127.0.0.1:4566", &endpoint)
+            .replace("http://127.0.0.1:9001", &functions);
+        if command.starts_with("export ") {
+            environment.push_str(&command);
+            environment.push_str("; ");
+            continue;
+        }
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!("{environment}{command}"))
+            .current_dir(repository())
+            .output()
+            .unwrap();
+        last_output = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{command}\n{last_output}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if command.contains("put-events") {
+            assert!(
+                last_output.contains("\"FailedEntryCount\": 0"),
+                "{last_output}"
+            );
+            published += 1;
+            let started = Instant::now();
+            while stream_length("account-cli-1").await < published {
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "not stored: {command}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+    // `aws lambda invoke ... /dev/stdout` prints the function's answer, then the call's metadata.
+    let answer: serde_json::Value = serde_json::Deserializer::from_str(&last_output)
+        .into_iter()
+        .next()
+        .expect("the query's answer")
+        .unwrap_or_else(|e| panic!("{e}: {last_output}"));
+    assert_eq!(answer["state"]["version"], 2, "{answer}");
+    assert_eq!(answer["state"]["state"]["balance"], 100.5, "{answer}");
+}
