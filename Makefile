@@ -17,13 +17,14 @@ DEV_LAMBDA_PORT ?= 9001
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev test costs build init-duration lint fmt infra-setup infra-test synth
+.PHONY: help setup dev demo test costs build init-duration lint fmt infra-setup infra-test synth
 INFRA := infra
 NPM := npm --prefix $(INFRA) --no-audit --no-fund --loglevel=error
 
 help:
 	@echo "make dev    run the store locally: local AWS endpoint, tables, functions (cargo lambda watch), a sample stream"
 	@echo "make test   run every test against a local AWS endpoint"
+	@echo "make demo   the seeds' scenarios end to end on the local stack, each step printed"
 	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
 	@echo "make init-duration  time each function from process start to its first poll (release, native)"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
@@ -43,6 +44,10 @@ dev: setup
 	$(CARGO) build --quiet --locked --bin esctl
 	LOCAL_AWS_PORT=$(DEV_AWS_PORT) LAMBDA_PORT=$(DEV_LAMBDA_PORT) $(LOCAL_AWS) $(WITH_FUNCTIONS) \
 		target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
+
+demo: setup
+	$(CARGO) build --quiet --locked --bin esctl
+	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) target/debug/esctl demo
 
 test: setup lint infra-test
 	$(CARGO) test --workspace --locked --no-run --quiet

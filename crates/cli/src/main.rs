@@ -35,8 +35,16 @@ enum Command {
     Read(commands::read::Args),
     /// Load a stream's state (snapshot + events, through its aggregate's reducer).
     State(commands::state::Args),
+    /// Events across streams, by aggregate type, event type, correlation id or user id.
+    Query(commands::query::Args),
+    /// Follow a stream, or the whole store, as events arrive.
+    Tail(commands::tail::Args),
+    /// The cycles (transactions) an entity went through.
+    Transactions(commands::transactions::Args),
     /// Build the pipeline on the local endpoint, run its event source mappings, and wait for Ctrl-C.
     Dev(commands::dev::Args),
+    /// The seeds' scenarios end to end on the local stack (what `make demo` runs).
+    Demo(commands::demo::Args),
 }
 
 #[tokio::main]
@@ -57,7 +65,11 @@ async fn main() {
         Command::Append(args) => commands::append::run(&store, args, cli.json).await,
         Command::Read(args) => commands::read::run(&store, args, cli.json).await,
         Command::State(args) => commands::state::run(&store, args, cli.json).await,
+        Command::Query(args) => commands::query::run(&store, args, cli.json).await,
+        Command::Tail(args) => commands::tail::run(&store, args, cli.json).await,
+        Command::Transactions(args) => commands::transactions::run(&store, args, cli.json).await,
         Command::Dev(args) => commands::dev::run(args).await,
+        Command::Demo(args) => commands::demo::run(args).await,
     };
     if let Err(error) = result {
         eprintln!("esctl: {error}");

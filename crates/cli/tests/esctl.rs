@@ -106,3 +106,159 @@ fn exit_codes_tell_conflicts_and_invalid_input_apart() {
     let read = esctl(&table, &["read", "s-1", "--json"], None);
     assert_eq!(text(&read.stdout).lines().count(), 1);
 }
+
+#[test]
+fn query_finds_events_by_type_across_streams() {
+    let table = table();
+    assert!(esctl(&table, &["create-tables"], None).status.success());
+    for stream in ["q-1", "q-2"] {
+        let command = format!(
+            r#"{{"streamId": "{stream}", "events": [{{"eventType": "Queried", "data": {{}}}}, {{"eventType": "Other", "data": {{}}}}]}}"#
+        );
+        let appended = esctl(&table, &["append", "-"], Some(&command));
+        assert!(appended.status.success(), "{}", text(&appended.stderr));
+    }
+    let found = esctl(
+        &table,
+        &["query", "--event-type", "Queried", "--json"],
+        None,
+    );
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let streams: Vec<String> = text(&found.stdout)
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["streamId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(streams.len(), 2, "{streams:?}");
+    assert!(streams.contains(&"q-1".to_owned()) && streams.contains(&"q-2".to_owned()));
+
+    let table_view = esctl(&table, &["query", "--event-type", "Queried"], None);
+    assert!(
+        text(&table_view.stdout).starts_with("STREAM"),
+        "{}",
+        text(&table_view.stdout)
+    );
+    let two_keys = esctl(
+        &table,
+        &["query", "--event-type", "A", "--user-id", "u"],
+        None,
+    );
+    assert_eq!(two_keys.status.code(), Some(2));
+}
+
+/// Runs `esctl tail ARGS` in the background while `act` appends, and returns what it printed.
+fn tail_while(table: &str, args: &[&str], act: impl FnOnce()) -> String {
+    let child = Command::new(env!("CARGO_BIN_EXE_esctl"))
+        .args(["--events-table", table, "tail"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("esctl tail runs");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    act();
+    let output = child
+        .wait_with_output()
+        .expect("tail ends after --count events");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+#[test]
+fn tail_prints_events_as_they_arrive_on_a_stream_and_in_the_whole_store() {
+    let table = table();
+    assert!(esctl(&table, &["create-tables"], None).status.success());
+    let before = r#"{"streamId": "t-1", "events": [{"eventType": "Before", "data": {}}]}"#;
+    assert!(esctl(&table, &["append", "-"], Some(before))
+        .status
+        .success());
+
+    let on_stream = tail_while(&table, &["t-1", "--count", "2", "--json"], || {
+        let after = r#"{"streamId": "t-1", "events": [{"eventType": "After1", "data": {}}, {"eventType": "After2", "data": {}}]}"#;
+        assert!(esctl(&table, &["append", "-"], Some(after))
+            .status
+            .success());
+    });
+    let types: Vec<String> = on_stream
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["eventType"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        ["After1", "After2"],
+        "only what arrived after tail started"
+    );
+
+    let whole_store = tail_while(&table, &["--count", "1"], || {
+        let elsewhere =
+            r#"{"streamId": "t-2", "events": [{"eventType": "Elsewhere", "data": {}}]}"#;
+        assert!(esctl(&table, &["append", "-"], Some(elsewhere))
+            .status
+            .success());
+    });
+    assert!(whole_store.starts_with("STREAM"), "{whole_store}");
+    assert!(
+        whole_store.contains("t-2") && whole_store.contains("Elsewhere"),
+        "{whole_store}"
+    );
+    assert!(!whole_store.contains("After1"), "{whole_store}");
+}
+
+#[test]
+fn demo_runs_the_seeds_scenarios_end_to_end_and_transactions_shows_the_cycle() {
+    if std::env::var("LAMBDA_ENDPOINT").is_err() {
+        panic!(
+            "LAMBDA_ENDPOINT is not set: run the tests with `make test`, which runs the pipeline"
+        );
+    }
+    let demo = Command::new(env!("CARGO_BIN_EXE_esctl"))
+        .arg("demo")
+        .output()
+        .expect("esctl demo runs");
+    let stdout = text(&demo.stdout);
+    assert!(demo.status.success(), "{stdout}{}", text(&demo.stderr));
+    for line in [
+        "read model testItems",
+        "balance 70.25 at version 3",
+        "account-maintenance\" \"complete\"",
+        "metering event on the bus: \"CycleCompleted\"",
+        "CustomerUpdatedEvent, ValidatableEvent",
+        "all four scenarios passed",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    let account = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("transactions of "))
+        .and_then(|rest| rest.split(':').next())
+        .expect("the demo names the account")
+        .to_owned();
+    let transactions = esctl(
+        "event-store-local-events",
+        &["transactions", &account],
+        None,
+    );
+    let listed = text(&transactions.stdout);
+    assert!(
+        transactions.status.success(),
+        "{}",
+        text(&transactions.stderr)
+    );
+    assert!(
+        listed.contains("account-maintenance") && listed.contains("complete"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("ExpiredAccount > PurgedAccount > PreparedAccount > ReleasedAccount"),
+        "{listed}"
+    );
+}

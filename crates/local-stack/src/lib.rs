@@ -19,6 +19,7 @@ mod provision;
 mod sqs_mapping;
 mod stream_batch_plan;
 mod stream_mapping;
+mod stream_reader;
 
 pub use checkpoints::Checkpoints;
 pub use error::LocalStackError;
@@ -32,3 +33,4 @@ pub use provision::{provision, Clients, Provisioned, PUBLISHED_PATTERN};
 pub use sqs_mapping::{SqsBatchReport, SqsMapping};
 pub use stream_batch_plan::{plan_after, BatchOutcome, BatchPlan};
 pub use stream_mapping::{StreamMapping, StreamPassReport};
+pub use stream_reader::{shard_iterator, stream_shards, table_stream_arn};

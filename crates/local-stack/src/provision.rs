@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use aws_sdk_sqs::types::QueueAttributeName;
 use event_store_dynamodb::{create_events_table, create_projections_table};
 
+use crate::stream_reader::table_stream_arn;
 use crate::{LocalStackError, PipelineDefinition};
 
 /// What the local subscription queue receives: everything the store itself publishes.
@@ -85,21 +86,7 @@ pub async fn provision(
 ) -> Result<Provisioned, LocalStackError> {
     create_events_table(&clients.dynamodb, &pipeline.tables.events).await?;
     create_projections_table(&clients.dynamodb, &pipeline.tables.projections).await?;
-    let table = clients
-        .dynamodb
-        .describe_table()
-        .table_name(&pipeline.tables.events)
-        .send()
-        .await
-        .map_err(|e| LocalStackError::aws("DescribeTable", e))?;
-    let stream_arn = table
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .ok_or_else(|| LocalStackError::Aws {
-            operation: "DescribeTable",
-            reason: format!("table {} has no stream", pipeline.tables.events),
-        })?
-        .to_owned();
+    let stream_arn = table_stream_arn(&clients.dynamodb, &pipeline.tables.events).await?;
 
     let bus_arn = ensure_bus(&clients.events, &pipeline.bus).await?;
 

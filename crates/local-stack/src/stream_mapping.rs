@@ -8,10 +8,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
 
 use crate::function_invoker::batch_item_failures;
+use crate::stream_reader::{shard_iterator, stream_shards};
 use crate::{
     dynamodb_event, plan_after, stream_record, BatchOutcome, BatchPlan, Checkpoints,
     FunctionInvoker, InvokeOutcome, LocalStackError, StreamMappingDefinition,
@@ -113,46 +113,20 @@ impl StreamMapping {
     }
 
     async fn shards(&self) -> Result<Vec<String>, LocalStackError> {
-        let description = self
-            .streams
-            .describe_stream()
-            .stream_arn(&self.stream_arn)
-            .send()
-            .await
-            .map_err(|e| LocalStackError::aws("DescribeStream", e))?;
-        Ok(description
-            .stream_description()
-            .map(|d| {
-                d.shards()
-                    .iter()
-                    .filter_map(|s| s.shard_id().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default())
+        stream_shards(&self.streams, &self.stream_arn).await
     }
 
-    /// The shard's iterator: after its checkpoint, or from the oldest record.
+    /// The shard's iterator in this pass: after its checkpoint, or from the oldest record.
     async fn iterator(&mut self, shard: &str) -> Result<Option<String>, LocalStackError> {
         if let Some(known) = self.iterators.get(shard) {
             return Ok(known.clone());
         }
-        let request = self
-            .streams
-            .get_shard_iterator()
-            .stream_arn(&self.stream_arn)
-            .shard_id(shard);
-        let request = match self.checkpoints.get(&self.stream_arn, shard) {
-            Some(sequence) => request
-                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                .sequence_number(sequence),
-            None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
-        };
-        let iterator = request
-            .send()
-            .await
-            .map_err(|e| LocalStackError::aws("GetShardIterator", e))?
-            .shard_iterator()
+        let after = self
+            .checkpoints
+            .get(&self.stream_arn, shard)
             .map(str::to_owned);
+        let iterator =
+            shard_iterator(&self.streams, &self.stream_arn, shard, after.as_deref()).await?;
         self.iterators.insert(shard.to_owned(), iterator.clone());
         Ok(iterator)
     }

@@ -2,6 +2,10 @@
 
 pub mod append;
 pub mod create_tables;
+pub mod demo;
 pub mod dev;
+pub mod query;
 pub mod read;
 pub mod state;
+pub mod tail;
+pub mod transactions;
