@@ -109,56 +109,67 @@ async fn follow_store(
     let arn = table_stream_arn(store.client(), store.table())
         .await
         .map_err(unavailable)?;
-    let started = chrono::Utc::now().timestamp();
     let mut positions: HashMap<String, String> = HashMap::new();
+    if !args.from_start {
+        // Skip what is stored already: read every shard to its end without printing.
+        while read_pass(&streams, &arn, &mut positions, |_| Ok(())).await? > 0 {}
+    }
     while printer.printed() < limit {
-        let mut read_any = false;
-        for shard in stream_shards(&streams, &arn).await.map_err(unavailable)? {
-            let after = positions.get(&shard).cloned();
-            let Some(iterator) = shard_iterator(&streams, &arn, &shard, after.as_deref())
-                .await
-                .map_err(unavailable)?
-            else {
-                continue;
+        let read = read_pass(&streams, &arn, &mut positions, |record| {
+            let Some(change) = record.dynamodb() else {
+                return Ok(());
             };
-            let output = streams
-                .get_records()
-                .shard_iterator(iterator)
-                .limit(100)
-                .send()
-                .await
-                .map_err(|e| unavailable(LocalStackError::aws("GetRecords", e)))?;
-            for record in output.records() {
-                read_any = true;
-                let Some(change) = record.dynamodb() else {
-                    continue;
-                };
-                if let Some(sequence) = change.sequence_number() {
-                    positions.insert(shard.clone(), sequence.to_owned());
-                }
-                let created = change
-                    .approximate_creation_date_time()
-                    .map_or(0, |t| t.secs());
-                if !args.from_start && created < started {
-                    continue;
-                }
-                let image: serde_dynamo::Item =
-                    change.new_image().cloned().unwrap_or_default().into();
-                let image: HashMap<String, aws_sdk_dynamodb::types::AttributeValue> = image.into();
-                if image.is_empty()
-                    || ItemKind::of(&image) != ItemKind::Event
-                    || printer.printed() >= limit
-                {
-                    continue;
-                }
+            let image: serde_dynamo::Item = change.new_image().cloned().unwrap_or_default().into();
+            let image: HashMap<String, aws_sdk_dynamodb::types::AttributeValue> = image.into();
+            if !image.is_empty()
+                && ItemKind::of(&image) == ItemKind::Event
+                && printer.printed() < limit
+            {
                 printer.print(&event_item::from_item(image)?);
             }
-        }
-        if !read_any {
+            Ok(())
+        })
+        .await?;
+        if read == 0 {
             tokio::time::sleep(interval).await;
         }
     }
     Ok(())
+}
+
+/// Reads one page of every shard after its position, hands each record to `each`, and moves the
+/// positions on; returns how many records it read.
+async fn read_pass(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    arn: &str,
+    positions: &mut HashMap<String, String>,
+    mut each: impl FnMut(&aws_sdk_dynamodbstreams::types::Record) -> Result<(), Error>,
+) -> Result<usize, Error> {
+    let mut read = 0;
+    for shard in stream_shards(streams, arn).await.map_err(unavailable)? {
+        let after = positions.get(&shard).cloned();
+        let Some(iterator) = shard_iterator(streams, arn, &shard, after.as_deref())
+            .await
+            .map_err(unavailable)?
+        else {
+            continue;
+        };
+        let output = streams
+            .get_records()
+            .shard_iterator(iterator)
+            .limit(100)
+            .send()
+            .await
+            .map_err(|e| unavailable(LocalStackError::aws("GetRecords", e)))?;
+        for record in output.records() {
+            read += 1;
+            if let Some(sequence) = record.dynamodb().and_then(|c| c.sequence_number()) {
+                positions.insert(shard.clone(), sequence.to_owned());
+            }
+            each(record)?;
+        }
+    }
+    Ok(read)
 }
 
 fn unavailable(error: LocalStackError) -> Error {
