@@ -47,6 +47,7 @@ describe('the stateful stack', () => {
       'byEventType',
       'byCorrelation',
       'byUser',
+      'byTime',
     ]);
   });
 

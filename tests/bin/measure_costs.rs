@@ -4,7 +4,7 @@
 async fn main() {
     let rows = event_store_tests::costs::measure_costs().await;
     println!(
-        "Cost per operation, 1 KB events ({} byte items, all four indexes), measured on the local endpoint:\n",
+        "Cost per operation, 1 KB events ({} byte items, every index), measured on the local endpoint:\n",
         event_store_tests::costs::EVENT_ITEM_BYTES
     );
     print!("{}", event_store_tests::costs::markdown(&rows));

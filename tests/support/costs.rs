@@ -204,6 +204,20 @@ pub async fn measure_costs() -> Vec<CostRow> {
         )
         .await,
     );
+
+    let everything = EventQuery::all(TimeRange::default(), Direction::Forward).unwrap();
+    let global = local.store.query_events(&everything, &first_page);
+    rows.push(
+        measure(
+            &local,
+            "global read of 100 events in time order (16 shards)",
+            100,
+            async {
+                global.await.unwrap();
+            },
+        )
+        .await,
+    );
     rows
 }
 

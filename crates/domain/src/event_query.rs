@@ -18,6 +18,8 @@ pub enum EventIndex {
     Correlation,
     /// Every event caused by a user, by event time.
     User,
+    /// Every event, under the one key [`EventQuery::ALL`]: the global time-ordered read.
+    Time,
 }
 
 impl EventIndex {
@@ -28,6 +30,7 @@ impl EventIndex {
             EventIndex::EventType => "eventType",
             EventIndex::Correlation => "correlationId",
             EventIndex::User => "userId",
+            EventIndex::Time => "time",
         }
     }
 }
@@ -62,6 +65,14 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
+    /// The key every event has in [`EventIndex::Time`].
+    pub const ALL: &'static str = "all";
+
+    /// Every event of the store in `range`, in event-time order: the global read.
+    pub fn all(range: TimeRange, direction: Direction) -> Result<Self, ValidationError> {
+        Self::new(EventIndex::Time, Self::ALL, range, direction)
+    }
+
     /// A query of `index` for `key`; the error names the key's field or the range.
     pub fn new(
         index: EventIndex,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{Error, EventIndex, RecordedEvent};
+use event_store_domain::{Error, EventIndex, EventQuery, RecordedEvent};
 
 use crate::index_keys::index_key;
 use crate::{attributes, TableDefinitions};
@@ -33,6 +33,7 @@ pub fn to_item(event: &RecordedEvent, expires_at: Option<i64>) -> Result<Item, E
             event.metadata.correlation_id.as_deref(),
         ),
         (EventIndex::User, event.metadata.user_id.as_deref()),
+        (EventIndex::Time, Some(EventQuery::ALL)),
     ];
     for (index, value) in keyed_values {
         // Absent values leave the item out of that index (a sparse index).

@@ -21,6 +21,7 @@ pub mod item_size;
 mod page_token;
 mod read_models;
 mod read_stream;
+mod scan_events;
 mod sdk_error;
 pub mod snapshot_item;
 mod snapshots;

@@ -84,6 +84,7 @@ impl TableDefinition {
             EventIndex::EventType => "byEventType",
             EventIndex::Correlation => "byCorrelation",
             EventIndex::User => "byUser",
+            EventIndex::Time => "byTime",
         };
         self.indexes
             .iter()
@@ -113,6 +114,7 @@ mod tests {
             EventIndex::EventType,
             EventIndex::Correlation,
             EventIndex::User,
+            EventIndex::Time,
         ] {
             let definition = events.index_for(index);
             assert_eq!(definition.sort_key.name, "eventTime");

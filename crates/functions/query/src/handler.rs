@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use event_store_domain::{parse_time, Error, EventIndex, ReducerRegistry};
+use event_store_domain::{parse_time, Error, EventIndex, EventQuery, ReducerRegistry};
 use event_store_dynamodb::{
     transaction_key, DynamoEventStore, DynamoReadModels, TRANSACTIONS_MODEL,
 };
@@ -84,6 +84,10 @@ impl Query {
             }
             QueryRequest::EventsByUser { user_id, window } => {
                 let query = window.query(EventIndex::User, &user_id)?;
+                page_json(store.query_events(&query, &window.page).await?)
+            }
+            QueryRequest::ReadAll { window } => {
+                let query = window.query(EventIndex::Time, EventQuery::ALL)?;
                 page_json(store.query_events(&query, &window.page).await?)
             }
             QueryRequest::LoadState {

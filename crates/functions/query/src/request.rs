@@ -65,6 +65,13 @@ pub enum QueryRequest {
         #[serde(flatten)]
         window: TimeWindow,
     },
+    /// Every event of the store in a time range, in event-time order (the global read).
+    #[serde(rename_all = "camelCase")]
+    ReadAll {
+        /// Time range, direction, page.
+        #[serde(flatten)]
+        window: TimeWindow,
+    },
     /// A stream's state: its newest snapshot and the events after it, folded.
     #[serde(rename_all = "camelCase")]
     LoadState {
@@ -162,7 +169,7 @@ impl QueryRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: readStream, getEvent, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
+                "is required: readStream, getEvent, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, readAll, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
             ));
         }
         serde_json::from_value(payload).map_err(|e| ValidationError::new("query", e.to_string()))
