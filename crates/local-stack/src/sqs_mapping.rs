@@ -125,7 +125,17 @@ impl SqsMapping {
                 .await
                 .map_err(|e| LocalStackError::aws("ReceiveMessage", e))?;
             let got = received.messages().len();
-            batch.extend(received.messages().iter().cloned());
+            for message in received.messages() {
+                // A message whose visibility timeout ran out while the batch was gathering comes
+                // back: keep it once, with its newest receipt handle (the older one is stale).
+                match batch
+                    .iter_mut()
+                    .find(|m| m.message_id() == message.message_id())
+                {
+                    Some(earlier) => *earlier = message.clone(),
+                    None => batch.push(message.clone()),
+                }
+            }
             if batch.is_empty() {
                 return Ok(batch);
             }
