@@ -81,13 +81,9 @@ export class StoreMonitoring extends Construct {
       alarm(`${name}-errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);
       alarm(`${name}-throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), 1, `The ${name} function was throttled`);
     }
-    const iteratorAge = new cloudwatch.Metric({
-      namespace: 'AWS/Lambda',
-      metricName: 'IteratorAge',
-      dimensionsMap: { FunctionName: props.projector.functionName },
-      period,
-      statistic: 'Maximum',
-    });
+    const metric = (namespace: string, metricName: string, dimensionsMap: Record<string, string>, statistic: string) =>
+      new cloudwatch.Metric({ namespace, metricName, dimensionsMap, period, statistic });
+    const iteratorAge = metric('AWS/Lambda', 'IteratorAge', { FunctionName: props.projector.functionName }, 'Maximum');
     alarm(
       'projector-iterator-age',
       iteratorAge,
@@ -98,25 +94,13 @@ export class StoreMonitoring extends Construct {
       for (const kind of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
         alarm(
           `${name}-${kind}`,
-          new cloudwatch.Metric({
-            namespace: 'AWS/DynamoDB',
-            metricName: kind,
-            dimensionsMap: { TableName: table.tableName },
-            period,
-            statistic: 'Sum',
-          }),
+          metric('AWS/DynamoDB', kind, { TableName: table.tableName }, 'Sum'),
           1,
           `DynamoDB throttled the ${name} table (${kind})`,
         );
       }
     }
-    const failedInvocations = new cloudwatch.Metric({
-      namespace: 'AWS/Events',
-      metricName: 'FailedInvocations',
-      dimensionsMap: { RuleName: props.ingestRule.ruleName },
-      period,
-      statistic: 'Sum',
-    });
+    const failedInvocations = metric('AWS/Events', 'FailedInvocations', { RuleName: props.ingestRule.ruleName }, 'Sum');
     alarm('ingest-rule-failed-invocations', failedInvocations, 1, 'EventBridge could not deliver events to the ingest queue');
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch_window;
 mod checkpoints;
 mod error;
 mod function_invoker;

@@ -10,12 +10,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 
+use crate::batch_window::{BatchWindow, NextPoll, IDLE_POLL};
 use crate::function_invoker::batch_item_failures;
 use crate::{sqs_event, FunctionInvoker, InvokeOutcome, LocalStackError, SqsMappingDefinition};
-
-/// How long to wait before polling an empty queue again. Polls are short: a long poll would hold
-/// the single-request local endpoint for its whole wait.
-const IDLE_POLL: Duration = Duration::from_millis(200);
 
 /// Feeds one queue to one function.
 pub struct SqsMapping {
@@ -109,12 +106,13 @@ impl SqsMapping {
     /// Up to `batchSize` messages: polls until the batch is full or the batching window, counted
     /// from the first message, is over.
     async fn gather(&self) -> Result<Vec<Message>, LocalStackError> {
-        let wanted = self.settings.batch_size as usize;
-        let window = Duration::from_secs(u64::from(self.settings.batching_window_seconds));
+        let mut window = BatchWindow::new(
+            self.settings.batch_size,
+            self.settings.batching_window_seconds,
+        );
         let mut batch: Vec<Message> = Vec::new();
-        let mut first_at: Option<Instant> = None;
         loop {
-            let room = (wanted - batch.len()).min(10) as i32;
+            let room = window.room(batch.len()).min(10) as i32;
             let received = self
                 .sqs
                 .receive_message()
@@ -124,7 +122,6 @@ impl SqsMapping {
                 .send()
                 .await
                 .map_err(|e| LocalStackError::aws("ReceiveMessage", e))?;
-            let got = received.messages().len();
             for message in received.messages() {
                 // A message whose visibility timeout ran out while the batch was gathering comes
                 // back: keep it once, with its newest receipt handle (the older one is stale).
@@ -136,15 +133,9 @@ impl SqsMapping {
                     None => batch.push(message.clone()),
                 }
             }
-            if batch.is_empty() {
-                return Ok(batch);
-            }
-            let started = *first_at.get_or_insert_with(Instant::now);
-            if batch.len() >= wanted || started.elapsed() >= window {
-                return Ok(batch);
-            }
-            if got == 0 {
-                tokio::time::sleep(IDLE_POLL.min(window.saturating_sub(started.elapsed()))).await;
+            match window.after_poll(batch.len(), received.messages().len(), Instant::now()) {
+                NextPoll::Deliver => return Ok(batch),
+                NextPoll::After(pause) => tokio::time::sleep(pause).await,
             }
         }
     }

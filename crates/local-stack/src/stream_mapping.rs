@@ -10,14 +10,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::batch_window::{BatchWindow, NextPoll, IDLE_POLL};
 use crate::function_invoker::batch_item_failures;
 use crate::stream_reader::{shard_iterator, stream_shards};
 use crate::{
     dynamodb_event, plan_after, stream_record, BatchOutcome, BatchPlan, Checkpoints,
     FunctionInvoker, InvokeOutcome, LocalStackError, StreamMappingDefinition,
 };
-
-const IDLE_POLL: Duration = Duration::from_millis(200);
 
 /// One record as the mapping holds it: its sequence number, creation time and Lambda shape.
 #[derive(Debug, Clone)]
@@ -133,10 +132,11 @@ impl StreamMapping {
 
     /// Up to `batchSize` records of `shard`, gathered within the batching window.
     async fn gather(&mut self, shard: &str) -> Result<Vec<HeldRecord>, LocalStackError> {
-        let wanted = self.settings.batch_size as usize;
-        let window = Duration::from_secs(u64::from(self.settings.batching_window_seconds));
+        let mut window = BatchWindow::new(
+            self.settings.batch_size,
+            self.settings.batching_window_seconds,
+        );
         let mut batch = Vec::new();
-        let mut first_at: Option<Instant> = None;
         loop {
             let Some(iterator) = self.iterator(shard).await? else {
                 return Ok(batch);
@@ -145,7 +145,7 @@ impl StreamMapping {
                 .streams
                 .get_records()
                 .shard_iterator(iterator)
-                .limit((wanted - batch.len()) as i32)
+                .limit(window.room(batch.len()) as i32)
                 .send()
                 .await
                 .map_err(|e| LocalStackError::aws("GetRecords", e))?;
@@ -153,7 +153,6 @@ impl StreamMapping {
                 shard.to_owned(),
                 output.next_shard_iterator().map(str::to_owned),
             );
-            let got = output.records().len();
             for record in output.records() {
                 let change = record.dynamodb();
                 batch.push(HeldRecord {
@@ -168,15 +167,9 @@ impl StreamMapping {
                     lambda: stream_record(&self.stream_arn, record),
                 });
             }
-            if batch.is_empty() {
-                return Ok(batch);
-            }
-            let started = *first_at.get_or_insert_with(Instant::now);
-            if batch.len() >= wanted || started.elapsed() >= window {
-                return Ok(batch);
-            }
-            if got == 0 {
-                tokio::time::sleep(IDLE_POLL.min(window.saturating_sub(started.elapsed()))).await;
+            match window.after_poll(batch.len(), output.records().len(), Instant::now()) {
+                NextPoll::Deliver => return Ok(batch),
+                NextPoll::After(pause) => tokio::time::sleep(pause).await,
             }
         }
     }
