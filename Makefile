@@ -53,7 +53,7 @@ test: setup lint infra-test
 	$(CARGO) test --workspace --locked --no-run --quiet
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) $(CARGO) test --workspace --locked
 
-FUNCTIONS := persister query projector
+FUNCTIONS := persister query projector replay
 
 build: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \

@@ -15,7 +15,7 @@ export PATH="$root/.venv/bin:$PATH"
 command -v cargo-lambda >/dev/null || { echo "with-functions: cargo-lambda missing; run 'make setup'" >&2; exit 2; }
 : "${AWS_ENDPOINT_URL:?with-functions: run inside tests/local-aws.sh}"
 
-cargo build --quiet --locked -p persister -p query -p projector
+cargo build --quiet --locked -p persister -p query -p projector -p replay
 
 # shellcheck source=tests/local-common.sh
 source "$root/tests/local-common.sh"

@@ -1,7 +1,8 @@
 /**
  * The ingest rule's event pattern: the user's pattern plus the loop guard, so that the store never
- * re-ingests what it publishes for others (DESIGN.md: loop guard by source): its change notices
- * and its metering events. Its follow-ups are ingested: storing them is their point (seed 001).
+ * re-ingests what it publishes for others (DESIGN.md: loop guard by source): its change notices,
+ * its metering events and its replays. Its follow-ups are ingested: storing them is their point
+ * (seed 001).
  */
 import { loadPipelineDefinition } from './pipeline-definition';
 

@@ -15,7 +15,7 @@ describe('the bus and the ingest path', () => {
   test("routes every event but the store's change notices and metering events to the ingest queue", () => {
     const rule = onlyResource(service, 'AWS::Events::Rule', { Name: 'event-store-dev-ingest' });
     expect(rule.EventPattern).toEqual({
-      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering', 'event-store.replay'] }],
     });
     expect(rule.Targets).toHaveLength(1);
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^IngestQueue/), 'Arn'] });
@@ -52,7 +52,7 @@ describe('the bus and the ingest path', () => {
     const rule = onlyResource(custom, 'AWS::Events::Rule', { Name: 'event-store-dev-ingest' });
     expect(rule.EventPattern).toEqual({
       'detail-type': ['AccountCreated', 'MoneyDeposited'],
-      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering', 'event-store.replay'] }],
     });
   });
 

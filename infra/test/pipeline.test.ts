@@ -59,7 +59,7 @@ describe('what deploys is what pipeline.json says', () => {
     }
   });
 
-  test('the sources never ingested are the ones the projector publishes change notices and metering events with', () => {
+  test('the sources never ingested are the ones the projector and replay publish change notices, metering events and replays with', () => {
     const read = (file: string) => require('fs').readFileSync(`${__dirname}/../../${file}`, 'utf8');
     expect(read('crates/domain/src/projector_settings.rs')).toContain(
       `DEFAULT_SOURCE: &'static str = "${pipeline.changeNoticeSource}"`,
@@ -67,7 +67,10 @@ describe('what deploys is what pipeline.json says', () => {
     expect(read('crates/functions/projector/src/cycles.rs')).toContain(
       `METERING_SOURCE: &str = "${pipeline.neverIngested[1]}"`,
     );
-    expect(pipeline.neverIngested).toEqual([pipeline.changeNoticeSource, 'event-store.metering']);
+    expect(read('crates/functions/replay/src/replay_request.rs')).toContain(
+      `REPLAY_SOURCE: &str = "${pipeline.neverIngested[2]}"`,
+    );
+    expect(pipeline.neverIngested).toEqual([pipeline.changeNoticeSource, 'event-store.metering', 'event-store.replay']);
     expect(pipeline.ingest.defaultPattern).toEqual({ source: [{ 'anything-but': pipeline.neverIngested }] });
   });
 });

@@ -57,12 +57,12 @@ describe('the ingest loop guard', () => {
   test('excludes what the store publishes when the pattern does not filter by source', () => {
     expect(guardedIngestPattern({ detail: { kind: ['x'] } })).toEqual({
       detail: { kind: ['x'] },
-      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering'] }],
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering', 'event-store.replay'] }],
     });
   });
 
   test.each([
-    [['orders', { prefix: 'billing.' }, { 'anything-but': ['event-store.changes', 'event-store.metering', 'x'] }, { suffix: '.eu' }]],
+    [['orders', { prefix: 'billing.' }, { 'anything-but': ['event-store.changes', 'event-store.metering', 'event-store.replay', 'x'] }, { suffix: '.eu' }]],
     [['event-store.follow-ups']],
   ])('keeps source filters that cannot match what the store publishes: %j', (source) => {
     expect(guardedIngestPattern({ source })).toEqual({ source });

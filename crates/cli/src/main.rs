@@ -41,6 +41,8 @@ enum Command {
     Tail(commands::tail::Args),
     /// The cycles (transactions) an entity went through.
     Transactions(commands::transactions::Args),
+    /// Re-publish stored events to the bus through the replay function, with progress.
+    Replay(commands::replay::Args),
     /// Build the pipeline on the local endpoint, run its event source mappings, and wait for Ctrl-C.
     Dev(commands::dev::Args),
     /// The seeds' scenarios end to end on the local stack (what `make demo` runs).
@@ -68,6 +70,7 @@ async fn main() {
         Command::Query(args) => commands::query::run(&store, args, cli.json).await,
         Command::Tail(args) => commands::tail::run(&store, args, cli.json).await,
         Command::Transactions(args) => commands::transactions::run(&store, args, cli.json).await,
+        Command::Replay(args) => commands::replay::run(args, cli.json).await,
         Command::Dev(args) => commands::dev::run(args).await,
         Command::Demo(args) => commands::demo::run(args).await,
     };

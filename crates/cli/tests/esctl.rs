@@ -262,3 +262,56 @@ fn demo_runs_the_seeds_scenarios_end_to_end_and_transactions_shows_the_cycle() {
         "{listed}"
     );
 }
+
+#[test]
+fn replay_counts_then_republishes_a_stream_in_chunks_and_resumes() {
+    if std::env::var("LAMBDA_ENDPOINT").is_err() {
+        panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the replay function");
+    }
+    let stream = format!("replayed-{}", uuid::Uuid::new_v4().simple());
+    let events: Vec<String> = (0..5)
+        .map(|n| format!(r#"{{"eventType": "Replayed", "data": {{"n": {n}}}}}"#))
+        .collect();
+    let command = format!(
+        r#"{{"streamId": "{stream}", "events": [{}]}}"#,
+        events.join(",")
+    );
+    let table = "event-store-local-events";
+    assert!(esctl(table, &["append", "-"], Some(&command))
+        .status
+        .success());
+
+    let dry = esctl(table, &["replay", "--stream", &stream, "--dry-run"], None);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert_eq!(text(&dry.stdout).trim(), "5 events would be re-published");
+
+    let run = esctl(
+        table,
+        &["replay", "--stream", &stream, "--chunk", "2", "--json"],
+        None,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let answers: Vec<serde_json::Value> = text(&run.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let done: Vec<u64> = answers
+        .iter()
+        .map(|a| a["done"].as_u64().unwrap())
+        .collect();
+    assert_eq!(done, [2, 4, 5], "three invocations of at most 2 events");
+    let last = answers.last().unwrap();
+    assert_eq!(last["status"], "complete");
+
+    let id = last["replayId"].as_str().unwrap();
+    let resumed = esctl(table, &["replay", "--resume", id], None);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).contains("complete: 5 events"),
+        "{}",
+        text(&resumed.stdout)
+    );
+
+    let unknown = esctl(table, &["replay", "--resume", "no-such-replay"], None);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+}

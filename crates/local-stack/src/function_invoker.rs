@@ -43,6 +43,26 @@ impl FunctionInvoker {
         Self::new(Client::from_conf(lambda), function)
     }
 
+    /// Invokes `function` where the environment says: the Invoke API at `LAMBDA_ENDPOINT` when it
+    /// is set (the local stack), else Lambda itself through the standard AWS chain.
+    pub async fn from_env(function: impl Into<String>, timeout: Duration) -> Self {
+        match std::env::var("LAMBDA_ENDPOINT") {
+            Ok(endpoint) => Self::at(&endpoint, function, timeout).await,
+            Err(_) => {
+                let config = event_store_dynamodb::sdk_config().await;
+                let lambda = aws_sdk_lambda::config::Builder::from(&config)
+                    .timeout_config(
+                        aws_smithy_types::timeout::TimeoutConfig::builder()
+                            .operation_attempt_timeout(timeout)
+                            .build(),
+                    )
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+                    .build();
+                Self::new(Client::from_conf(lambda), function)
+            }
+        }
+    }
+
     /// Invokes `function` through `client`.
     pub fn new(client: Client, function: impl Into<String>) -> Self {
         Self {

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod dev;
 pub mod query;
 pub mod read;
+pub mod replay;
 pub mod state;
 pub mod tail;
 pub mod transactions;

@@ -1,0 +1,250 @@
+//! The replay function's handler: parses the request, runs a republish page by page within the
+//! invocation's budget, checkpoints after each page, and answers with the progress (and how to
+//! continue). Errors come back as typed payloads.
+
+use std::time::{Duration, Instant};
+
+use event_store_domain::{format_time, Error, StreamId, Version};
+use event_store_dynamodb::{
+    DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication,
+};
+use function_support::{error_payload, validation_payload, Metrics};
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+
+use crate::replay_source::ReplaySource;
+use crate::{
+    ReplayFilter, ReplayProgress, ReplayRequest, ReplayStatus, REPLAYS_MODEL, REPLAY_SOURCE,
+};
+
+/// Events per page: one read, then PutEvents in chunks of ten.
+const PAGE_SIZE: usize = 100;
+
+/// Stop this long before the invocation's deadline, to checkpoint and answer in time.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+/// The replay function's dependencies, built once per cold start.
+pub struct Replayer {
+    store: DynamoEventStore,
+    read_models: DynamoReadModels,
+    publisher: EventBridgePublisher,
+    bus: String,
+}
+
+/// What one invocation may still do.
+struct Budget {
+    deadline: Option<Instant>,
+    max_events: Option<u64>,
+}
+
+impl Replayer {
+    /// A replayer reading `store`, checkpointing in `read_models`, publishing to `bus`.
+    pub fn new(
+        store: DynamoEventStore,
+        read_models: DynamoReadModels,
+        publisher: EventBridgePublisher,
+        bus: impl Into<String>,
+    ) -> Self {
+        Self {
+            store,
+            read_models,
+            publisher,
+            bus: bus.into(),
+        }
+    }
+
+    /// Answers one invocation.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Value {
+        let mut metrics = Metrics::new("replay");
+        let deadline = Duration::from_millis(event.context.deadline)
+            .checked_sub(Duration::from_millis(
+                chrono::Utc::now().timestamp_millis().max(0) as u64,
+            ))
+            .map(|left| Instant::now() + left.saturating_sub(DEADLINE_MARGIN))
+            .filter(|_| event.context.deadline > 0);
+        let answer = match ReplayRequest::parse(event.payload) {
+            Err(invalid) => validation_payload(invalid),
+            Ok(request) => match self.answer(request, deadline, &mut metrics).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    tracing::warn!(error_type = error.kind(), reason = %error, "replay failed");
+                    metrics.count("Failures", 1);
+                    error_payload(&error)
+                }
+            },
+        };
+        metrics.flush();
+        answer
+    }
+
+    async fn answer(
+        &self,
+        request: ReplayRequest,
+        deadline: Option<Instant>,
+        metrics: &mut Metrics,
+    ) -> Result<Value, Error> {
+        match request {
+            ReplayRequest::Progress { replay_id } => {
+                Ok(progress_json(&self.load(&replay_id).await?))
+            }
+            ReplayRequest::Republish {
+                dry_run: true,
+                filter,
+                ..
+            } => self.count(&filter).await,
+            ReplayRequest::Republish {
+                replay_id,
+                filter,
+                events_per_second,
+                max_events,
+                ..
+            } => {
+                let progress = match replay_id {
+                    Some(id) => self.load(&id).await?,
+                    None => self.start(filter).await?,
+                };
+                let budget = Budget {
+                    deadline,
+                    max_events,
+                };
+                let progress = self
+                    .republish(progress, events_per_second, budget, metrics)
+                    .await?;
+                Ok(progress_json(&progress))
+            }
+        }
+    }
+
+    /// Counts what a republish of `filter` would publish, writing nothing.
+    async fn count(&self, filter: &ReplayFilter) -> Result<Value, Error> {
+        let source = ReplaySource::of(filter)?;
+        let (mut count, mut token) = (0u64, None);
+        loop {
+            let page = source.page(&self.store, token, PAGE_SIZE).await?;
+            count += page.items.len() as u64;
+            match page.next_page_token {
+                Some(next) => token = Some(next),
+                None => return Ok(json!({"dryRun": true, "filter": filter, "count": count})),
+            }
+        }
+    }
+
+    async fn load(&self, replay_id: &str) -> Result<ReplayProgress, Error> {
+        let stored = self.read_models.get(REPLAYS_MODEL, replay_id).await?;
+        let document = stored
+            .and_then(|d| d.document)
+            .ok_or_else(|| Error::validation("replayId", format!("no replay {replay_id}")))?;
+        serde_json::from_value(document).map_err(|e| Error::Corrupt {
+            attribute: format!("{REPLAYS_MODEL}/{replay_id}"),
+            reason: e.to_string(),
+        })
+    }
+
+    async fn start(&self, filter: ReplayFilter) -> Result<ReplayProgress, Error> {
+        ReplaySource::of(&filter)?;
+        let now = format_time(&chrono::Utc::now());
+        let progress = ReplayProgress {
+            replay_id: uuid::Uuid::new_v4().to_string(),
+            filter,
+            bus: self.bus.clone(),
+            status: ReplayStatus::InProgress,
+            done: 0,
+            pages: 0,
+            page_token: None,
+            events_per_second: 0.0,
+            started_at: now.clone(),
+            updated_at: now,
+        };
+        self.checkpoint(&progress).await?;
+        Ok(progress)
+    }
+
+    /// Re-publishes page after page from the checkpoint, checkpointing each, until done or the
+    /// budget is spent.
+    async fn republish(
+        &self,
+        mut progress: ReplayProgress,
+        rate: Option<f64>,
+        budget: Budget,
+        metrics: &mut Metrics,
+    ) -> Result<ReplayProgress, Error> {
+        let source = ReplaySource::of(&progress.filter)?;
+        let started = Instant::now();
+        let mut published = 0u64;
+        while progress.status == ReplayStatus::InProgress {
+            if budget
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+                || budget.max_events.is_some_and(|max| published >= max)
+            {
+                break;
+            }
+            let room = budget.max_events.map_or(PAGE_SIZE, |max| {
+                (max - published).min(PAGE_SIZE as u64) as usize
+            });
+            let page = source
+                .page(&self.store, progress.page_token.clone(), room)
+                .await?;
+            let publications: Vec<Publication> = page
+                .items
+                .iter()
+                .map(|e| replayed(e, &progress.replay_id))
+                .collect();
+            self.publisher.publish(&publications).await?;
+            published += publications.len() as u64;
+            progress.done += publications.len() as u64;
+            progress.pages += 1;
+            progress.page_token = page.next_page_token;
+            if progress.page_token.is_none() {
+                progress.status = ReplayStatus::Complete;
+            }
+            let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+            progress.events_per_second = published as f64 / elapsed;
+            progress.updated_at = format_time(&chrono::Utc::now());
+            self.checkpoint(&progress).await?;
+            if let Some(rate) = rate {
+                let due = Duration::from_secs_f64(published as f64 / rate);
+                tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
+            }
+        }
+        metrics.count("EventsReplayed", published as usize);
+        Ok(progress)
+    }
+
+    /// Stores the progress as version `pages + 1` of the replay: a checkpoint older than the
+    /// stored one changes nothing.
+    async fn checkpoint(&self, progress: &ReplayProgress) -> Result<(), Error> {
+        let position = StreamId::new(format!("replay.{}", progress.replay_id))?;
+        let document = serde_json::to_value(progress).expect("progress serializes");
+        self.read_models
+            .apply(
+                REPLAYS_MODEL,
+                &progress.replay_id,
+                &position,
+                Version::new(progress.pages + 1),
+                |_| DocumentChange::Put(document.clone()),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The re-publication of `event`: its stored form, marked with the replay and its original id.
+fn replayed(event: &event_store_domain::RecordedEvent, replay_id: &str) -> Publication {
+    let mut detail = serde_json::to_value(event).expect("events serialize");
+    detail["replay"] = json!({"replayId": replay_id, "originalEventId": event.event_id});
+    Publication {
+        source: REPLAY_SOURCE.to_owned(),
+        detail_type: event.event_type.to_string(),
+        detail,
+        resources: Vec::new(),
+    }
+}
+
+fn progress_json(progress: &ReplayProgress) -> Value {
+    let mut answer = serde_json::to_value(progress).expect("progress serializes");
+    if progress.status == ReplayStatus::InProgress {
+        answer["continuation"] = json!({"op": "republish", "replayId": progress.replay_id});
+    }
+    answer
+}

@@ -1,0 +1,176 @@
+//! What can be asked of the replay function, as JSON: `{"op": "republish", ...}` or
+//! `{"op": "progress", "replayId"}`.
+
+use event_store_domain::{parse_time, Timestamp, ValidationError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The `source` of every re-published event: consumers tell replays by it, and the ingest rule
+/// never matches it (`neverIngested` in infra/pipeline.json), so a replay is never stored again.
+pub const REPLAY_SOURCE: &str = "event-store.replay";
+
+/// Which stored events a replay covers: one stream, one aggregate type or one event type (or
+/// every event), within an optional event-time range.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplayFilter {
+    /// Only this stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    /// Only this aggregate type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate_type: Option<String>,
+    /// Only this event type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// From this event time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Up to this event time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+impl ReplayFilter {
+    /// The time range, parsed; the error names the field.
+    pub fn range(&self) -> Result<(Option<Timestamp>, Option<Timestamp>), ValidationError> {
+        let from = self
+            .from
+            .as_deref()
+            .map(|t| parse_time("from", t))
+            .transpose()?;
+        let to = self
+            .to
+            .as_deref()
+            .map(|t| parse_time("to", t))
+            .transpose()?;
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                return Err(ValidationError::new("to", "is before from"));
+            }
+        }
+        Ok((from, to))
+    }
+
+    fn check(&self) -> Result<(), ValidationError> {
+        let keys = [&self.stream_id, &self.aggregate_type, &self.event_type];
+        if keys.iter().filter(|k| k.is_some()).count() > 1 {
+            return Err(ValidationError::new(
+                "filter",
+                "give at most one of streamId, aggregateType, eventType",
+            ));
+        }
+        self.range().map(|_| ())
+    }
+}
+
+/// A request to the replay function.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ReplayRequest {
+    /// Re-publish the events `filter` selects (a new replay), or continue replay `replayId`.
+    #[serde(rename_all = "camelCase")]
+    Republish {
+        /// The replay to continue; a new one when absent.
+        #[serde(default)]
+        replay_id: Option<String>,
+        /// What to re-publish (a new replay only).
+        #[serde(default)]
+        filter: ReplayFilter,
+        /// Count only: publish nothing, write nothing.
+        #[serde(default)]
+        dry_run: bool,
+        /// At most this many events per second.
+        #[serde(default)]
+        events_per_second: Option<f64>,
+        /// Stop after this many events in this invocation (and checkpoint), to continue later.
+        #[serde(default)]
+        max_events: Option<u64>,
+    },
+    /// How far replay `replayId` has got.
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        /// The replay.
+        replay_id: String,
+    },
+}
+
+impl ReplayRequest {
+    /// Parses and checks a request; the error names the field that is wrong.
+    pub fn parse(payload: Value) -> Result<Self, ValidationError> {
+        if payload.get("op").is_none() {
+            return Err(ValidationError::new(
+                "op",
+                "is required: republish or progress",
+            ));
+        }
+        let request: ReplayRequest = serde_json::from_value(payload)
+            .map_err(|e| ValidationError::new("request", e.to_string()))?;
+        if let ReplayRequest::Republish {
+            filter,
+            events_per_second,
+            ..
+        } = &request
+        {
+            filter.check()?;
+            if events_per_second.is_some_and(|rate| rate.is_nan() || rate <= 0.0) {
+                return Err(ValidationError::new("eventsPerSecond", "must be above 0"));
+            }
+        }
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_republish_of_a_time_range_parses() {
+        let request = ReplayRequest::parse(json!({
+            "op": "republish",
+            "filter": {"eventType": "AccountCreated", "from": "2024-01-01T00:00:00Z", "to": "2024-02-01T00:00:00Z"},
+            "eventsPerSecond": 50,
+        }))
+        .unwrap();
+        let ReplayRequest::Republish {
+            filter,
+            dry_run,
+            events_per_second,
+            ..
+        } = request
+        else {
+            panic!("a republish")
+        };
+        assert_eq!(filter.event_type.as_deref(), Some("AccountCreated"));
+        assert!(!dry_run);
+        assert_eq!(events_per_second, Some(50.0));
+    }
+
+    #[test]
+    fn bad_requests_name_what_is_wrong() {
+        let error = |payload: Value| ReplayRequest::parse(payload).unwrap_err().field;
+        assert_eq!(error(json!({})), "op");
+        assert_eq!(error(json!({"op": "rebuildEverything"})), "request");
+        assert_eq!(
+            error(json!({"op": "republish", "filter": {"streamId": "a", "eventType": "b"}})),
+            "filter"
+        );
+        assert_eq!(
+            error(json!({"op": "republish", "filter": {"from": "yesterday"}})),
+            "from"
+        );
+        assert_eq!(
+            error(
+                json!({"op": "republish", "filter": {"from": "2024-02-01T00:00:00Z", "to": "2024-01-01T00:00:00Z"}})
+            ),
+            "to"
+        );
+        assert_eq!(
+            error(json!({"op": "republish", "eventsPerSecond": 0})),
+            "eventsPerSecond"
+        );
+        assert_eq!(error(json!({"op": "progress"})), "request");
+    }
+}
