@@ -66,13 +66,17 @@ export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
   ];
 }
 
-/** Global reads and scans of events; rebuilt read models and checkpoints; re-publication. */
+/**
+ * Global reads and scans of events (and the table's item count, a rebuild's progress estimate);
+ * rebuilt read models, generation pointers and checkpoints; re-publication.
+ */
 export function replayStatements(r: StoreResources): iam.PolicyStatement[] {
   return [
     statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:Scan'], [
       r.eventsTable.tableArn,
       ...indexArns(r),
     ]),
+    statement('CountEvents', ['dynamodb:DescribeTable'], [r.eventsTable.tableArn]),
     statement('WriteProjections', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [
       r.projectionsTable.tableArn,
     ]),

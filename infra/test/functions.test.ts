@@ -48,13 +48,11 @@ describe('the functions', () => {
     expect(fn('projector').Environment.Variables).toMatchObject({ EVENT_TTL_DAYS: '90', SNAPSHOT_EVERY: '50' });
   });
 
-  test('hands the projector its settings file as PROJECTOR_SETTINGS', () => {
+  test.each(['projector', 'replay'])('hands the %s the settings file as PROJECTOR_SETTINGS (replay rebuilds its read models)', (name) => {
     const file = path.join(REPOSITORY, 'fixtures', 'settings', 'projector.json');
     const configured = synthesize({ projectorSettingsFile: file }).service;
-    const projector = onlyResource(configured, 'AWS::Lambda::Function', { FunctionName: 'event-store-dev-projector' });
-    expect(JSON.parse(projector.Environment.Variables.PROJECTOR_SETTINGS)).toEqual(
-      JSON.parse(fs.readFileSync(file, 'utf8')),
-    );
+    const fn = onlyResource(configured, 'AWS::Lambda::Function', { FunctionName: `event-store-dev-${name}` });
+    expect(JSON.parse(fn.Environment.Variables.PROJECTOR_SETTINGS)).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')));
   });
 
   test('every variable name is the one the Rust side reads', () => {

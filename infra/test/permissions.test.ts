@@ -131,6 +131,7 @@ describe('each function holds exactly the permissions it needs', () => {
         ...onEventsAndIndexes('dynamodb:Query'),
         ...onEventsAndIndexes('dynamodb:BatchGetItem'),
         ...onEventsAndIndexes('dynamodb:Scan'),
+        'dynamodb:DescribeTable on events',
         'dynamodb:GetItem on projections',
         'dynamodb:Query on projections',
         'dynamodb:PutItem on projections',

@@ -5,6 +5,7 @@ mod invoking;
 mod pipeline;
 mod projecting;
 mod reading;
+mod replaying;
 
 use event_store_domain::{
     AppendOutcome, AppendRequest, Error, ExpectedVersion, NewEvent, RecordedEvent, State, StreamId,

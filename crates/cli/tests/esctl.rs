@@ -315,3 +315,62 @@ fn replay_counts_then_republishes_a_stream_in_chunks_and_resumes() {
     let unknown = esctl(table, &["replay", "--resume", "no-such-replay"], None);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
 }
+
+#[test]
+fn replay_rebuild_counts_then_rebuilds_a_read_model_and_resumes() {
+    if std::env::var("LAMBDA_ENDPOINT").is_err() {
+        panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the replay function");
+    }
+    let table = "event-store-local-events";
+    let dry = esctl(
+        table,
+        &["replay", "--rebuild", "accountBalances", "--dry-run"],
+        None,
+    );
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stdout).contains(r#"events would be scanned to rebuild ["accountBalances"]"#),
+        "{}",
+        text(&dry.stdout)
+    );
+
+    let run = esctl(
+        table,
+        &[
+            "replay",
+            "--rebuild",
+            "accountBalances",
+            "--segments",
+            "2",
+            "--json",
+        ],
+        None,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let answers: Vec<serde_json::Value> = text(&run.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let last = answers.last().unwrap();
+    assert_eq!(last["status"], "complete", "{last}");
+    assert_eq!(last["kind"], "rebuild");
+    assert_eq!(last["segments"].as_array().map(Vec::len), Some(2));
+    let generation = last["models"]["accountBalances"].as_u64().unwrap();
+    assert!(generation >= 1, "{last}");
+
+    let id = last["replayId"].as_str().unwrap();
+    let resumed = esctl(table, &["replay", "--resume", id], None);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).contains(&format!("rebuild {id} complete")),
+        "{}",
+        text(&resumed.stdout)
+    );
+    let unknown = esctl(table, &["replay", "--rebuild", "noSuchModel"], None);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains("noSuchModel"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}

@@ -20,6 +20,7 @@ mod expected_version;
 mod follow_up;
 mod json_reducer;
 mod metadata;
+mod model_generation;
 mod name;
 mod new_event;
 mod page;
@@ -54,10 +55,14 @@ pub use expected_version::ExpectedVersion;
 pub use follow_up::{FollowUpRule, FollowUpRules, TypePattern};
 pub use json_reducer::JsonMergeReducer;
 pub use metadata::Metadata;
+pub use model_generation::{
+    generation_name, is_store_model, model_of, rebuild_checkpoints_model, BuildingGeneration,
+    ModelGenerations, GENERATIONS_MODEL, GENERATION_SEPARATOR,
+};
 pub use name::{AggregateType, EventType};
 pub use new_event::NewEvent;
 pub use page::{Direction, Page, PageRequest, MAX_PAGE_SIZE};
-pub use projection::{AccountBalances, Projection};
+pub use projection::{builtin_projections, AccountBalances, Projection};
 pub use projector_settings::{ChangeNotices, ProjectorSettings};
 pub use publish_batch::{chunk_by_size, entry_size, MAX_ENTRIES_PER_REQUEST, MAX_REQUEST_BYTES};
 pub use read_model::{ReadModelChange, ReadModelDefinition, ReadModelOp, ReadModelRule};

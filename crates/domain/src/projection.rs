@@ -33,6 +33,12 @@ impl Projection for ReadModelDefinition {
     }
 }
 
+/// The read models kept in code by every deployment (beside the settings' declarative ones):
+/// the projector keeps them and a rebuild can rebuild them.
+pub fn builtin_projections() -> Vec<Box<dyn Projection>> {
+    vec![Box::new(AccountBalances)]
+}
+
 /// Seed 004's account balances, one document per account stream: the `Account` aggregate's state
 /// (id, customer, type, balance, transaction count), evolved by each account event.
 #[derive(Debug, Clone, Copy, Default)]

@@ -75,6 +75,13 @@ impl ReadModelDefinition {
         if self.name.trim().is_empty() {
             return Err(fail("a read model has no name".into()));
         }
+        if crate::is_store_model(&self.name) || self.name.contains(crate::GENERATION_SEPARATOR) {
+            return Err(fail(format!(
+                "read model {}: names starting with $ or holding {} are the store's own",
+                self.name,
+                crate::GENERATION_SEPARATOR
+            )));
+        }
         if self.key.trim().is_empty() {
             return Err(fail(format!("read model {} has no key path", self.name)));
         }
@@ -269,5 +276,16 @@ mod tests {
         }))
         .unwrap();
         assert!(model.validate().unwrap_err().reason.contains("broken"));
+    }
+
+    #[test]
+    fn names_of_the_stores_own_models_and_generations_are_refused() {
+        for name in ["$streams", "items@2"] {
+            let model: ReadModelDefinition = serde_json::from_value(json!({
+                "name": name, "key": "data.id", "on": {"X": {"op": "delete"}}
+            }))
+            .unwrap();
+            assert!(model.validate().unwrap_err().reason.contains(name));
+        }
     }
 }

@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    format_time, Error, Page, PageRequest, ReadModelChange, StreamId, Version, MAX_PAGE_SIZE,
+    format_time, model_of, Error, Page, PageRequest, ReadModelChange, StreamId, Version,
+    MAX_PAGE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -88,8 +89,8 @@ pub enum Applied {
 /// The read models of one projections table.
 #[derive(Debug, Clone)]
 pub struct DynamoReadModels {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
 }
 
 impl DynamoReadModels {
@@ -126,26 +127,42 @@ impl DynamoReadModels {
         version: Version,
         change: impl Fn(Option<&Value>) -> DocumentChange,
     ) -> Result<Applied, Error> {
-        for _ in 0..MAX_ATTEMPTS {
-            let current = self.get(model, key).await?;
+        self.modify(model, key, |current| {
             if current
-                .as_ref()
                 .and_then(|d| d.positions.get(stream.as_str()))
                 .is_some_and(|applied| *applied >= version.get())
             {
-                return Ok(Applied::AlreadyApplied);
+                return Ok(None);
             }
-            let previous = current.as_ref().and_then(|d| d.document.as_ref());
+            let previous = current.and_then(|d| d.document.as_ref());
             let document = match change(previous) {
                 DocumentChange::Put(document) => Some(document),
                 DocumentChange::Delete => None,
                 DocumentChange::Keep => previous.cloned(),
             };
-            let mut positions = current
-                .as_ref()
-                .map(|d| d.positions.clone())
-                .unwrap_or_default();
+            let mut positions = current.map(|d| d.positions.clone()).unwrap_or_default();
             positions.insert(stream.to_string(), version.get());
+            Ok(Some((document, positions)))
+        })
+        .await
+    }
+
+    /// Writes what `next` makes of the stored document (its new body and positions; `None`:
+    /// nothing to write), as a compare-and-set on the revision: when another writer got there
+    /// first, reads again and asks `next` again.
+    pub(crate) async fn modify(
+        &self,
+        model: &str,
+        key: &str,
+        next: impl Fn(
+            Option<&ReadModelDocument>,
+        ) -> Result<Option<(Option<Value>, BTreeMap<String, u64>)>, Error>,
+    ) -> Result<Applied, Error> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.get(model, key).await?;
+            let Some((document, positions)) = next(current.as_ref())? else {
+                return Ok(Applied::AlreadyApplied);
+            };
             let revision = current.as_ref().map_or(0, |d| d.revision);
             let next = ReadModelDocument {
                 model: model.to_owned(),
@@ -221,7 +238,7 @@ impl DynamoReadModels {
         let mut start_key = match &page.page_token {
             Some(token) => {
                 let (token_model, key): (String, String) = page_token::decode(token)?;
-                if token_model != model {
+                if model_of(&token_model) != model_of(model) {
                     return Err(Error::validation(
                         "pageToken",
                         "belongs to another read model",
@@ -280,7 +297,7 @@ impl DynamoReadModels {
     }
 }
 
-fn decode(item: HashMap<String, AttributeValue>) -> Result<ReadModelDocument, Error> {
+pub(crate) fn decode(item: HashMap<String, AttributeValue>) -> Result<ReadModelDocument, Error> {
     serde_dynamo::from_item(item).map_err(|e| Error::Corrupt {
         attribute: "read model document".into(),
         reason: e.to_string(),

@@ -102,6 +102,36 @@ impl DynamoEventStore {
         output.item.map(event_item::from_item).transpose()
     }
 
+    /// Every event of `stream` from `from` to `to`, in order, or a `Corrupt` error naming the
+    /// first version missing: what a projector fills a gap with, where a hole would fold a wrong
+    /// model.
+    pub async fn read_versions(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        to: Version,
+    ) -> Result<Vec<RecordedEvent>, Error> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let wanted = usize::try_from(to.get() - from.get() + 1).unwrap_or(usize::MAX);
+        let events = self.query_range(stream, from, to, false, wanted).await?;
+        let found = events
+            .iter()
+            .map(|e| Some(e.version.get()))
+            .chain(std::iter::repeat(None));
+        if let Some((missing, _)) = (from.get()..=to.get())
+            .zip(found)
+            .find(|(expected, got)| *got != Some(*expected))
+        {
+            return Err(Error::Corrupt {
+                attribute: "version".into(),
+                reason: format!("stream {stream} has no event at version {missing}"),
+            });
+        }
+        Ok(events)
+    }
+
     /// Up to `wanted` events of `stream` with versions in `from..=to`, in the given order.
     pub(crate) async fn query_range(
         &self,

@@ -24,6 +24,23 @@ struct ScanPosition {
 }
 
 impl DynamoEventStore {
+    /// How many items the events table holds, as DynamoDB estimates it (`DescribeTable`'s
+    /// `ItemCount`, refreshed about every six hours; snapshots and guards count too): an upper
+    /// bound for a full scan's progress.
+    pub async fn approximate_item_count(&self) -> Result<u64, Error> {
+        let output = self
+            .client
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map_err(|e| from_sdk("DescribeTable", e))?;
+        Ok(output
+            .table
+            .and_then(|t| t.item_count)
+            .map_or(0, |count| count.max(0) as u64))
+    }
+
     /// One page of segment `segment` of `segments`. A page may hold fewer events than asked (the
     /// scan reads `limit` items, events or not) and even none while more follow: continue while
     /// there is a next page token.

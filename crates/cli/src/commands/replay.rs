@@ -1,6 +1,7 @@
-//! `esctl replay`: re-publishes stored events to the bus through the replay function (the local
-//! stack's Invoke API when `LAMBDA_ENDPOINT` is set, Lambda otherwise), a chunk per invocation,
-//! with a progress bar and ETA; `--resume ID` continues a replay that stopped; `--dry-run` counts.
+//! `esctl replay`: re-publishes stored events to the bus, or (`--rebuild`) rebuilds read models,
+//! through the replay function (the local stack's Invoke API when `LAMBDA_ENDPOINT` is set, Lambda
+//! otherwise), a chunk per invocation, with a progress bar and ETA; `--resume ID` continues a
+//! replay of either kind that stopped; `--dry-run` counts.
 
 use std::time::Duration;
 
@@ -27,7 +28,14 @@ pub struct Args {
     /// Up to this event time (RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
-    /// Count what would be re-published; publish and write nothing.
+    /// Rebuild these read models (all when none is named) instead of re-publishing: each into a
+    /// new generation that goes live once complete.
+    #[arg(long, num_args = 0.., value_name = "MODEL")]
+    pub rebuild: Option<Vec<String>>,
+    /// Scan segments a rebuild reads at once.
+    #[arg(long, default_value_t = 4)]
+    pub segments: u32,
+    /// Count what would be re-published (or scanned); publish and write nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// At most this many events per second.
@@ -47,25 +55,22 @@ pub struct Args {
 /// Runs the replay to the end.
 pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
     let replay = FunctionInvoker::from_env(&args.function, Duration::from_secs(900)).await;
-    let filter = match &args.resume {
-        Some(id) => {
-            ask(&replay, json!({"op": "progress", "replayId": id})).await?["filter"].clone()
-        }
-        None => json!({
-            "streamId": args.stream, "aggregateType": args.aggregate_type, "eventType": args.event_type,
-            "from": args.from, "to": args.to,
-        }),
+    let resumed = match &args.resume {
+        Some(id) => Some(ask(&replay, json!({"op": "progress", "replayId": id})).await?),
+        None => None,
     };
-    let filter = without_nulls(filter);
-    let counted = ask(
-        &replay,
-        json!({"op": "republish", "dryRun": true, "filter": filter}),
-    )
-    .await?;
+    let (counting, mut request) = requests(&args, resumed.as_ref());
+    let counted = ask(&replay, counting).await?;
     let total = counted["count"].as_u64().unwrap_or(0);
+    let rebuilding = request["op"] == "rebuild";
     if args.dry_run {
         if json_output {
             println!("{counted}");
+        } else if rebuilding {
+            println!(
+                "{total} events would be scanned to rebuild {}",
+                counted["models"]
+            );
         } else {
             println!("{total} events would be re-published");
         }
@@ -80,7 +85,6 @@ pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} events  {per_sec}  ETA {eta}")
             .expect("a valid template"),
     );
-    let mut request = json!({"op": "republish", "filter": filter, "maxEvents": args.chunk, "eventsPerSecond": args.rate});
     if let Some(id) = &args.resume {
         request["replayId"] = json!(id);
     }
@@ -93,16 +97,54 @@ pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
         if answer["status"] == "complete" {
             bar.finish();
             if !json_output {
-                println!(
-                    "replay {} complete: {} events re-published",
-                    answer["replayId"].as_str().unwrap_or(""),
-                    answer["done"]
-                );
+                let id = answer["replayId"].as_str().unwrap_or("");
+                match rebuilding {
+                    true => println!(
+                        "rebuild {id} complete: {} events scanned, {} applied, live now: {}",
+                        answer["done"], answer["applied"], answer["models"]
+                    ),
+                    false => println!(
+                        "replay {id} complete: {} events re-published",
+                        answer["done"]
+                    ),
+                }
             }
             return Ok(());
         }
         request["replayId"] = answer["replayId"].clone();
     }
+}
+
+/// The dry run that counts, and the request each chunk sends: a rebuild when `--rebuild` asks for
+/// one or the resumed replay is one, a republish otherwise.
+fn requests(args: &Args, resumed: Option<&Value>) -> (Value, Value) {
+    let resumed_rebuild = resumed.filter(|p| p["kind"] == "rebuild");
+    if args.rebuild.is_some() || resumed_rebuild.is_some() {
+        let models = match (resumed_rebuild, &args.rebuild) {
+            (Some(progress), _) => json!(progress["models"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())),
+            (None, Some(models)) if !models.is_empty() => json!(models),
+            _ => Value::Null,
+        };
+        let counting = without_nulls(json!({"op": "rebuild", "dryRun": true, "models": models}));
+        let request = without_nulls(json!({
+            "op": "rebuild", "models": models, "segments": args.segments, "maxEvents": args.chunk,
+        }));
+        return (counting, request);
+    }
+    let filter = without_nulls(match resumed {
+        Some(progress) => progress["filter"].clone(),
+        None => json!({
+            "streamId": args.stream, "aggregateType": args.aggregate_type,
+            "eventType": args.event_type, "from": args.from, "to": args.to,
+        }),
+    });
+    let counting = json!({"op": "republish", "dryRun": true, "filter": filter});
+    let request = without_nulls(json!({
+        "op": "republish", "filter": filter, "maxEvents": args.chunk, "eventsPerSecond": args.rate,
+    }));
+    (counting, request)
 }
 
 /// Invokes the function; an error payload becomes the error it names.

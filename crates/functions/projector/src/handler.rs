@@ -7,8 +7,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Error, Projection, ProjectorSettings, RecordedEvent, ReducerRegistry, Snapshot, State,
-    StreamRead, Version,
+    builtin_projections, Error, Projection, ProjectorSettings, RecordedEvent, ReducerRegistry,
+    Snapshot, State, Version,
 };
 use event_store_dynamodb::{
     event_item, DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, ItemKind,
@@ -16,7 +16,7 @@ use event_store_dynamodb::{
 };
 use function_support::Metrics;
 
-use crate::{StreamSummary, STREAMS_MODEL};
+use crate::{BatchGenerations, StreamSummary, STREAMS_MODEL};
 
 /// The projector: where events are read from (to fill gaps), where projections go, and what to
 /// project.
@@ -30,7 +30,7 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// Built once at cold start.
+    /// Built once at cold start: keeps the settings' read models and the built-in ones.
     pub fn new(
         events: DynamoEventStore,
         read_models: DynamoReadModels,
@@ -44,17 +44,12 @@ impl Projector {
                 .read_models
                 .iter()
                 .map(|definition| Box::new(definition.clone()) as Box<dyn Projection>)
+                .chain(builtin_projections())
                 .collect(),
             settings,
             reducers,
             publisher: None,
         }
-    }
-
-    /// The same projector, also keeping a read model defined in code.
-    pub fn with_projection(mut self, projection: impl Projection + 'static) -> Self {
-        self.projections.push(Box::new(projection));
-        self
     }
 
     /// The same projector, publishing follow-ups and change notices with `publisher`.
@@ -67,6 +62,20 @@ impl Projector {
     pub async fn handle(&self, batch: Event) -> DynamoDbEventResponse {
         let mut metrics = Metrics::new("projector");
         let mut response = DynamoDbEventResponse::default();
+        let generations = match self.generations().await {
+            Ok(generations) => generations,
+            Err(error) => {
+                tracing::warn!(error_type = error.kind(), reason = %error, "generation pointers not read");
+                metrics.count("Failures", 1);
+                if let Some(first) = batch.records.first() {
+                    let mut failure = DynamoDbBatchItemFailure::default();
+                    failure.item_identifier = first.change.sequence_number.clone();
+                    response.batch_item_failures.push(failure);
+                }
+                metrics.flush();
+                return response;
+            }
+        };
         for record in batch.records {
             let sequence_number = record.change.sequence_number.clone();
             let image: HashMap<String, AttributeValue> = record.change.new_image.into();
@@ -74,7 +83,7 @@ impl Projector {
                 continue; // removals (TTL), snapshots and idempotency guards project nothing
             }
             let result = match event_item::from_item(image) {
-                Ok(event) => self.project(&event).await,
+                Ok(event) => self.project(&event, &generations).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -93,45 +102,36 @@ impl Projector {
         response
     }
 
-    /// Projects `event`, first filling any gap between the stream's last applied version and
-    /// it by reading the events table; returns how many events were applied.
-    pub async fn project(&self, event: &RecordedEvent) -> Result<usize, Error> {
+    /// Projects `event` into `generations`, first filling any gap between the stream's last
+    /// applied version and it by reading the events table; returns how many events were applied.
+    pub async fn project(
+        &self,
+        event: &RecordedEvent,
+        generations: &BatchGenerations<'_>,
+    ) -> Result<usize, Error> {
         let applied = self.last_applied(event).await?;
         if event.version.get() <= applied {
             return Ok(0);
         }
-        let mut count = 0;
-        if event.version.get() > applied + 1 {
-            let missing = StreamRead {
-                from_version: Some(Version::new(applied + 1)),
-                to_version: Some(Version::new(event.version.get() - 1)),
-                ..StreamRead::forward(1000)
-            };
-            let mut read = missing;
-            loop {
-                let page = self.events.read_stream(&event.stream_id, &read).await?;
-                for earlier in &page.items {
-                    self.apply(earlier).await?;
-                    count += 1;
-                }
-                match page.next_page_token {
-                    Some(token) => read.page.page_token = Some(token),
-                    None => break,
-                }
-            }
-            let filled = applied + count as u64;
-            if filled + 1 != event.version.get() {
-                return Err(Error::Corrupt {
-                    attribute: "version".into(),
-                    reason: format!(
-                        "stream {} has no event between {filled} and {}",
-                        event.stream_id, event.version
-                    ),
-                });
-            }
+        let missing = self
+            .events
+            .read_versions(
+                &event.stream_id,
+                Version::new(applied + 1),
+                Version::new(event.version.get() - 1),
+            )
+            .await?;
+        for earlier in missing.iter().chain(std::iter::once(event)) {
+            self.apply(earlier, generations).await?;
         }
-        self.apply(event).await?;
-        Ok(count + 1)
+        Ok(missing.len() + 1)
+    }
+
+    /// Where this projector's read models are written now: read from the generation pointers
+    /// (what a batch does once).
+    pub async fn generations(&self) -> Result<BatchGenerations<'_>, Error> {
+        let pointers = self.read_models.all_generations().await?;
+        Ok(BatchGenerations::of(&self.projections, &pointers))
     }
 
     async fn last_applied(&self, event: &RecordedEvent) -> Result<u64, Error> {
@@ -144,16 +144,21 @@ impl Projector {
             .unwrap_or(0))
     }
 
-    /// Applies one event to every read model it concerns, then to its stream's summary (last:
-    /// the summary is the checkpoint that says the event is done).
-    async fn apply(&self, event: &RecordedEvent) -> Result<(), Error> {
-        for projection in &self.projections {
+    /// Applies one event to every read model it concerns (in its live generation and in any
+    /// generation a rebuild is building), then to its stream's summary (last: the summary is the
+    /// checkpoint that says the event is done).
+    async fn apply(
+        &self,
+        event: &RecordedEvent,
+        generations: &BatchGenerations<'_>,
+    ) -> Result<(), Error> {
+        for (projection, stored_name) in &generations.live {
             let Some(key) = projection.key(event) else {
                 continue;
             };
             self.read_models
                 .apply(
-                    projection.name(),
+                    stored_name,
                     &key,
                     &event.stream_id,
                     event.version,
@@ -167,6 +172,16 @@ impl Projector {
         }
         self.snapshot_if_due(event).await?;
         self.publish(event, metering).await?;
+        for target in &generations.building {
+            self.read_models
+                .catch_up(
+                    &self.events,
+                    target,
+                    &event.stream_id,
+                    std::slice::from_ref(event),
+                )
+                .await?;
+        }
         self.read_models
             .apply(
                 STREAMS_MODEL,

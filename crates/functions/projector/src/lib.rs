@@ -5,11 +5,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch_generations;
 mod cycles;
 mod handler;
 mod publications;
 mod stream_summary;
 
+pub use batch_generations::BatchGenerations;
 pub use cycles::{open_model, transaction_key, METERING_SOURCE};
 pub use handler::Projector;
 pub use publications::{publications, FOLLOW_UP_SOURCE};

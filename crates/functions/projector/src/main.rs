@@ -1,7 +1,7 @@
 //! The projector's Lambda entry point: settings and clients once, then the handler per batch.
 
 use aws_lambda_events::event::dynamodb::Event;
-use event_store_domain::{AccountBalances, ProjectorSettings, ReducerRegistry};
+use event_store_domain::{ProjectorSettings, ReducerRegistry};
 use event_store_dynamodb::EventBridgePublisher;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use projector::Projector;
@@ -27,8 +27,7 @@ async fn main() -> Result<(), Error> {
         read_models,
         settings,
         ReducerRegistry::with_examples(),
-    )
-    .with_projection(AccountBalances);
+    );
     match bus {
         Some(bus) => {
             let config = event_store_dynamodb::sdk_config().await;

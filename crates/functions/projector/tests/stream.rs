@@ -2,9 +2,7 @@
 //! appends, shaped as Lambda delivers them: seed 003's items, redelivery, out-of-order records,
 //! and a poison record reported by its sequence number.
 
-use event_store_domain::{
-    Account, AccountBalances, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId,
-};
+use event_store_domain::{Account, AppendCommand, ProjectorSettings, ReducerRegistry, StreamId};
 use event_store_dynamodb::TRANSACTIONS_MODEL;
 use event_store_dynamodb::{
     create_projections_table, DynamoReadModels, EventBridgePublisher, ReadModelDocument,
@@ -35,8 +33,7 @@ async fn publishing_projector(local: &LocalStore) -> (Projector, DynamoReadModel
     let subscription = subscribed_bus("event-store.").await;
     let publisher = EventBridgePublisher::new(subscription.events.clone(), &subscription.bus);
     let projector = Projector::new(local.store.clone(), read_models.clone(), settings, reducers)
-        .with_publisher(publisher)
-        .with_projection(AccountBalances);
+        .with_publisher(publisher);
     (projector, read_models, subscription)
 }
 

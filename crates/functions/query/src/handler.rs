@@ -103,11 +103,15 @@ impl Query {
                 json!({ "snapshot": store.latest_snapshot(&stream_id).await? })
             }
             QueryRequest::GetReadModel { model, key } => {
-                let document = self.read_models()?.get(&model, &key).await?;
+                let read_models = self.read_models()?;
+                let live = read_models.live_name(&model).await?;
+                let document = read_models.get(&live, &key).await?;
                 json!({ "document": document.and_then(|d| d.document) })
             }
             QueryRequest::ListReadModel { model, page } => {
-                let page = self.read_models()?.list(&model, &page).await?;
+                let read_models = self.read_models()?;
+                let live = read_models.live_name(&model).await?;
+                let page = read_models.list(&live, &page).await?;
                 let documents: Vec<Value> = page
                     .items
                     .into_iter()

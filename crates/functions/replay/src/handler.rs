@@ -1,10 +1,12 @@
-//! The replay function's handler: parses the request, runs a republish page by page within the
-//! invocation's budget, checkpoints after each page, and answers with the progress (and how to
-//! continue). Errors come back as typed payloads.
+//! The replay function's handler: parses the request, runs a republish page by page (or a
+//! rebuild round by round, see `rebuild`) within the invocation's budget, checkpoints after each
+//! page, and answers with the progress (and how to continue). Errors come back as typed payloads.
 
 use std::time::{Duration, Instant};
 
-use event_store_domain::{format_time, Error, StreamId, Version};
+use event_store_domain::{
+    builtin_projections, format_time, Error, Projection, ProjectorSettings, StreamId, Version,
+};
 use event_store_dynamodb::{
     DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication,
 };
@@ -14,11 +16,12 @@ use serde_json::{json, Value};
 
 use crate::replay_source::ReplaySource;
 use crate::{
-    ReplayFilter, ReplayProgress, ReplayRequest, ReplayStatus, REPLAYS_MODEL, REPLAY_SOURCE,
+    RebuildProgress, ReplayFilter, ReplayProgress, ReplayRequest, ReplayStatus, StoredReplay,
+    REPLAYS_MODEL, REPLAY_SOURCE,
 };
 
-/// Events per page: one read, then PutEvents in chunks of ten.
-const PAGE_SIZE: usize = 100;
+/// Events per page: one read, then PutEvents in chunks of ten (or one scan page of a segment).
+pub(crate) const PAGE_SIZE: usize = 100;
 
 /// Stop this long before the invocation's deadline, to checkpoint and answer in time.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
@@ -29,12 +32,22 @@ pub struct Replayer {
     read_models: DynamoReadModels,
     publisher: EventBridgePublisher,
     bus: String,
+    projections: Vec<Box<dyn Projection>>,
 }
 
 /// What one invocation may still do.
-struct Budget {
+pub(crate) struct Budget {
     deadline: Option<Instant>,
     max_events: Option<u64>,
+}
+
+impl Budget {
+    /// Whether an invocation that has handled `events` must stop (and checkpoint) now.
+    pub(crate) fn spent(&self, events: u64) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+            || self.max_events.is_some_and(|max| events >= max)
+    }
 }
 
 impl Replayer {
@@ -50,7 +63,31 @@ impl Replayer {
             read_models,
             publisher,
             bus: bus.into(),
+            projections: builtin_projections(),
         }
+    }
+
+    /// The same replayer, rebuilding the settings' declarative read models besides the built-in
+    /// ones (the projector's settings: what the projector keeps, a rebuild can rebuild).
+    pub fn with_settings(mut self, settings: &ProjectorSettings) -> Self {
+        let declared = settings
+            .read_models
+            .iter()
+            .map(|definition| Box::new(definition.clone()) as Box<dyn Projection>);
+        self.projections = declared.chain(builtin_projections()).collect();
+        self
+    }
+
+    pub(crate) fn projections(&self) -> &[Box<dyn Projection>] {
+        &self.projections
+    }
+
+    pub(crate) fn read_models(&self) -> &DynamoReadModels {
+        &self.read_models
+    }
+
+    pub(crate) fn store(&self) -> &DynamoEventStore {
+        &self.store
     }
 
     /// Answers one invocation.
@@ -84,9 +121,10 @@ impl Replayer {
         metrics: &mut Metrics,
     ) -> Result<Value, Error> {
         match request {
-            ReplayRequest::Progress { replay_id } => {
-                Ok(progress_json(&self.load(&replay_id).await?))
-            }
+            ReplayRequest::Progress { replay_id } => match self.load(&replay_id).await? {
+                StoredReplay::Republish(progress) => Ok(progress_json(&progress)),
+                StoredReplay::Rebuild(progress) => Ok(rebuild_json(&progress)),
+            },
             ReplayRequest::Republish {
                 dry_run: true,
                 filter,
@@ -100,7 +138,7 @@ impl Replayer {
                 ..
             } => {
                 let progress = match replay_id {
-                    Some(id) => self.load(&id).await?,
+                    Some(id) => self.load(&id).await?.republish(&id)?,
                     None => self.start(filter).await?,
                 };
                 let budget = Budget {
@@ -111,6 +149,38 @@ impl Replayer {
                     .republish(progress, events_per_second, budget, metrics)
                     .await?;
                 Ok(progress_json(&progress))
+            }
+            ReplayRequest::Rebuild {
+                dry_run: true,
+                models,
+                ..
+            } => {
+                let models: Vec<&str> = self
+                    .selected(models.as_deref())?
+                    .iter()
+                    .map(|p| p.name())
+                    .collect();
+                let mut answer = self.count(&ReplayFilter::default()).await?;
+                answer["models"] = json!(models);
+                Ok(answer)
+            }
+            ReplayRequest::Rebuild {
+                replay_id,
+                models,
+                segments,
+                max_events,
+                ..
+            } => {
+                let progress = match replay_id {
+                    Some(id) => self.load(&id).await?.rebuild(&id)?,
+                    None => self.start_rebuild(models.as_deref(), segments).await?,
+                };
+                let budget = Budget {
+                    deadline,
+                    max_events,
+                };
+                let progress = self.rebuild(progress, budget, metrics).await?;
+                Ok(rebuild_json(&progress))
             }
         }
     }
@@ -129,12 +199,12 @@ impl Replayer {
         }
     }
 
-    async fn load(&self, replay_id: &str) -> Result<ReplayProgress, Error> {
+    async fn load(&self, replay_id: &str) -> Result<StoredReplay, Error> {
         let stored = self.read_models.get(REPLAYS_MODEL, replay_id).await?;
         let document = stored
             .and_then(|d| d.document)
             .ok_or_else(|| Error::validation("replayId", format!("no replay {replay_id}")))?;
-        serde_json::from_value(document).map_err(|e| Error::Corrupt {
+        StoredReplay::from_document(document).map_err(|e| Error::Corrupt {
             attribute: format!("{REPLAYS_MODEL}/{replay_id}"),
             reason: e.to_string(),
         })
@@ -172,11 +242,7 @@ impl Replayer {
         let started = Instant::now();
         let mut published = 0u64;
         while progress.status == ReplayStatus::InProgress {
-            if budget
-                .deadline
-                .is_some_and(|deadline| Instant::now() >= deadline)
-                || budget.max_events.is_some_and(|max| published >= max)
-            {
+            if budget.spent(published) {
                 break;
             }
             let room = budget.max_events.map_or(PAGE_SIZE, |max| {
@@ -214,14 +280,31 @@ impl Replayer {
     /// Stores the progress as version `pages + 1` of the replay: a checkpoint older than the
     /// stored one changes nothing.
     async fn checkpoint(&self, progress: &ReplayProgress) -> Result<(), Error> {
-        let position = StreamId::new(format!("replay.{}", progress.replay_id))?;
         let document = serde_json::to_value(progress).expect("progress serializes");
+        self.store_progress(&progress.replay_id, progress.pages + 1, document)
+            .await
+    }
+
+    /// Stores a rebuild's progress as version `checkpoints + 1` of it.
+    pub(crate) async fn checkpoint_rebuild(&self, progress: &RebuildProgress) -> Result<(), Error> {
+        let document = serde_json::to_value(progress).expect("progress serializes");
+        self.store_progress(&progress.replay_id, progress.checkpoints + 1, document)
+            .await
+    }
+
+    async fn store_progress(
+        &self,
+        replay_id: &str,
+        version: u64,
+        document: Value,
+    ) -> Result<(), Error> {
+        let position = StreamId::new(format!("replay.{replay_id}"))?;
         self.read_models
             .apply(
                 REPLAYS_MODEL,
-                &progress.replay_id,
+                replay_id,
                 &position,
-                Version::new(progress.pages + 1),
+                Version::new(version),
                 |_| DocumentChange::Put(document.clone()),
             )
             .await?;
@@ -245,6 +328,14 @@ fn progress_json(progress: &ReplayProgress) -> Value {
     let mut answer = serde_json::to_value(progress).expect("progress serializes");
     if progress.status == ReplayStatus::InProgress {
         answer["continuation"] = json!({"op": "republish", "replayId": progress.replay_id});
+    }
+    answer
+}
+
+fn rebuild_json(progress: &RebuildProgress) -> Value {
+    let mut answer = serde_json::to_value(progress).expect("progress serializes");
+    if progress.status == ReplayStatus::InProgress {
+        answer["continuation"] = json!({"op": "rebuild", "replayId": progress.replay_id});
     }
     answer
 }

@@ -1,5 +1,6 @@
 //! The replay function's Lambda entry point: store, checkpoints and bus once, then the handler.
 
+use event_store_domain::ProjectorSettings;
 use event_store_dynamodb::EventBridgePublisher;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use replay::Replayer;
@@ -27,7 +28,8 @@ async fn main() -> Result<(), Error> {
     let config = event_store_dynamodb::sdk_config().await;
     let publisher =
         EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&config), bus.clone());
-    let replayer = &Replayer::new(store, read_models, publisher, bus);
+    let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
+    let replayer = &Replayer::new(store, read_models, publisher, bus).with_settings(&settings);
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(replayer.handle(event).await)
     }))

@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ReplayFilter;
+use event_store_domain::Error;
+use serde_json::Value;
+
+use crate::{RebuildProgress, ReplayFilter, REBUILD_KIND};
 
 /// The read model that holds replays, one document per replay id.
 pub const REPLAYS_MODEL: &str = "$replays";
@@ -44,4 +47,46 @@ pub struct ReplayProgress {
     pub started_at: String,
     /// When it last checkpointed (RFC 3339).
     pub updated_at: String,
+}
+
+/// A document of `$replays`: a republish or a rebuild (told by `kind`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredReplay {
+    /// A republish.
+    Republish(ReplayProgress),
+    /// A rebuild.
+    Rebuild(RebuildProgress),
+}
+
+impl StoredReplay {
+    /// Reads a stored document.
+    pub fn from_document(document: Value) -> Result<Self, serde_json::Error> {
+        if document.get("kind").and_then(Value::as_str) == Some(REBUILD_KIND) {
+            serde_json::from_value(document).map(StoredReplay::Rebuild)
+        } else {
+            serde_json::from_value(document).map(StoredReplay::Republish)
+        }
+    }
+
+    /// The republish `replay_id` names; an error when it names a rebuild.
+    pub fn republish(self, replay_id: &str) -> Result<ReplayProgress, Error> {
+        match self {
+            StoredReplay::Republish(progress) => Ok(progress),
+            StoredReplay::Rebuild(_) => Err(Error::validation(
+                "replayId",
+                format!("{replay_id} is a rebuild: continue it with op rebuild"),
+            )),
+        }
+    }
+
+    /// The rebuild `replay_id` names; an error when it names a republish.
+    pub fn rebuild(self, replay_id: &str) -> Result<RebuildProgress, Error> {
+        match self {
+            StoredReplay::Rebuild(progress) => Ok(progress),
+            StoredReplay::Republish(_) => Err(Error::validation(
+                "replayId",
+                format!("{replay_id} is a republish: continue it with op republish"),
+            )),
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! What can be asked of the replay function, as JSON: `{"op": "republish", ...}` or
-//! `{"op": "progress", "replayId"}`.
+//! What can be asked of the replay function, as JSON: `{"op": "republish", ...}`,
+//! `{"op": "rebuild", ...}` or `{"op": "progress", "replayId"}`.
 
 use event_store_domain::{parse_time, Timestamp, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -64,6 +64,13 @@ impl ReplayFilter {
     }
 }
 
+/// The most scan segments a rebuild reads at once.
+pub const MAX_SEGMENTS: u32 = 64;
+
+fn default_segments() -> u32 {
+    4
+}
+
 /// A request to the replay function.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
@@ -87,6 +94,27 @@ pub enum ReplayRequest {
         #[serde(default)]
         max_events: Option<u64>,
     },
+    /// Rebuild read models (all the deployment keeps when `models` is absent) into new
+    /// generations from a parallel scan of the store, switching them live once complete; or
+    /// continue rebuild `replayId`.
+    #[serde(rename_all = "camelCase")]
+    Rebuild {
+        /// The rebuild to continue; a new one when absent.
+        #[serde(default)]
+        replay_id: Option<String>,
+        /// The read models to rebuild (a new rebuild only); all when absent.
+        #[serde(default)]
+        models: Option<Vec<String>>,
+        /// Scan segments read at once (a new rebuild only).
+        #[serde(default = "default_segments")]
+        segments: u32,
+        /// Count only: rebuild nothing, write nothing.
+        #[serde(default)]
+        dry_run: bool,
+        /// Stop after scanning about this many events in this invocation (and checkpoint).
+        #[serde(default)]
+        max_events: Option<u64>,
+    },
     /// How far replay `replayId` has got.
     #[serde(rename_all = "camelCase")]
     Progress {
@@ -101,7 +129,7 @@ impl ReplayRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: republish or progress",
+                "is required: republish, rebuild or progress",
             ));
         }
         let request: ReplayRequest = serde_json::from_value(payload)
@@ -115,6 +143,23 @@ impl ReplayRequest {
             filter.check()?;
             if events_per_second.is_some_and(|rate| rate.is_nan() || rate <= 0.0) {
                 return Err(ValidationError::new("eventsPerSecond", "must be above 0"));
+            }
+        }
+        if let ReplayRequest::Rebuild {
+            segments, models, ..
+        } = &request
+        {
+            if !(1..=MAX_SEGMENTS).contains(segments) {
+                return Err(ValidationError::new(
+                    "segments",
+                    format!("must be from 1 to {MAX_SEGMENTS}"),
+                ));
+            }
+            if models.as_ref().is_some_and(|m| m.is_empty()) {
+                return Err(ValidationError::new(
+                    "models",
+                    "names no read model: leave it out to rebuild all",
+                ));
             }
         }
         Ok(request)
@@ -149,6 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_of_everything_reads_four_segments() {
+        let request = ReplayRequest::parse(json!({"op": "rebuild"})).unwrap();
+        assert_eq!(
+            request,
+            ReplayRequest::Rebuild {
+                replay_id: None,
+                models: None,
+                segments: 4,
+                dry_run: false,
+                max_events: None
+            }
+        );
+    }
+
+    #[test]
     fn bad_requests_name_what_is_wrong() {
         let error = |payload: Value| ReplayRequest::parse(payload).unwrap_err().field;
         assert_eq!(error(json!({})), "op");
@@ -172,5 +232,9 @@ mod tests {
             "eventsPerSecond"
         );
         assert_eq!(error(json!({"op": "progress"})), "request");
+        assert_eq!(error(json!({"op": "rebuild", "segments": 0})), "segments");
+        assert_eq!(error(json!({"op": "rebuild", "segments": 65})), "segments");
+        assert_eq!(error(json!({"op": "rebuild", "models": []})), "models");
+        assert_eq!(error(json!({"op": "rebuild", "model": "x"})), "request");
     }
 }

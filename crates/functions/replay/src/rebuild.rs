@@ -1,0 +1,222 @@
+//! Rebuilding read models: each named model gets a new generation, filled from a parallel scan of
+//! the events table (every segment at once, one page each per round), stream by stream in version
+//! order through the same catch-up the projector uses for a rebuild under way; after each round
+//! the progress is checkpointed, and once every segment is scanned the models switch to their new
+//! generations. Until then queries read the old, complete ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use event_store_domain::{
+    format_time, generation_name, rebuild_checkpoints_model, Error, PageRequest, Projection,
+    RecordedEvent, StreamId,
+};
+use event_store_dynamodb::GenerationTarget;
+use function_support::Metrics;
+
+use crate::handler::{Budget, PAGE_SIZE};
+use crate::{RebuildProgress, ReplayStatus, Replayer, SegmentProgress, REBUILD_KIND};
+
+impl Replayer {
+    /// The projections `models` names (all when `None`); an unknown name is refused by name.
+    pub(crate) fn selected(
+        &self,
+        models: Option<&[String]>,
+    ) -> Result<Vec<&dyn Projection>, Error> {
+        let Some(names) = models else {
+            return Ok(self.projections().iter().map(|p| p.as_ref()).collect());
+        };
+        let mut selected = Vec::new();
+        for name in names.iter().collect::<BTreeSet<_>>() {
+            let projection = self
+                .projections()
+                .iter()
+                .find(|p| p.name() == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = self.projections().iter().map(|p| p.name()).collect();
+                    Error::validation(
+                        "models",
+                        format!(
+                            "{name} is not a read model here (known: {})",
+                            known.join(", ")
+                        ),
+                    )
+                })?;
+            selected.push(projection.as_ref());
+        }
+        Ok(selected)
+    }
+
+    /// Starts a rebuild of `models`: refused before anything is written when one of them is
+    /// being rebuilt already; otherwise each is marked as building its next generation.
+    pub(crate) async fn start_rebuild(
+        &self,
+        models: Option<&[String]>,
+        segments: u32,
+    ) -> Result<RebuildProgress, Error> {
+        let selected = self.selected(models)?;
+        if selected.is_empty() {
+            return Err(Error::validation(
+                "models",
+                "this deployment keeps no read model to rebuild",
+            ));
+        }
+        for projection in &selected {
+            let pointer = self.read_models().generations(projection.name()).await?;
+            if let Some(building) = pointer.building {
+                return Err(Error::validation(
+                    "models",
+                    format!(
+                        "{} is being rebuilt by replay {}; continue that one",
+                        projection.name(),
+                        building.rebuild_id
+                    ),
+                ));
+            }
+        }
+        let replay_id = uuid::Uuid::new_v4().to_string();
+        let mut generations = BTreeMap::new();
+        for projection in &selected {
+            let generation = self
+                .read_models()
+                .begin_generation(projection.name(), &replay_id)
+                .await?;
+            generations.insert(projection.name().to_owned(), generation);
+        }
+        let now = format_time(&chrono::Utc::now());
+        let progress = RebuildProgress {
+            replay_id,
+            kind: REBUILD_KIND.to_owned(),
+            models: generations,
+            segments: vec![SegmentProgress::default(); segments as usize],
+            status: ReplayStatus::InProgress,
+            done: 0,
+            applied: 0,
+            total_estimate: self.store().approximate_item_count().await?,
+            checkpoints: 0,
+            events_per_second: 0.0,
+            started_at: now.clone(),
+            updated_at: now,
+        };
+        self.checkpoint_rebuild(&progress).await?;
+        Ok(progress)
+    }
+
+    /// Scans round after round from the checkpoint, checkpointing each, until every segment is
+    /// scanned (then switches the models) or the budget is spent.
+    pub(crate) async fn rebuild(
+        &self,
+        mut progress: RebuildProgress,
+        budget: Budget,
+        metrics: &mut Metrics,
+    ) -> Result<RebuildProgress, Error> {
+        let target = self.target(&progress)?;
+        let started = Instant::now();
+        let mut scanned = 0u64;
+        while progress.status == ReplayStatus::InProgress {
+            if progress.scanned() {
+                for model in progress.models.keys() {
+                    self.read_models()
+                        .switch_generation(model, &progress.replay_id)
+                        .await?;
+                }
+                progress.status = ReplayStatus::Complete;
+                progress.checkpoints += 1;
+                progress.updated_at = format_time(&chrono::Utc::now());
+                self.checkpoint_rebuild(&progress).await?;
+                break;
+            }
+            if budget.spent(scanned) {
+                break;
+            }
+            let total = progress.segments.len() as u32;
+            let rounds = progress
+                .segments
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.done)
+                .map(|(index, segment)| {
+                    self.rebuild_page(&target, index as u32, total, segment.page_token.clone())
+                });
+            for (index, outcome) in futures::future::try_join_all(rounds).await? {
+                let segment = &mut progress.segments[index as usize];
+                segment.done = outcome.next_page_token.is_none();
+                segment.page_token = outcome.next_page_token;
+                progress.done += outcome.scanned;
+                progress.applied += outcome.applied;
+                scanned += outcome.scanned;
+            }
+            progress.checkpoints += 1;
+            progress.events_per_second = scanned as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            progress.updated_at = format_time(&chrono::Utc::now());
+            self.checkpoint_rebuild(&progress).await?;
+        }
+        metrics.count("EventsRebuilt", scanned as usize);
+        Ok(progress)
+    }
+
+    /// Where `progress` writes: its models' new generations and its checkpoints.
+    fn target(&self, progress: &RebuildProgress) -> Result<GenerationTarget<'_>, Error> {
+        let names: Vec<String> = progress.models.keys().cloned().collect();
+        let projections = self.selected(Some(&names))?;
+        Ok(GenerationTarget {
+            projections: projections
+                .into_iter()
+                .map(|p| (p, generation_name(p.name(), progress.models[p.name()])))
+                .collect(),
+            checkpoints: rebuild_checkpoints_model(&progress.replay_id),
+        })
+    }
+
+    /// Scans one page of one segment and brings every stream in it up to date in `target`.
+    async fn rebuild_page(
+        &self,
+        target: &GenerationTarget<'_>,
+        segment: u32,
+        segments: u32,
+        page_token: Option<String>,
+    ) -> Result<(u32, RoundOutcome), Error> {
+        let page = self
+            .store()
+            .scan_events(
+                segment,
+                segments,
+                &PageRequest {
+                    limit: Some(PAGE_SIZE),
+                    page_token,
+                },
+            )
+            .await?;
+        let scanned = page.items.len() as u64;
+        let mut by_stream: BTreeMap<StreamId, Vec<RecordedEvent>> = BTreeMap::new();
+        for event in page.items {
+            by_stream
+                .entry(event.stream_id.clone())
+                .or_default()
+                .push(event);
+        }
+        let mut applied = 0u64;
+        for (stream, mut events) in by_stream {
+            events.sort_by_key(|e| e.version);
+            applied += self
+                .read_models()
+                .catch_up(self.store(), target, &stream, &events)
+                .await? as u64;
+        }
+        Ok((
+            segment,
+            RoundOutcome {
+                scanned,
+                applied,
+                next_page_token: page.next_page_token,
+            },
+        ))
+    }
+}
+
+/// What one segment's page did.
+struct RoundOutcome {
+    scanned: u64,
+    applied: u64,
+    next_page_token: Option<String>,
+}
