@@ -5,6 +5,7 @@
 pub mod bus;
 pub mod capacity;
 pub mod costs;
+pub mod fault_proxy;
 pub mod invoke;
 pub mod streams;
 

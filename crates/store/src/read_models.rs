@@ -102,6 +102,11 @@ impl DynamoReadModels {
         }
     }
 
+    /// The projections table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     /// The document `key` of `model`, tombstones included (strongly consistent).
     pub async fn get(&self, model: &str, key: &str) -> Result<Option<ReadModelDocument>, Error> {
         let output = self
