@@ -141,6 +141,121 @@ async fn the_ingest_mapping_deletes_what_was_stored_and_leaves_poison_to_the_dea
     );
 }
 
+/// A bus event of seed 004 for `stream`, with a fresh id.
+fn bus_event(stream: &str) -> serde_json::Value {
+    let mut event = fixture("events/seed-004-account-created.json");
+    event["id"] = json!(uuid::Uuid::new_v4().to_string());
+    event["detail"]["aggregateId"] = json!(stream);
+    event
+}
+
+#[tokio::test]
+async fn a_poison_batch_stores_the_good_and_sends_each_bad_message_to_the_dead_letter_queue() {
+    event_store_tests::endpoint();
+    let clients = Clients::from_env().await;
+    let run = run_id();
+    let (dlq_url, dlq_arn) = queue(&clients, &format!("poison-dlq-{run}"), &[]).await;
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string();
+    let (url, arn) = queue(
+        &clients,
+        &format!("poison-{run}"),
+        &[
+            (QueueAttributeName::VisibilityTimeout, "1".into()),
+            (QueueAttributeName::RedrivePolicy, redrive),
+        ],
+    )
+    .await;
+    let good: Vec<String> = (0..3).map(|n| format!("good-{run}-{n}")).collect();
+    let mut missing_fields = bus_event(&format!("missing-{run}"));
+    missing_fields
+        .as_object_mut()
+        .unwrap()
+        .remove("detail-type");
+    let mut oversized = bus_event(&format!("oversized-{run}"));
+    oversized["detail"]["padding"] = json!("x".repeat(410 * 1024));
+    let invalid_stream = bus_event(&format!("$guard-{run}"));
+    let bad = [
+        ("bad JSON", "{\"detail\": ".to_owned()),
+        ("missing detail-type", missing_fields.to_string()),
+        ("410 KB", oversized.to_string()),
+        ("reserved stream id", invalid_stream.to_string()),
+    ];
+    let mut bodies_sent = vec![bus_event(&good[0]).to_string()];
+    bodies_sent.extend(bad.iter().map(|(_, body)| body.clone()));
+    bodies_sent.push(bus_event(&good[1]).to_string());
+    bodies_sent.push(bus_event(&good[2]).to_string());
+    let mut bad_ids = Vec::new();
+    for body in &bodies_sent {
+        let sent = clients
+            .sqs
+            .send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+        if bad.iter().any(|(_, b)| b == body) {
+            bad_ids.push(sent.message_id.unwrap());
+        }
+    }
+    let mapping = SqsMapping::new(
+        clients.sqs.clone(),
+        &url,
+        &arn,
+        invoker("persister").await,
+        SqsMappingDefinition {
+            batch_size: 10,
+            batching_window_seconds: 1,
+            max_concurrency: 1,
+        },
+    );
+    let first = mapping.deliver_one_batch().await.unwrap();
+    assert_eq!((first.delivered, first.failed), (7, 4));
+    let store = functions_store().await;
+    for stream in &good {
+        let stored = store
+            .read_stream(
+                &StreamId::new(stream.as_str()).unwrap(),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored.items.len(), 1, "{stream} stored once");
+    }
+
+    // Each bad message failed on its own, with a typed error naming what is wrong.
+    let log = std::fs::read_to_string(
+        std::env::var("LAMBDA_LOG").expect("with-functions sets LAMBDA_LOG"),
+    )
+    .unwrap();
+    for id in &bad_ids {
+        let line = log
+            .lines()
+            .find(|line| line.contains(id.as_str()) && line.contains("message not stored"))
+            .unwrap_or_else(|| panic!("no log line for message {id}"));
+        assert!(
+            line.contains("\"error_type\":\"Validation\"")
+                || line.contains("\"error_type\":\"TooLarge\""),
+            "{line}"
+        );
+    }
+
+    let mut dead = Vec::new();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        mapping.deliver_one_batch().await.unwrap();
+        dead.extend(bodies(&clients, &dlq_url).await);
+        if dead.len() >= bad.len() {
+            break;
+        }
+    }
+    dead.sort();
+    let mut expected: Vec<String> = bad.iter().map(|(_, body)| body.clone()).collect();
+    expected.sort();
+    assert_eq!(dead.len(), expected.len(), "every bad message, once");
+    assert_eq!(dead, expected);
+}
+
 /// The store the functions under `cargo lambda watch` write to.
 async fn functions_store() -> DynamoEventStore {
     let table = std::env::var("FUNCTIONS_EVENTS_TABLE").expect("set by tests/with-functions.sh");
