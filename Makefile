@@ -17,7 +17,7 @@ DEV_LAMBDA_PORT ?= 9001
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev demo test costs build init-duration lint fmt infra-setup infra-test synth
+.PHONY: help setup dev demo test bench fuzz costs build init-duration lint fmt infra-setup infra-test synth
 INFRA := infra
 NPM := npm --prefix $(INFRA) --no-audit --no-fund --loglevel=error
 
@@ -27,6 +27,8 @@ help:
 	@echo "make demo   the seeds' scenarios end to end on the local stack, each step printed"
 	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
 	@echo "make init-duration  time each function from process start to its first poll (release, native)"
+	@echo "make bench  zip sizes, init durations, appends beside seed 002, throughput, key distribution, criterion"
+	@echo "make fuzz   every input parser under cargo fuzz for FUZZ_SECONDS each, from a corpus seeded by fixtures/"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
 	@echo "make lint   cargo fmt --check, clippy -D warnings, tsc on infra/"
 	@echo "make synth  cdk synth of infra/ over the zips of make build (cdk.out in infra/)"
@@ -68,6 +70,12 @@ init-duration:
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs
 
+# A benchmark, not a test: every figure printed, none asserted but the key distribution's limit.
+bench: setup build init-duration
+	$(CARGO) build --quiet --release --locked -p event-store-tests --bin bench
+	$(LOCAL_AWS) target/release/bench
+	$(CARGO) bench --locked --quiet -p event-store-domain -p event-store-dynamodb -p persister --benches
+
 lint: infra-setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked --quiet -- -D warnings
@@ -88,3 +96,30 @@ synth: infra-setup
 
 fmt:
 	$(CARGO) fmt --all
+
+# cargo-fuzz from crates.io into .tools/; libFuzzer needs no sanitizer here (-s none) and stable
+# rustc takes cargo-fuzz's -Z flags with RUSTC_BOOTSTRAP=1. Each target starts from fixtures/.
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := eventbridge_envelope sqs_body stream_record query_request replay_request projector_settings settings_variables
+FUZZ_SEEDS_eventbridge_envelope := fixtures/events fixtures/invoke fixtures/sqs fixtures/streams/account-123.json
+FUZZ_SEEDS_sqs_body := fixtures/events
+FUZZ_SEEDS_stream_record := fixtures/streams/dynamodb-batch.json
+FUZZ_SEEDS_query_request := fixtures/invoke
+FUZZ_SEEDS_replay_request := fixtures/invoke
+FUZZ_SEEDS_projector_settings := fixtures/settings
+FUZZ_SEEDS_settings_variables := fixtures/settings
+
+.tools/bin/cargo-fuzz:
+	$(CARGO) install --locked --quiet --root .tools cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+
+fuzz-%: .tools/bin/cargo-fuzz
+	@mkdir -p fuzz/corpus/$*
+	@find $(FUZZ_SEEDS_$*) -name '*.json' -exec cp {} fuzz/corpus/$*/ \;
+	@if [ -d fuzz/regressions/$* ]; then cp fuzz/regressions/$*/* fuzz/corpus/$*/; fi
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
+	@set -o pipefail; cd fuzz && RUSTC_BOOTSTRAP=1 ../.tools/bin/cargo-fuzz run --sanitizer none $* \
+		-- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 \
+		| { grep -E "^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+==|SUMMARY|thread '|Done|error)" || true; }

@@ -51,6 +51,43 @@ async fn queue(
     (url, arn)
 }
 
+/// A queue `name` whose messages move to its dead-letter queue after their second receive, with
+/// a 1 s visibility timeout: (url, arn, dead-letter queue url).
+async fn redriven_queue(clients: &Clients, name: &str) -> (String, String, String) {
+    let (dlq_url, dlq_arn) = queue(clients, &format!("{name}-dlq"), &[]).await;
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string();
+    let (url, arn) = queue(
+        clients,
+        name,
+        &[
+            (QueueAttributeName::VisibilityTimeout, "1".into()),
+            (QueueAttributeName::RedrivePolicy, redrive),
+        ],
+    )
+    .await;
+    (url, arn, dlq_url)
+}
+
+/// Runs the mapping every 1.2 s (past the visibility timeout) until `expected` messages reached
+/// the dead-letter queue, or ten rounds passed; returns their bodies.
+async fn dead_letters(
+    mapping: &SqsMapping,
+    clients: &Clients,
+    dlq_url: &str,
+    expected: usize,
+) -> Vec<String> {
+    let mut dead = Vec::new();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        mapping.deliver_one_batch().await.unwrap();
+        dead.extend(bodies(clients, dlq_url).await);
+        if dead.len() >= expected {
+            break;
+        }
+    }
+    dead
+}
+
 async fn bodies(clients: &Clients, url: &str) -> Vec<String> {
     let received = clients
         .sqs
@@ -72,17 +109,7 @@ async fn the_ingest_mapping_deletes_what_was_stored_and_leaves_poison_to_the_dea
     event_store_tests::endpoint();
     let clients = Clients::from_env().await;
     let run = run_id();
-    let (dlq_url, dlq_arn) = queue(&clients, &format!("mapping-dlq-{run}"), &[]).await;
-    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string();
-    let (url, arn) = queue(
-        &clients,
-        &format!("mapping-{run}"),
-        &[
-            (QueueAttributeName::VisibilityTimeout, "1".into()),
-            (QueueAttributeName::RedrivePolicy, redrive),
-        ],
-    )
-    .await;
+    let (url, arn, dlq_url) = redriven_queue(&clients, &format!("mapping-{run}")).await;
     let mut good = fixture("events/seed-004-account-created.json");
     let stream = format!("mapped-{run}");
     good["id"] = json!(uuid::Uuid::new_v4().to_string());
@@ -124,15 +151,7 @@ async fn the_ingest_mapping_deletes_what_was_stored_and_leaves_poison_to_the_dea
 
     // The poison message comes back after its visibility timeout, fails again, and the queue's
     // redrive moves it to the dead-letter queue on the receive after its second.
-    let mut dead = Vec::new();
-    for _ in 0..10 {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        mapping.deliver_one_batch().await.unwrap();
-        dead = bodies(&clients, &dlq_url).await;
-        if !dead.is_empty() {
-            break;
-        }
-    }
+    let dead = dead_letters(&mapping, &clients, &dlq_url, 1).await;
     assert_eq!(dead, ["not an event"]);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(
@@ -154,17 +173,7 @@ async fn a_poison_batch_stores_the_good_and_sends_each_bad_message_to_the_dead_l
     event_store_tests::endpoint();
     let clients = Clients::from_env().await;
     let run = run_id();
-    let (dlq_url, dlq_arn) = queue(&clients, &format!("poison-dlq-{run}"), &[]).await;
-    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}).to_string();
-    let (url, arn) = queue(
-        &clients,
-        &format!("poison-{run}"),
-        &[
-            (QueueAttributeName::VisibilityTimeout, "1".into()),
-            (QueueAttributeName::RedrivePolicy, redrive),
-        ],
-    )
-    .await;
+    let (url, arn, dlq_url) = redriven_queue(&clients, &format!("poison-{run}")).await;
     let good: Vec<String> = (0..3).map(|n| format!("good-{run}-{n}")).collect();
     let mut missing_fields = bus_event(&format!("missing-{run}"));
     missing_fields
@@ -240,15 +249,7 @@ async fn a_poison_batch_stores_the_good_and_sends_each_bad_message_to_the_dead_l
         );
     }
 
-    let mut dead = Vec::new();
-    for _ in 0..10 {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        mapping.deliver_one_batch().await.unwrap();
-        dead.extend(bodies(&clients, &dlq_url).await);
-        if dead.len() >= bad.len() {
-            break;
-        }
-    }
+    let mut dead = dead_letters(&mapping, &clients, &dlq_url, bad.len()).await;
     dead.sort();
     let mut expected: Vec<String> = bad.iter().map(|(_, body)| body.clone()).collect();
     expected.sort();

@@ -10,15 +10,15 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::retry::RetryConfig;
 use event_store_domain::{
-    AppendRequest, Error, EventId, ExpectedVersion, PageRequest, ProjectorSettings,
-    ReducerRegistry, StreamId, Version,
+    AppendRequest, Error, EventId, ExpectedVersion, PageRequest, ReducerRegistry, StreamId, Version,
 };
-use event_store_dynamodb::{create_projections_table, DynamoEventStore, DynamoReadModels};
+use event_store_dynamodb::{DynamoEventStore, DynamoReadModels};
 use event_store_tests::fault_proxy::{Fault, FaultProxy};
+use event_store_tests::read_models::{all_documents, fixture_read_models, projections_table};
 use event_store_tests::streams::{batch, stream_records};
-use event_store_tests::{endpoint, event, fixture, fresh_stream, local_store, LocalStore};
+use event_store_tests::{endpoint, event, fresh_stream, local_store, LocalStore};
 use projector::Projector;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// SDK attempts per request (the SDK's default is 3; two faults can follow each other here).
 const SDK_ATTEMPTS: u32 = 5;
@@ -158,37 +158,6 @@ async fn bus_path_batches_through_faults_are_stored_exactly_once() {
     assert_every_fault_happened(&proxy);
 }
 
-/// The fixture's read models only: no bus needed.
-fn settings() -> ProjectorSettings {
-    let document = json!({"readModels": fixture("settings/projector.json")["readModels"]});
-    ProjectorSettings::from_json(&document.to_string()).unwrap()
-}
-
-async fn projections(client: &Client) -> DynamoReadModels {
-    let table = format!("faults-{}", uuid::Uuid::new_v4().simple());
-    create_projections_table(client, &table).await.unwrap();
-    DynamoReadModels::new(client.clone(), table)
-}
-
-/// Every document of `model`, by key.
-async fn documents(read_models: &DynamoReadModels, model: &str) -> BTreeMap<String, Value> {
-    let mut page = PageRequest {
-        limit: Some(100),
-        page_token: None,
-    };
-    let mut found = BTreeMap::new();
-    loop {
-        let listed = read_models.list(model, &page).await.unwrap();
-        for document in listed.items {
-            found.insert(document.key, document.document.unwrap_or(Value::Null));
-        }
-        match listed.next_page_token {
-            Some(token) => page.page_token = Some(token),
-            None => return found,
-        }
-    }
-}
-
 /// Appends seed 003's items to `stream`: created, changed, some deleted.
 async fn append_items(local: &LocalStore, stream: &StreamId, items: u64) {
     let mut events = Vec::new();
@@ -214,11 +183,11 @@ async fn projections_through_faults_apply_every_event_once() {
     append_items(&local, &stream, 12).await;
     let events = local.all_events(&stream).await;
 
-    let clean = projections(&local.client).await;
+    let clean = projections_table(&local, "faults").await;
     let reference = Projector::new(
         local.store.clone(),
         clean.clone(),
-        settings(),
+        fixture_read_models(),
         ReducerRegistry::with_examples(),
     );
     let generations = reference.generations().await.unwrap();
@@ -227,12 +196,12 @@ async fn projections_through_faults_apply_every_event_once() {
     }
 
     let faulty_client = faulty_client(&proxy).await;
-    let through_faults = projections(&local.client).await;
+    let through_faults = projections_table(&local, "faults").await;
     let faulty_read_models = DynamoReadModels::new(faulty_client, through_faults.table());
     let projector = Projector::new(
         faulty_events,
         faulty_read_models,
-        settings(),
+        fixture_read_models(),
         ReducerRegistry::with_examples(),
     );
     for event in &events {
@@ -257,8 +226,8 @@ async fn projections_through_faults_apply_every_event_once() {
         }
     }
     assert_eq!(
-        documents(&through_faults, "testItems").await,
-        documents(&clean, "testItems").await
+        all_documents(&through_faults, "testItems").await,
+        all_documents(&clean, "testItems").await
     );
     let summary = through_faults
         .get("$streams", stream.as_str())
@@ -278,11 +247,11 @@ async fn the_same_stream_batch_delivered_twice_changes_no_read_model() {
     let local = local_store().await;
     let stream = fresh_stream("twice");
     append_items(&local, &stream, 6).await;
-    let read_models = projections(&local.client).await;
+    let read_models = projections_table(&local, "twice").await;
     let projector = Projector::new(
         local.store.clone(),
         read_models.clone(),
-        settings(),
+        fixture_read_models(),
         ReducerRegistry::with_examples(),
     );
     let records = stream_records(&local).await;

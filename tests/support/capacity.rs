@@ -141,12 +141,34 @@ impl CapacityMeter {
 
 /// 1 WRU per started KB of each index entry the item has (keys-only projection).
 fn index_write_units(item: &Item) -> f64 {
+    index_entries(item)
+        .iter()
+        .map(|entry| entry.write_units)
+        .sum()
+}
+
+/// One index entry a write makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    /// The index.
+    pub index: String,
+    /// The entry's partition key value.
+    pub partition_key: String,
+    /// What writing it costs: 1 WRU per started KB of the entry (keys-only projection).
+    pub write_units: f64,
+}
+
+/// The index entries an event item makes, one per index whose partition key it carries.
+pub fn index_entries(item: &Item) -> Vec<IndexEntry> {
     TableDefinitions::shipped()
         .events
         .indexes
         .iter()
-        .filter(|index| item.contains_key(&index.partition_key.name))
-        .map(|index| {
+        .filter_map(|index| {
+            let partition_key = match item.get(&index.partition_key.name)? {
+                AttributeValue::S(value) => value.clone(),
+                _ => return None,
+            };
             let entry: Item = [
                 attributes::STREAM_ID,
                 attributes::VERSION,
@@ -156,9 +178,13 @@ fn index_write_units(item: &Item) -> f64 {
             .iter()
             .filter_map(|name| item.get(*name).map(|v| (name.to_string(), v.clone())))
             .collect();
-            write_units(item_size(&entry)) as f64
+            Some(IndexEntry {
+                index: index.name.clone(),
+                partition_key,
+                write_units: write_units(item_size(&entry)) as f64,
+            })
         })
-        .sum()
+        .collect()
 }
 
 impl Intercept for CapacityMeter {

@@ -2,11 +2,13 @@
 //! `tests/local-aws.sh`) through the real SDK, with every request counted by operation.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod bus;
 pub mod capacity;
 pub mod costs;
 pub mod fault_proxy;
 pub mod invoke;
+pub mod read_models;
 pub mod streams;
 
 use aws_sdk_dynamodb::Client;

@@ -14,6 +14,14 @@ pub async fn store_bus_event(
     mapping: &BusMapping,
     event: &EventBridgeEvent<Value>,
 ) -> Result<AppendOutcome, Error> {
+    store.append(&append_request_of(mapping, event)?).await
+}
+
+/// The append `event` becomes through `mapping` (pure: what the fuzz targets exercise).
+pub fn append_request_of(
+    mapping: &BusMapping,
+    event: &EventBridgeEvent<Value>,
+) -> Result<AppendRequest, Error> {
     let id = event
         .id
         .as_deref()
@@ -30,6 +38,9 @@ pub async fn store_bus_event(
         detail: &event.detail,
     };
     let (stream, new_event) = mapping.map(&view)?;
-    let request = AppendRequest::single(stream, ExpectedVersion::Any, new_event)?;
-    store.append(&request).await
+    Ok(AppendRequest::single(
+        stream,
+        ExpectedVersion::Any,
+        new_event,
+    )?)
 }

@@ -10,5 +10,7 @@ mod input;
 mod seed_commands;
 mod sqs_batch;
 
+pub use bus_event::append_request_of;
 pub use handler::Persister;
 pub use input::PersisterInput;
+pub use sqs_batch::parse_body;

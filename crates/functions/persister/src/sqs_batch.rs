@@ -59,7 +59,11 @@ async fn store_message(
         .body
         .as_deref()
         .ok_or_else(|| Error::validation("body", "the message has no body"))?;
-    let event: EventBridgeEvent<Value> = serde_json::from_str(body)
-        .map_err(|e| Error::validation("body", format!("is not an EventBridge event: {e}")))?;
-    crate::bus_event::store_bus_event(store, mapping, &event).await
+    crate::bus_event::store_bus_event(store, mapping, &parse_body(body)?).await
+}
+
+/// An ingest message's body: one EventBridge event, as the ingest rule delivers it.
+pub fn parse_body(body: &str) -> Result<EventBridgeEvent<Value>, Error> {
+    serde_json::from_str(body)
+        .map_err(|e| Error::validation("body", format!("is not an EventBridge event: {e}")))
 }

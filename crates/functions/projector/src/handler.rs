@@ -78,12 +78,9 @@ impl Projector {
         };
         for record in batch.records {
             let sequence_number = record.change.sequence_number.clone();
-            let image: HashMap<String, AttributeValue> = record.change.new_image.into();
-            if image.is_empty() || ItemKind::of(&image) != ItemKind::Event {
-                continue; // removals (TTL), snapshots and idempotency guards project nothing
-            }
-            let result = match event_item::from_item(image) {
-                Ok(event) => self.project(&event, &generations).await,
+            let result = match event_of_record(record) {
+                Ok(None) => continue,
+                Ok(Some(event)) => self.project(&event, &generations).await,
                 Err(error) => Err(error),
             };
             match result {
@@ -258,5 +255,54 @@ impl Projector {
                 taken_at: chrono::Utc::now(),
             })
             .await
+    }
+}
+
+/// The event a stream record carries: `None` for removals (TTL), snapshots and idempotency
+/// guards, which project nothing (pure: what the fuzz targets exercise).
+pub fn event_of_record(
+    record: aws_lambda_events::event::dynamodb::EventRecord,
+) -> Result<Option<RecordedEvent>, Error> {
+    let image: HashMap<String, AttributeValue> = record.change.new_image.into();
+    if image.is_empty() || ItemKind::of(&image) != ItemKind::Event {
+        return Ok(None);
+    }
+    event_item::from_item(image).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BATCH: &str = include_str!("../../../../fixtures/streams/dynamodb-batch.json");
+
+    #[test]
+    fn a_stream_record_of_an_event_reads_back_as_that_event() {
+        let batch: Event = serde_json::from_str(BATCH).unwrap();
+        let record = batch.records.into_iter().next().unwrap();
+        let event = event_of_record(record).unwrap().unwrap();
+        assert_eq!(event.stream_id.as_str(), "account-123");
+        assert_eq!(event.version.get(), 1);
+        assert_eq!(event.event_type.as_str(), "AccountCreated");
+    }
+
+    #[test]
+    fn a_removal_projects_nothing_and_a_broken_image_is_corrupt() {
+        let mut batch: serde_json::Value = serde_json::from_str(BATCH).unwrap();
+        batch["Records"][0]["dynamodb"]
+            .as_object_mut()
+            .unwrap()
+            .remove("NewImage");
+        let removal: Event = serde_json::from_value(batch.clone()).unwrap();
+        let record = removal.records.into_iter().next().unwrap();
+        assert_eq!(event_of_record(record).unwrap(), None);
+        batch["Records"][0]["dynamodb"]["NewImage"] =
+            serde_json::json!({"eventType": {"S": "X"}, "version": {"S": "not a number"}});
+        let broken: Event = serde_json::from_value(batch).unwrap();
+        let record = broken.records.into_iter().next().unwrap();
+        assert!(matches!(
+            event_of_record(record),
+            Err(Error::Corrupt { .. })
+        ));
     }
 }

@@ -13,6 +13,6 @@ mod stream_summary;
 
 pub use batch_generations::BatchGenerations;
 pub use cycles::{open_model, transaction_key, METERING_SOURCE};
-pub use handler::Projector;
+pub use handler::{event_of_record, Projector};
 pub use publications::{publications, FOLLOW_UP_SOURCE};
 pub use stream_summary::{StreamSummary, STREAMS_MODEL};

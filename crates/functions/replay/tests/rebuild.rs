@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use event_store_domain::{
-    AggregateType, AppendRequest, ExpectedVersion, NewEvent, PageRequest, ProjectorSettings,
-    ReducerRegistry, StreamId,
+    AggregateType, AppendRequest, ExpectedVersion, NewEvent, ReducerRegistry, StreamId,
 };
-use event_store_dynamodb::{create_projections_table, DynamoReadModels, EventBridgePublisher};
-use event_store_tests::bus::subscribed_bus;
-use event_store_tests::{event, fixture, local_store, LocalStore};
+use event_store_dynamodb::DynamoReadModels;
+use event_store_tests::read_models::{
+    all_documents, fixture_read_models, projections_table, replayer,
+};
+use event_store_tests::{event, local_store, LocalStore};
 use lambda_runtime::{Context, LambdaEvent};
 use projector::Projector;
 use replay::Replayer;
@@ -28,35 +29,16 @@ struct Setup {
     run: String,
 }
 
-/// The fixture's declarative read models only (no cycles, follow-ups or change notices: this
-/// test is about read models, and the built-in account balances come with every projector).
-fn settings() -> ProjectorSettings {
-    let document = json!({"readModels": fixture("settings/projector.json")["readModels"]});
-    ProjectorSettings::from_json(&document.to_string()).unwrap()
-}
-
 async fn setup() -> Setup {
     let local = local_store().await;
-    let projections = format!("rebuild-{}", uuid::Uuid::new_v4().simple());
-    create_projections_table(&local.client, &projections)
-        .await
-        .unwrap();
-    let read_models = DynamoReadModels::new(local.client.clone(), &projections);
+    let read_models = projections_table(&local, "rebuild").await;
     let projector = Projector::new(
         local.store.clone(),
         read_models.clone(),
-        settings(),
+        fixture_read_models(),
         ReducerRegistry::with_examples(),
     );
-    let bus = subscribed_bus("event-store.replay").await;
-    let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
-    let replayer = Replayer::new(
-        local.store.clone(),
-        read_models.clone(),
-        publisher,
-        bus.bus.clone(),
-    )
-    .with_settings(&settings());
+    let replayer = replayer(&local.store, &read_models).await;
     Setup {
         local,
         read_models,
@@ -129,29 +111,10 @@ async fn project_live(setup: &Setup, streams: &[StreamId]) {
     }
 }
 
-/// Every live document of the stored model `name`, by key.
-async fn documents(read_models: &DynamoReadModels, name: &str) -> BTreeMap<String, Value> {
-    let mut page = PageRequest {
-        limit: Some(100),
-        page_token: None,
-    };
-    let mut documents = BTreeMap::new();
-    loop {
-        let found = read_models.list(name, &page).await.unwrap();
-        for document in found.items {
-            documents.insert(document.key, document.document.unwrap());
-        }
-        match found.next_page_token {
-            Some(token) => page.page_token = Some(token),
-            None => return documents,
-        }
-    }
-}
-
 /// What queries read of `model` now: its live generation.
 async fn live(read_models: &DynamoReadModels, model: &str) -> BTreeMap<String, Value> {
     let name = read_models.live_name(model).await.unwrap();
-    documents(read_models, &name).await
+    all_documents(read_models, &name).await
 }
 
 async fn ask(setup: &Setup, payload: Value) -> Value {
@@ -300,7 +263,9 @@ async fn a_dry_run_counts_and_writes_nothing_and_unknown_models_are_named() {
         .await
         .unwrap()
         .is_empty());
-    assert!(documents(&setup.read_models, "$replays").await.is_empty());
+    assert!(all_documents(&setup.read_models, "$replays")
+        .await
+        .is_empty());
 
     let unknown = ask(&setup, json!({"op": "rebuild", "models": ["nope"]})).await;
     assert_eq!(unknown["error"]["type"], "Validation", "{unknown}");

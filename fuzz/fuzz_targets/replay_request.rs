@@ -1,0 +1,10 @@
+//! Any payload the replay function is invoked with.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = replay::ReplayRequest::parse(payload);
+    }
+});

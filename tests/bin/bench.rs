@@ -1,0 +1,86 @@
+//! `make bench`: measures the store on the local AWS endpoint and prints one report: appends
+//! beside seed 002's algorithm (requests, WRU, CPU), throughput, the requests of a state load, and
+//! the key-distribution simulation (which fails the run when a partition key would pass
+//! DynamoDB's 1,000 WRU/s). Function sizes and init durations, and the criterion
+//! micro-benchmarks, are printed by the Makefile's other steps of `make bench`.
+
+use event_store_tests::bench::append_comparison::compare_appends;
+use event_store_tests::bench::key_distribution::{simulate, Traffic, PARTITION_WRU_LIMIT};
+use event_store_tests::bench::throughput::{append_rate, pipeline_rates, state_load_cost};
+use event_store_tests::local_store;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let local = local_store().await;
+    println!("## Appends: the store beside seed 002's algorithm (query the head, a conditional put per event)\n");
+    println!("1 KB events (1,000-byte items, every index written); averages of 5 runs on the local endpoint.\n");
+    println!("| workload | requests | WRU | CPU µs | seed 002 requests | seed 002 WRU | seed 002 CPU µs | WRU ratio (seed 002 / ours) |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for row in compare_appends(&local).await {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
+            row.workload,
+            row.ours.requests,
+            row.ours.write_units,
+            row.ours.cpu_micros,
+            row.baseline.requests,
+            row.baseline.write_units,
+            row.baseline.cpu_micros,
+            row.baseline.write_units / row.ours.write_units,
+        );
+    }
+
+    println!("\n## Throughput on the local endpoint (moto answers one request at a time: a floor, not DynamoDB's)\n");
+    println!("| measure | count | per second |\n|---|---|---|");
+    let mut rates = vec![
+        append_rate(1, 1, 200).await,
+        append_rate(16, 1, 160).await,
+        append_rate(1, 1000, 200).await,
+        append_rate(16, 1000, 400).await,
+    ];
+    rates.extend(pipeline_rates(20, 50).await);
+    for rate in &rates {
+        println!(
+            "| {} | {} | {:.0} |",
+            rate.what, rate.count, rate.per_second
+        );
+    }
+    for events in [50, 250] {
+        let (requests, read_units) = state_load_cost(events).await;
+        println!(
+            "| requests per state load, {events} events (snapshot every 100) | {requests} | {read_units} RRU |"
+        );
+    }
+
+    let traffic = Traffic::realistic();
+    println!(
+        "\n## Key distribution: one second at {} events/s of one aggregate type\n",
+        traffic.events_per_second
+    );
+    println!(
+        "{} streams (Zipf {}), {} users (Zipf {}), {} correlation ids, event types {:?}, {}-byte payloads; keys from the store's own item mapping.\n",
+        traffic.streams,
+        traffic.stream_skew,
+        traffic.users,
+        traffic.user_skew,
+        traffic.correlation_ids,
+        traffic.event_types,
+        traffic.payload_bytes
+    );
+    println!("| table or index | partition keys written | hottest key | its WRU/s | under {PARTITION_WRU_LIMIT} |\n|---|---|---|---|---|");
+    let hot = simulate(&traffic, 2026);
+    for key in &hot {
+        println!(
+            "| {} | {} | `{}` | {:.0} | {} |",
+            key.target,
+            key.keys,
+            key.key,
+            key.write_units,
+            if key.fits() { "yes" } else { "**NO**" }
+        );
+    }
+    if hot.iter().any(|key| !key.fits()) {
+        eprintln!("bench: a partition key passes {PARTITION_WRU_LIMIT} WRU/s");
+        std::process::exit(1);
+    }
+}

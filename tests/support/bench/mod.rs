@@ -1,0 +1,8 @@
+//! `make bench`'s measurements: the store's appends beside seed 002's algorithm, throughput on
+//! the local endpoint, and the key-distribution simulation over the store's real key functions.
+
+pub mod append_comparison;
+pub mod key_distribution;
+pub mod process_cpu;
+pub mod seed_002_baseline;
+pub mod throughput;
