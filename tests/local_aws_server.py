@@ -7,14 +7,18 @@ the store relies on; connections stay threaded so idle keep-alive connections bl
 
 moto backs up a table before a transaction by deep-copying it once per action: a transaction of
 100 puts copies the whole table 100 times over, identical copies since nothing changes in
-between. The copy is made once per table and transaction here; what is restored on a failed
-transaction is the same.
+between. The backup is made once per table and transaction here, and when the transaction only
+puts, deletes and checks (moto replaces or removes an item for those, never changes one in
+place) it copies the table's containers, not its items: the key maps and the stream shard's
+record list. What a failed transaction restores is the same state; a transaction with an update
+still gets moto's deep copy.
 
     python tests/local_aws_server.py PORT
 """
 
 import copy
 import os
+from collections import defaultdict
 import sys
 import threading
 
@@ -42,16 +46,22 @@ def serialized(app):
 
 class TableBackups:
     """Stands for the `copy` module inside moto's DynamoDB backend: within a transaction, the
-    backup of a table is deep-copied once and shared by every action naming that table."""
+    backup of a table is made once and shared by every action naming that table."""
 
     def __init__(self):
         self.copies = None
+        self.items_unchanged_in_place = False
 
     def deepcopy(self, value, memo=None):
         if self.copies is None or not isinstance(value, Table):
             return copy.deepcopy(value, memo)
         if id(value) not in self.copies:
-            self.copies[id(value)] = copy.deepcopy(value)
+            backup = (
+                structural_copy(value)
+                if self.items_unchanged_in_place
+                else copy.deepcopy(value)
+            )
+            self.copies[id(value)] = backup
         return self.copies[id(value)]
 
     def __getattr__(self, name):
@@ -64,12 +74,30 @@ class TableBackups:
 
         def transact_write_items(backend, transact_items):
             backups.copies = {}
+            backups.items_unchanged_in_place = all(
+                set(action) <= {"Put", "Delete", "ConditionCheck"}
+                for action in transact_items
+            )
             try:
                 return transact(backend, transact_items)
             finally:
                 backups.copies = None
 
         dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def structural_copy(table):
+    """The table with its own key maps and stream record list, sharing the item objects."""
+    backup = copy.copy(table)
+    backup.items = defaultdict(dict)
+    for hash_key, value in table.items.items():
+        backup.items[hash_key] = dict(value) if isinstance(value, dict) else value
+    if table.stream_shard is not None:
+        shard = copy.copy(table.stream_shard)
+        shard.items = list(table.stream_shard.items)
+        shard.table = backup
+        backup.stream_shard = shard
+    return backup
 
 
 def main():
