@@ -13,11 +13,16 @@ place) it copies the table's containers, not its items: the key maps and the str
 record list. What a failed transaction restores is the same state; a transaction with an update
 still gets moto's deep copy.
 
+With LOCAL_AWS_STATE_FILE set, DynamoDB's tables are written to that file after every request
+(before its answer is sent) and read back at start, so a server killed with SIGKILL and started
+again holds every write it acknowledged, and none it did not finish: what the restart test needs.
+
     python tests/local_aws_server.py PORT
 """
 
 import copy
 import os
+import pickle
 from collections import defaultdict
 import sys
 import threading
@@ -33,15 +38,44 @@ from moto.moto_server.werkzeug_app import (
 )
 
 
-def serialized(app):
+def serialized(app, after_each=lambda: None):
     lock = threading.Lock()
 
     def handle(environ, start_response):
         with lock:
             # moto answers with an in-memory body; read it whole while holding the lock.
-            return list(app(environ, start_response))
+            body = list(app(environ, start_response))
+            after_each()
+            return body
 
     return handle
+
+
+class TableState:
+    """DynamoDB's tables of every account and region, kept in a file across restarts."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def backends(self):
+        for account, regions in dynamodb_models.dynamodb_backends.items():
+            for region in list(regions.keys()):
+                yield (account, region), regions[region]
+
+    def save(self):
+        tables = {key: backend.tables for key, backend in self.backends()}
+        partial = self.path + ".partial"
+        with open(partial, "wb") as file:
+            pickle.dump(tables, file)
+        os.replace(partial, self.path)
+
+    def load(self):
+        if not os.path.exists(self.path):
+            return
+        with open(self.path, "rb") as file:
+            saved = pickle.load(file)
+        for (account, region), tables in saved.items():
+            dynamodb_models.dynamodb_backends[account][region].tables = tables
 
 
 class TableBackups:
@@ -105,10 +139,15 @@ def main():
     port = int(sys.argv[1])
     os.environ.setdefault("MOTO_PORT", str(port))
     app = DomainDispatcherApplication(create_backend_app)
+    after_each = lambda: None
+    if os.environ.get("LOCAL_AWS_STATE_FILE"):
+        state = TableState(os.environ["LOCAL_AWS_STATE_FILE"])
+        state.load()
+        after_each = state.save
     run_simple(
         "127.0.0.1",
         port,
-        serialized(app),
+        serialized(app, after_each),
         threaded=True,
         request_handler=MotoRequestHandler,
     )
