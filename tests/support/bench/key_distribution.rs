@@ -185,16 +185,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_single_hot_user_is_reported_over_the_limit() {
+    fn twenty_thousand_events_per_second_overload_the_sharded_aggregate_type_index() {
         let traffic = Traffic {
-            events_per_second: 3000,
-            users: 1,
+            events_per_second: 20_000,
             ..Traffic::realistic()
         };
         let hot = simulate(&traffic, 7);
-        let by_user = hot.iter().find(|h| h.target == "byUser").unwrap();
-        assert_eq!(by_user.keys, 1);
-        assert!(!by_user.fits(), "{by_user:?}");
+        let by_type = hot.iter().find(|h| h.target == "byAggregateType").unwrap();
+        assert_eq!(by_type.keys, 16, "one key per shard");
+        assert!(!by_type.fits(), "{by_type:?}");
+        let by_correlation = hot.iter().find(|h| h.target == "byCorrelation").unwrap();
+        assert!(by_correlation.fits(), "{by_correlation:?}");
     }
 
     #[test]
