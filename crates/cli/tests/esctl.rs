@@ -2,6 +2,19 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+
+/// Held by the tests that run the whole pipeline hard (the demo, replays, a rebuild that scans
+/// the shared local table), so they take turns: the local endpoint answers one request at a
+/// time, and a rebuild's scan beside the demo made the demo's invocations wait past their
+/// timeout.
+static PIPELINE_HEAVY: Mutex<()> = Mutex::new(());
+
+fn pipeline_turn() -> MutexGuard<'static, ()> {
+    PIPELINE_HEAVY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn esctl(table: &str, args: &[&str], stdin: Option<&str>) -> Output {
     assert!(
@@ -215,6 +228,7 @@ fn tail_prints_events_as_they_arrive_on_a_stream_and_in_the_whole_store() {
 
 #[test]
 fn demo_runs_the_seeds_scenarios_end_to_end_and_transactions_shows_the_cycle() {
+    let _turn = pipeline_turn();
     if std::env::var("LAMBDA_ENDPOINT").is_err() {
         panic!(
             "LAMBDA_ENDPOINT is not set: run the tests with `make test`, which runs the pipeline"
@@ -265,6 +279,7 @@ fn demo_runs_the_seeds_scenarios_end_to_end_and_transactions_shows_the_cycle() {
 
 #[test]
 fn replay_counts_then_republishes_a_stream_in_chunks_and_resumes() {
+    let _turn = pipeline_turn();
     if std::env::var("LAMBDA_ENDPOINT").is_err() {
         panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the replay function");
     }
@@ -318,6 +333,7 @@ fn replay_counts_then_republishes_a_stream_in_chunks_and_resumes() {
 
 #[test]
 fn replay_rebuild_counts_then_rebuilds_a_read_model_and_resumes() {
+    let _turn = pipeline_turn();
     if std::env::var("LAMBDA_ENDPOINT").is_err() {
         panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the replay function");
     }
