@@ -25,10 +25,38 @@ impl DynamoReadModels {
         target: &GenerationTarget<'_>,
         stream: &StreamId,
     ) -> Result<u64, Error> {
-        let stored = self.get(&target.checkpoints, stream.as_str()).await?;
+        self.stream_position(&target.checkpoints, stream).await
+    }
+
+    /// The last version of `stream` recorded by its document in `model` (keyed by the stream id,
+    /// as the stream summaries and rebuild checkpoints are); 0 when none.
+    pub async fn stream_position(&self, model: &str, stream: &StreamId) -> Result<u64, Error> {
+        let stored = self.get(model, stream.as_str()).await?;
         Ok(stored
             .and_then(|d| d.positions.get(stream.as_str()).copied())
             .unwrap_or(0))
+    }
+
+    /// Applies `event` to each of `projections` that it concerns, each into its stored name.
+    pub async fn project_into(
+        &self,
+        projections: &[(&dyn Projection, String)],
+        event: &RecordedEvent,
+    ) -> Result<(), Error> {
+        for (projection, stored_name) in projections {
+            let Some(key) = projection.key(event) else {
+                continue;
+            };
+            self.apply(
+                stored_name,
+                &key,
+                &event.stream_id,
+                event.version,
+                |current| projection.apply(current, event).into(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Applies to `target` every event of `stream` up to the last of `known` (events of that
@@ -64,15 +92,7 @@ impl DynamoReadModels {
             read.iter().collect()
         };
         for event in &events {
-            for (projection, stored_name) in &target.projections {
-                let Some(key) = projection.key(event) else {
-                    continue;
-                };
-                self.apply(stored_name, &key, stream, event.version, |current| {
-                    projection.apply(current, event).into()
-                })
-                .await?;
-            }
+            self.project_into(&target.projections, event).await?;
         }
         self.apply(
             &target.checkpoints,

@@ -132,13 +132,9 @@ impl Projector {
     }
 
     async fn last_applied(&self, event: &RecordedEvent) -> Result<u64, Error> {
-        let summary = self
-            .read_models
-            .get(STREAMS_MODEL, event.stream_id.as_str())
-            .await?;
-        Ok(summary
-            .and_then(|s| s.positions.get(event.stream_id.as_str()).copied())
-            .unwrap_or(0))
+        self.read_models
+            .stream_position(STREAMS_MODEL, &event.stream_id)
+            .await
     }
 
     /// Applies one event to every read model it concerns (in its live generation and in any
@@ -149,20 +145,9 @@ impl Projector {
         event: &RecordedEvent,
         generations: &BatchGenerations<'_>,
     ) -> Result<(), Error> {
-        for (projection, stored_name) in &generations.live {
-            let Some(key) = projection.key(event) else {
-                continue;
-            };
-            self.read_models
-                .apply(
-                    stored_name,
-                    &key,
-                    &event.stream_id,
-                    event.version,
-                    |current| projection.apply(current, event).into(),
-                )
-                .await?;
-        }
+        self.read_models
+            .project_into(&generations.live, event)
+            .await?;
         let mut metering = Vec::new();
         for cycle in &self.settings.cycles {
             metering.extend(crate::cycles::advance(&self.read_models, cycle, event).await?);
