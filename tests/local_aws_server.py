@@ -7,11 +7,12 @@ the store relies on; connections stay threaded so idle keep-alive connections bl
 
 moto backs up a table before a transaction by deep-copying it once per action: a transaction of
 100 puts copies the whole table 100 times over, identical copies since nothing changes in
-between. The backup is made once per table and transaction here, and when the transaction only
-puts, deletes and checks (moto replaces or removes an item for those, never changes one in
-place) it copies the table's containers, not its items: the key maps and the stream shard's
-record list. What a failed transaction restores is the same state; a transaction with an update
-still gets moto's deep copy.
+between. The backup is made once per table and transaction here, and it copies the table's
+containers, not its items: the key maps and the stream shard's record list. moto replaces or
+removes an item for a put or a delete and never changes one for a check; an update changes its
+item in place, so the items the transaction's updates name are deep-copied into the backup (an
+append updates one item, its stream's head). What a failed transaction restores is the same
+state as moto's own deep copy.
 
 With LOCAL_AWS_STATE_FILE set, DynamoDB's tables are written to that file after every request
 (before its answer is sent) and read back at start, so a server killed with SIGKILL and started
@@ -28,6 +29,7 @@ import sys
 import threading
 
 import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from werkzeug.serving import run_simple
@@ -84,18 +86,14 @@ class TableBackups:
 
     def __init__(self):
         self.copies = None
-        self.items_unchanged_in_place = False
+        self.updated_keys = {}
 
     def deepcopy(self, value, memo=None):
         if self.copies is None or not isinstance(value, Table):
             return copy.deepcopy(value, memo)
         if id(value) not in self.copies:
-            backup = (
-                structural_copy(value)
-                if self.items_unchanged_in_place
-                else copy.deepcopy(value)
-            )
-            self.copies[id(value)] = backup
+            updated = self.updated_keys.get(value.name, [])
+            self.copies[id(value)] = structural_copy(value, updated)
         return self.copies[id(value)]
 
     def __getattr__(self, name):
@@ -108,10 +106,11 @@ class TableBackups:
 
         def transact_write_items(backend, transact_items):
             backups.copies = {}
-            backups.items_unchanged_in_place = all(
-                set(action) <= {"Put", "Delete", "ConditionCheck"}
-                for action in transact_items
-            )
+            backups.updated_keys = defaultdict(list)
+            for action in transact_items:
+                update = action.get("Update")
+                if update:
+                    backups.updated_keys[update["TableName"]].append(update["Key"])
             try:
                 return transact(backend, transact_items)
             finally:
@@ -120,12 +119,24 @@ class TableBackups:
         dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
-def structural_copy(table):
-    """The table with its own key maps and stream record list, sharing the item objects."""
+def structural_copy(table, updated_keys):
+    """The table with its own key maps and stream record list, sharing the item objects but for
+    those named by `updated_keys` (the keys of the transaction's updates), deep-copied."""
     backup = copy.copy(table)
     backup.items = defaultdict(dict)
     for hash_key, value in table.items.items():
         backup.items[hash_key] = dict(value) if isinstance(value, dict) else value
+    for key in updated_keys:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        if table.range_key_attr is None:
+            if hash_key in backup.items:
+                backup.items[hash_key] = copy.deepcopy(backup.items[hash_key])
+            continue
+        range_key = DynamoType(key[table.range_key_attr])
+        if range_key in backup.items.get(hash_key, {}):
+            backup.items[hash_key][range_key] = copy.deepcopy(
+                backup.items[hash_key][range_key]
+            )
     if table.stream_shard is not None:
         shard = copy.copy(table.stream_shard)
         shard.items = list(table.stream_shard.items)

@@ -112,11 +112,7 @@ async fn an_endpoint_killed_mid_batch_leaves_no_partial_batch_after_retries() {
     let endpoint = Endpoint::start(free_port(), state_file.clone());
     let meter = CapacityMeter::default();
     let client = client(&endpoint.url(), &meter).await;
-    let settings = Settings {
-        events_table: format!("restart-{}", uuid::Uuid::new_v4().simple()),
-        event_ttl_days: None,
-        snapshot_every: Settings::DEFAULT_SNAPSHOT_EVERY,
-    };
+    let settings = Settings::for_table(format!("restart-{}", uuid::Uuid::new_v4().simple()));
     create_events_table(&client, &settings.events_table)
         .await
         .expect("created");

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    AppendRequest, Error, EventId, ExpectedVersion, NewEvent, StreamId, Version,
+    AppendRequest, DedupeScope, Error, EventId, ExpectedVersion, NewEvent, StreamId, Version,
 };
 use event_store_tests::{event, fresh_stream, local_store, local_store_with, LocalStore};
 use serde_json::json;
@@ -51,7 +51,10 @@ async fn appending_at_a_known_version_is_one_request_and_no_read() {
     .await
     .unwrap();
     assert_eq!(first.versions, versions(&[1]));
-    assert_eq!(local.meter.snapshot(), requests(&[("PutItem", 1)]));
+    assert_eq!(
+        local.meter.snapshot(),
+        requests(&[("TransactWriteItems", 1)])
+    );
 
     local.meter.reset();
     let second = append(
@@ -261,10 +264,11 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
     assert_eq!(first.versions, versions(&[1]));
     assert_eq!(
         local.meter.snapshot(),
-        requests(&[("Query", 1), ("TransactWriteItems", 1)])
+        requests(&[("GetItem", 1), ("TransactWriteItems", 1)])
     );
 
     for _ in 0..2 {
+        local.meter.reset();
         let redelivered = append(
             &local,
             &stream,
@@ -276,6 +280,8 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
         assert!(redelivered.duplicate);
         assert_eq!(redelivered.versions, versions(&[1]));
         assert_eq!(redelivered.stream_id, stream);
+        // The head remembers its recent ids: a redelivery is answered from it, nothing written.
+        assert_eq!(local.meter.snapshot(), requests(&[("GetItem", 1)]));
     }
     let next = append(
         &local,
@@ -324,58 +330,52 @@ async fn stream_exists_on_an_empty_stream_conflicts() {
 }
 
 #[tokio::test]
-async fn a_hundred_events_append_in_one_transaction() {
-    let local = local_store().await;
-    let stream = fresh_stream("hundred");
+async fn each_scope_takes_its_largest_batch_in_one_transaction_and_refuses_more_before_any_request()
+{
     let batch = |prefix: &str, n: usize| -> Vec<NewEvent> {
         (0..n).map(|i| with_id(&format!("{prefix}{i}"))).collect()
     };
-    let outcome = append(&local, &stream, ExpectedVersion::NoStream, batch("a", 100))
+    // Store-wide: the head, then an event and its guard each: 49 events.
+    let local = local_store().await;
+    let stream = fresh_stream("largest");
+    for (expected, prefix) in [
+        (ExpectedVersion::NoStream, "a"),
+        (ExpectedVersion::Exact(Version::new(49)), "b"),
+        (ExpectedVersion::Any, "c"),
+    ] {
+        local.meter.reset();
+        let error = append(&local, &stream, expected, batch(&format!("{prefix}x"), 50))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Validation { field, reason } if field == "events" && reason.contains("limit per append is 49")),
+            "{error}"
+        );
+        assert_eq!(local.meter.total(), 0, "refused before any request");
+        append(&local, &stream, expected, batch(prefix, 49))
+            .await
+            .unwrap();
+    }
+    assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(147));
+
+    // Per stream: the head and the events: 99, and the request itself holds no more.
+    let local = local_store_with(|s| s.dedupe_scope = DedupeScope::Stream).await;
+    let stream = fresh_stream("largest");
+    let outcome = append(&local, &stream, ExpectedVersion::NoStream, batch("d", 99))
         .await
         .unwrap();
-    assert_eq!(outcome.last_version(), Version::new(100));
+    assert_eq!(outcome.last_version(), Version::new(99));
     assert_eq!(
         local.meter.snapshot(),
         requests(&[("TransactWriteItems", 1)])
     );
-
-    // At a version ≥ 1 the existence check takes one of the 100 actions.
-    local.meter.reset();
-    let error = append(
-        &local,
-        &stream,
-        ExpectedVersion::Exact(Version::new(100)),
-        batch("b", 100),
-    )
-    .await
-    .unwrap_err();
+    let error = AppendRequest::new(stream, ExpectedVersion::Any, batch("e", 100)).unwrap_err();
+    assert_eq!(error.field, "events");
     assert!(
-        matches!(&error, Error::Validation { field, .. } if field == "events"),
-        "{error}"
+        error.reason.contains("limit per append is 99"),
+        "{}",
+        error.reason
     );
-    assert_eq!(local.meter.total(), 0);
-    let ok = append(
-        &local,
-        &stream,
-        ExpectedVersion::Exact(Version::new(100)),
-        batch("c", 99),
-    )
-    .await
-    .unwrap();
-    assert_eq!(ok.last_version(), Version::new(199));
-
-    // Without an expected version each event also writes its guard: 50 events at most.
-    let error = append(&local, &stream, ExpectedVersion::Any, batch("d", 51))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, Error::Validation { field, .. } if field == "events"),
-        "{error}"
-    );
-    let ok = append(&local, &stream, ExpectedVersion::Any, batch("e", 50))
-        .await
-        .unwrap();
-    assert_eq!(ok.last_version(), Version::new(249));
 }
 
 #[tokio::test]

@@ -45,7 +45,8 @@ fn batch_item_failures(world: &mut StoreWorld, expected: String) {
 
 async fn read_stream(world: &mut StoreWorld, stream: &str) -> Vec<Value> {
     let lambda = world.lambda().await;
-    let request = json!({"op": "readStream", "streamId": world.ids.name(stream)});
+    let stream = world.fresh(stream);
+    let request = json!({"op": "readStream", "streamId": world.ids.name(&stream)});
     let answer = invoke(&lambda, "query", &request).await;
     answer["events"].as_array().cloned().unwrap_or_default()
 }

@@ -10,6 +10,7 @@ pub mod fault_proxy;
 pub mod invoke;
 pub mod read_models;
 pub mod streams;
+pub mod ttl;
 
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
@@ -112,11 +113,7 @@ pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
     create_events_table(&client, &table)
         .await
         .expect("the test events table can be created");
-    let mut settings = Settings {
-        events_table: table,
-        event_ttl_days: None,
-        snapshot_every: Settings::DEFAULT_SNAPSHOT_EVERY,
-    };
+    let mut settings = Settings::for_table(table);
     tweak(&mut settings);
     meter.reset();
     LocalStore {

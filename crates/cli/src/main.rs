@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod failure;
 mod output;
 mod target;
 
@@ -33,6 +34,8 @@ enum Command {
     Append(commands::append::Args),
     /// Read a stream.
     Read(commands::read::Args),
+    /// One event by its id alone.
+    Event(commands::event::Args),
     /// Load a stream's state (snapshot + events, through its aggregate's reducer).
     State(commands::state::Args),
     /// Events across streams, by aggregate type, event type, correlation id or user id.
@@ -66,6 +69,7 @@ async fn main() {
         Command::CreateTables => commands::create_tables::run(&store).await,
         Command::Append(args) => commands::append::run(&store, args, cli.json).await,
         Command::Read(args) => commands::read::run(&store, args, cli.json).await,
+        Command::Event(args) => commands::event::run(&store, args, cli.json).await,
         Command::State(args) => commands::state::run(&store, args, cli.json).await,
         Command::Query(args) => commands::query::run(&store, args, cli.json).await,
         Command::Tail(args) => commands::tail::run(&store, args, cli.json).await,
@@ -76,14 +80,27 @@ async fn main() {
     };
     if let Err(error) = result {
         eprintln!("esctl: {error}");
+        // The operator at the terminal gets what callers of the functions never see: the
+        // service's own text and the error chain.
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            eprintln!("  caused by: {cause}");
+            source = cause.source();
+        }
         std::process::exit(exit_code(&error));
     }
 }
 
 fn exit_code(error: &Error) -> i32 {
     match error {
-        Error::Validation { .. } | Error::TooLarge { .. } => 2,
+        Error::Validation { .. }
+        | Error::TooLarge { .. }
+        | Error::IdReused(_)
+        | Error::PartlyStored { .. } => 2,
         Error::Conflict { .. } => 3,
-        Error::Unavailable(_) | Error::Corrupt { .. } => 1,
+        Error::Unavailable(_)
+        | Error::Refused(_)
+        | Error::Expired { .. }
+        | Error::Corrupt { .. } => 1,
     }
 }

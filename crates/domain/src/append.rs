@@ -4,12 +4,14 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ExpectedVersion, NewEvent, StreamId, ValidationError, Version};
+use crate::{DedupeScope, ExpectedVersion, NewEvent, StreamId, ValidationError, Version};
 
-/// The most events one append may carry: DynamoDB's limit of 100 actions in one transaction.
-pub const MAX_EVENTS_PER_APPEND: usize = 100;
+/// The most events one append may carry in any dedupe scope (99, with the stream-wide scope);
+/// each scope has its own, smaller or equal limit ([`DedupeScope::max_events_per_append`]),
+/// which [`AppendRequest::check_scope`] applies before any request.
+pub const MAX_EVENTS_PER_APPEND: usize = DedupeScope::Stream.max_events_per_append();
 
-/// A validated append: 1..=100 events with distinct ids, for one stream.
+/// A validated append: 1..=99 events with distinct ids, for one stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppendRequest {
     stream_id: StreamId,
@@ -30,15 +32,7 @@ impl AppendRequest {
                 "must hold at least one event",
             ));
         }
-        if events.len() > MAX_EVENTS_PER_APPEND {
-            return Err(ValidationError::new(
-                "events",
-                format!(
-                    "holds {} events, the limit per append is {MAX_EVENTS_PER_APPEND}",
-                    events.len()
-                ),
-            ));
-        }
+        DedupeScope::Stream.check_batch(events.len())?;
         let mut seen = HashSet::new();
         for (index, event) in events.iter().enumerate() {
             event
@@ -65,6 +59,11 @@ impl AppendRequest {
         event: NewEvent,
     ) -> Result<Self, ValidationError> {
         AppendRequest::new(stream_id, expected, vec![event])
+    }
+
+    /// Checks the batch against `scope`'s limit (49 events store-wide, 99 per stream).
+    pub fn check_scope(&self, scope: DedupeScope) -> Result<(), ValidationError> {
+        scope.check_batch(self.events.len())
     }
 
     /// The stream appended to.
@@ -129,14 +128,19 @@ mod tests {
     }
 
     #[test]
-    fn a_hundred_events_are_accepted_and_a_hundred_and_one_rejected() {
+    fn each_scope_has_its_limit_and_the_request_the_largest() {
         let batch = |n: usize| (0..n).map(|i| event(&format!("e-{i}"))).collect::<Vec<_>>();
-        assert!(AppendRequest::new(stream(), ExpectedVersion::Any, batch(100)).is_ok());
-        let error = AppendRequest::new(stream(), ExpectedVersion::Any, batch(101)).unwrap_err();
-        assert_eq!(
-            error.reason,
-            "holds 101 events, the limit per append is 100"
-        );
+        let ninety_nine = AppendRequest::new(stream(), ExpectedVersion::Any, batch(99)).unwrap();
+        assert!(ninety_nine.check_scope(DedupeScope::Stream).is_ok());
+        let error = ninety_nine.check_scope(DedupeScope::Store).unwrap_err();
+        assert_eq!(error.field, "events");
+        assert!(error
+            .reason
+            .starts_with("holds 99 events, the limit per append is 49"));
+        let error = AppendRequest::new(stream(), ExpectedVersion::Any, batch(100)).unwrap_err();
+        assert!(error
+            .reason
+            .starts_with("holds 100 events, the limit per append is 99"));
     }
 
     #[test]

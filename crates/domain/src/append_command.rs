@@ -21,17 +21,21 @@ pub struct AppendCommand {
 }
 
 impl AppendCommand {
-    /// Parses a JSON command; malformed JSON shapes are named too.
+    /// Parses a JSON command; malformed JSON shapes are named too (`expectedVersion`, or
+    /// `command` for the shape as a whole).
     pub fn from_json(value: Value) -> Result<AppendRequest, ValidationError> {
-        let command: AppendCommand = serde_json::from_value(value)
-            .map_err(|e| ValidationError::new("command", e.to_string()))?;
-        command.validate()
+        let (stream_id, expected, events) = AppendCommand::parts_of(value)?;
+        AppendRequest::new(stream_id, expected, events)
     }
 
-    /// Validates every part.
-    pub fn validate(self) -> Result<AppendRequest, ValidationError> {
-        let stream_id = StreamId::new(self.stream_id)?;
-        let events = self
+    /// The stream, expected version and events of a JSON command, each validated, with no limit
+    /// on the number of events: what a chunked append takes.
+    pub fn parts_of(
+        value: Value,
+    ) -> Result<(StreamId, ExpectedVersion, Vec<NewEvent>), ValidationError> {
+        let command = AppendCommand::parse(value)?;
+        let stream_id = StreamId::new(command.stream_id)?;
+        let events = command
             .events
             .into_iter()
             .enumerate()
@@ -40,7 +44,27 @@ impl AppendCommand {
                     .map_err(|e| ValidationError::new(format!("events[{index}]"), e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        AppendRequest::new(stream_id, self.expected_version, events)
+        Ok((stream_id, command.expected_version, events))
+    }
+
+    fn parse(mut value: Value) -> Result<AppendCommand, ValidationError> {
+        let expected = match value
+            .as_object_mut()
+            .and_then(|command| command.remove("expectedVersion"))
+        {
+            None | Some(Value::Null) => ExpectedVersion::Any,
+            Some(raw) => serde_json::from_value(raw).map_err(|e| {
+                let reason = e.to_string();
+                let reason = reason
+                    .strip_prefix("invalid expectedVersion: ")
+                    .unwrap_or(&reason);
+                ValidationError::new("expectedVersion", reason)
+            })?,
+        };
+        let mut command: AppendCommand = serde_json::from_value(value)
+            .map_err(|e| ValidationError::new("command", e.to_string()))?;
+        command.expected_version = expected;
+        Ok(command)
     }
 }
 
@@ -73,6 +97,17 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.field, "events[1]");
         assert!(error.reason.contains("eventType"), "{}", error.reason);
+    }
+
+    #[test]
+    fn a_bad_expected_version_is_named_as_such() {
+        for bad in [json!("latest"), json!(-1), json!(1.5), json!({"v": 1})] {
+            let error = AppendCommand::from_json(json!({
+                "streamId": "s", "expectedVersion": bad, "events": [{"eventType": "A", "data": {}}]
+            }))
+            .unwrap_err();
+            assert_eq!(error.field, "expectedVersion", "{bad}: {}", error.reason);
+        }
     }
 
     #[test]

@@ -1,6 +1,30 @@
 //! The errors every layer of the store speaks, each variant saying how a caller handles it.
 
-use crate::{ExpectedVersion, StreamId, Version};
+use serde::{Deserialize, Serialize};
+
+use crate::{EventId, ExpectedVersion, ServiceFailure, StreamId, Version};
+
+/// Where an event is stored: what duplicate and reused-id answers name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredAt {
+    /// The event's id.
+    pub event_id: EventId,
+    /// Its stream.
+    pub stream_id: StreamId,
+    /// Its version there.
+    pub version: Version,
+}
+
+impl std::fmt::Display for StoredAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (version {} of stream {})",
+            self.event_id, self.version, self.stream_id
+        )
+    }
+}
 
 /// What went wrong with a request to the store.
 #[derive(Debug, thiserror::Error)]
@@ -38,10 +62,45 @@ pub enum Error {
         /// The limit it exceeds.
         limit: usize,
     },
-    /// The backing service failed or throttled after the SDK's retries; nothing is known to have
+    /// The event id is already stored with other content (another event, or another producer
+    /// reusing the id); nothing of this append was stored. Give the new event an id of its own:
+    /// retrying the same request fails the same way.
+    #[error(
+        "event id {} is already used by another event (other content) at {}: nothing of this append was stored; give the new event an id of its own",
+        .0.event_id, .0
+    )]
+    IdReused(StoredAt),
+    /// Some events of the append are already stored (same content) and the others are not:
+    /// nothing was stored. Send the others again without the stored ones.
+    #[error(
+        "{} of this append {} already stored and the others are not: nothing was stored; send the others again without {}",
+        list(.stored), if .stored.len() == 1 { "is" } else { "are" }, if .stored.len() == 1 { "it" } else { "them" }
+    )]
+    PartlyStored {
+        /// The events already stored, and where.
+        stored: Vec<StoredAt>,
+    },
+    /// A backing service failed for a passing reason (throttling, a transaction conflict, a
+    /// server error, a timeout, a lost connection) after the retries; nothing is known to have
     /// been written. Retrying later with the same event ids is safe.
     #[error("the event store is unavailable: {0}")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Unavailable(#[source] ServiceFailure),
+    /// A backing service refused the call for a reason retrying cannot fix (access denied, a
+    /// missing table, an invalid request): an operator must fix the deployment. The failure's
+    /// kind is the error's type.
+    #[error("the event store cannot do this: {0}")]
+    Refused(#[source] ServiceFailure),
+    /// The events needed to fold a stream's state have expired (`EVENT_TTL_DAYS`) and no
+    /// snapshot covers them. Retrying does not help.
+    #[error("events {from}..={to} of stream {stream} have expired (EVENT_TTL_DAYS) and no snapshot covers them: its state cannot be folded")]
+    Expired {
+        /// The stream.
+        stream: StreamId,
+        /// The first version missing.
+        from: Version,
+        /// The last version missing.
+        to: Version,
+    },
     /// Stored data does not decode as an event; `attribute` names the bad part. An operator must
     /// look at the item: retrying does not help.
     #[error("stored item is corrupt at {attribute}: {reason}")]
@@ -60,8 +119,27 @@ impl Error {
             Error::Conflict { .. } => "Conflict",
             Error::Validation { .. } => "Validation",
             Error::TooLarge { .. } => "TooLarge",
+            Error::IdReused(_) => "IdReused",
+            Error::PartlyStored { .. } => "PartlyStored",
             Error::Unavailable(_) => "Unavailable",
+            Error::Refused(failure) => failure.kind.error_type(),
+            Error::Expired { .. } => "Expired",
             Error::Corrupt { .. } => "Corrupt",
+        }
+    }
+
+    /// Whether the same request may succeed later: only a transient service failure.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Unavailable(_))
+    }
+
+    /// Builds the error for a failed service call: [`Error::Unavailable`] when its kind is
+    /// transient, [`Error::Refused`] otherwise.
+    pub fn service(failure: ServiceFailure) -> Self {
+        if failure.kind.is_transient() {
+            Error::Unavailable(failure)
+        } else {
+            Error::Refused(failure)
         }
     }
 
@@ -72,6 +150,15 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+fn list(stored: &[StoredAt]) -> String {
+    let names: Vec<String> = stored.iter().map(ToString::to_string).collect();
+    format!(
+        "event{} {}",
+        if stored.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
 }
 
 /// A rejected value, naming the field it came from. Returned by the validated constructors.

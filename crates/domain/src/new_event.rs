@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::time::{rfc3339_millis, Timestamp};
-use crate::{AggregateType, EventId, EventType, Metadata, ValidationError};
+use crate::{AggregateType, EventId, EventType, Metadata, PayloadHash, ValidationError};
 
 /// An event to append. In JSON (the direct append command's `events[]`):
 /// `{ "eventId"?, "eventType", "aggregateType"?, "eventTime"?, "data", "metadata"? }`.
@@ -68,6 +68,11 @@ impl NewEvent {
     pub fn with_event_time(mut self, event_time: Timestamp) -> Self {
         self.event_time = Some(event_time);
         self
+    }
+
+    /// The hash of its content: event type, aggregate type and data (see [`PayloadHash`]).
+    pub fn payload_hash(&self) -> PayloadHash {
+        PayloadHash::of(&self.event_type, self.aggregate_type.as_ref(), &self.data)
     }
 
     /// Checks what the types alone cannot: the metadata's indexed fields.

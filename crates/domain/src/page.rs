@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ValidationError;
+
 /// The largest page any read returns; larger requests are capped to it.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
@@ -40,9 +42,18 @@ impl PageRequest {
         }
     }
 
-    /// The effective page size: the caller's, at least 1, at most `cap`.
-    pub fn limit_capped(&self, cap: usize) -> usize {
-        self.limit.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, cap)
+    /// The page size: the caller's (the default when none is given, or `cap` if smaller),
+    /// which must be within `1..=cap`; outside it is a `Validation` error naming `limit` and the
+    /// range.
+    pub fn limit_within(&self, cap: usize) -> Result<usize, ValidationError> {
+        match self.limit {
+            None => Ok(Self::DEFAULT_LIMIT.min(cap)),
+            Some(limit) if (1..=cap).contains(&limit) => Ok(limit),
+            Some(limit) => Err(ValidationError::new(
+                "limit",
+                format!("is {limit}, it must be from 1 to {cap}"),
+            )),
+        }
     }
 }
 
@@ -62,9 +73,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_are_capped_on_both_sides() {
-        assert_eq!(PageRequest::first(0).limit_capped(100), 1);
-        assert_eq!(PageRequest::first(5000).limit_capped(100), 100);
-        assert_eq!(PageRequest::default().limit_capped(1000), 100);
+    fn limits_outside_their_range_are_refused_naming_it() {
+        let zero = PageRequest::first(0).limit_within(100).unwrap_err();
+        assert_eq!(zero.field, "limit");
+        assert_eq!(zero.reason, "is 0, it must be from 1 to 100");
+        assert!(PageRequest::first(5000).limit_within(1000).is_err());
+        assert_eq!(PageRequest::first(1000).limit_within(1000), Ok(1000));
+        assert_eq!(PageRequest::default().limit_within(1000), Ok(100));
+        assert_eq!(PageRequest::default().limit_within(50), Ok(50));
     }
 }

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::time::{rfc3339_millis, Timestamp};
-use crate::{AggregateType, EventId, EventType, Metadata, NewEvent, StreamId, Version};
+use crate::{
+    AggregateType, EventId, EventType, Metadata, NewEvent, PayloadHash, StreamId, Version,
+};
 
 /// A stored event: the writer's event plus its stream, version and recorded time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +34,9 @@ pub struct RecordedEvent {
     /// Its context.
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
+    /// The SHA-256 of its content (event type, aggregate type, data): what tells a retry from a
+    /// reused id.
+    pub payload_hash: PayloadHash,
 }
 
 impl RecordedEvent {
@@ -44,6 +49,7 @@ impl RecordedEvent {
         recorded_time: Timestamp,
     ) -> Self {
         let recorded_time = crate::time::truncate_to_millis(recorded_time);
+        let payload_hash = event.payload_hash();
         RecordedEvent {
             stream_id,
             version,
@@ -54,6 +60,7 @@ impl RecordedEvent {
             recorded_time,
             data: event.data,
             metadata: event.metadata,
+            payload_hash,
         }
     }
 }

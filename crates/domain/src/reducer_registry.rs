@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::{Account, Aggregate, AggregateReducer, JsonMergeReducer, Reducer};
+use crate::{
+    Account, Aggregate, AggregateCategories, AggregateReducer, AggregateType, JsonMergeReducer,
+    RecordedEvent, Reducer, Snapshot, StreamId,
+};
 
 /// Reducers by aggregate type, with [`JsonMergeReducer`] as the fallback.
 pub struct ReducerRegistry {
@@ -52,6 +55,40 @@ impl ReducerRegistry {
     pub fn aggregate_types(&self) -> impl Iterator<Item = &str> {
         self.by_type.keys().map(String::as_str)
     }
+
+    /// What stream categories may stand for: the registered aggregate types.
+    pub fn categories(&self) -> AggregateCategories {
+        AggregateCategories::of(
+            self.by_type
+                .keys()
+                .filter_map(|name| AggregateType::new(name.as_str()).ok()),
+        )
+    }
+
+    /// The one rule that picks a stream's aggregate type, for loads and snapshots alike: the one
+    /// asked for, else the snapshot's, else the newest event's that names one, else the one the
+    /// stream's category stands for (`categories`, empty when that setting is off).
+    pub fn aggregate_type_of<'a>(
+        asked: Option<&'a str>,
+        snapshot: Option<&'a Snapshot>,
+        events_newest_first: &'a [RecordedEvent],
+        stream: &StreamId,
+        categories: &'a AggregateCategories,
+    ) -> Option<&'a str> {
+        asked
+            .or_else(|| {
+                snapshot
+                    .and_then(|s| s.aggregate_type.as_ref())
+                    .map(AggregateType::as_str)
+            })
+            .or_else(|| {
+                events_newest_first
+                    .iter()
+                    .find_map(|e| e.aggregate_type.as_ref())
+                    .map(AggregateType::as_str)
+            })
+            .or_else(|| categories.resolve(stream).map(AggregateType::as_str))
+    }
 }
 
 #[cfg(test)]
@@ -68,5 +105,25 @@ mod tests {
         );
         assert_eq!(registry.reducer_for(Some("Product")).initial(), json!({}));
         assert_eq!(registry.reducer_for(None).initial(), json!({}));
+    }
+
+    #[test]
+    fn a_stream_whose_events_name_no_type_takes_its_categorys() {
+        let registry = ReducerRegistry::with_examples();
+        let categories = registry.categories();
+        let stream = StreamId::new("account-123").unwrap();
+        assert_eq!(
+            ReducerRegistry::aggregate_type_of(None, None, &[], &stream, &categories),
+            Some("Account")
+        );
+        assert_eq!(
+            ReducerRegistry::aggregate_type_of(Some("Other"), None, &[], &stream, &categories),
+            Some("Other")
+        );
+        let off = AggregateCategories::off();
+        assert_eq!(
+            ReducerRegistry::aggregate_type_of(None, None, &[], &stream, &off),
+            None
+        );
     }
 }

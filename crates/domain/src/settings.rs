@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 
-use crate::Timestamp;
+use crate::{DedupeScope, Timestamp};
 
 /// The store's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,11 @@ pub struct Settings {
     pub event_ttl_days: Option<u32>,
     /// A snapshot is taken every this many events (`SNAPSHOT_EVERY`); 0 turns snapshots off.
     pub snapshot_every: u32,
+    /// Where an event id must be unique (`DEDUPE_SCOPE`: `store`, the default, or `stream`).
+    pub dedupe_scope: DedupeScope,
+    /// Whether an event with no aggregate type gets its stream's category's registered aggregate
+    /// (`AGGREGATE_TYPE_FROM_CATEGORY`, default `true`): `account-123` folds as `Account`.
+    pub aggregate_type_from_category: bool,
 }
 
 /// A setting that is missing or malformed. Its `Debug` is its message, so a function's `main`
@@ -47,6 +52,22 @@ impl Settings {
     pub const DEFAULT_SNAPSHOT_EVERY: u32 = 100;
     /// The longest retention accepted: 100 years.
     pub const MAX_TTL_DAYS: u32 = 36_500;
+    /// The dedupe scope.
+    pub const DEDUPE_SCOPE: &'static str = "DEDUPE_SCOPE";
+    /// Aggregate types from stream categories.
+    pub const AGGREGATE_TYPE_FROM_CATEGORY: &'static str = "AGGREGATE_TYPE_FROM_CATEGORY";
+
+    /// The defaults, over `events_table`: events kept forever, a snapshot every 100 events,
+    /// store-wide dedupe, aggregate types from stream categories.
+    pub fn for_table(events_table: impl Into<String>) -> Self {
+        Settings {
+            events_table: events_table.into(),
+            event_ttl_days: None,
+            snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
+            dedupe_scope: DedupeScope::Store,
+            aggregate_type_from_category: true,
+        }
+    }
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -74,10 +95,34 @@ impl Settings {
         };
         let snapshot_every =
             parse_number(&lookup, Self::SNAPSHOT_EVERY)?.unwrap_or(Self::DEFAULT_SNAPSHOT_EVERY);
+        let dedupe_scope = match lookup(Self::DEDUPE_SCOPE).map(|t| t.trim().to_owned()) {
+            None => DedupeScope::default(),
+            Some(text) if text.is_empty() => DedupeScope::default(),
+            Some(text) => text.parse().map_err(|reason| SettingsError {
+                variable: Self::DEDUPE_SCOPE,
+                reason,
+            })?,
+        };
+        let aggregate_type_from_category =
+            match lookup(Self::AGGREGATE_TYPE_FROM_CATEGORY).map(|t| t.trim().to_owned()) {
+                None => true,
+                Some(text) => match text.as_str() {
+                    "" | "true" => true,
+                    "false" => false,
+                    other => {
+                        return Err(SettingsError {
+                            variable: Self::AGGREGATE_TYPE_FROM_CATEGORY,
+                            reason: format!("is {other:?}, expected \"true\" or \"false\""),
+                        })
+                    }
+                },
+            };
         Ok(Settings {
             events_table,
             event_ttl_days,
             snapshot_every,
+            dedupe_scope,
+            aggregate_type_from_category,
         })
     }
 
@@ -177,6 +222,30 @@ mod tests {
     fn an_invalid_table_name_is_rejected() {
         let error = settings(&[("EVENTS_TABLE", "my table")]).unwrap_err();
         assert_eq!(error.variable, "EVENTS_TABLE");
+    }
+
+    #[test]
+    fn the_dedupe_scope_and_categories_are_read_and_checked() {
+        let defaults = settings(&[("EVENTS_TABLE", "events")]).unwrap();
+        assert_eq!(defaults.dedupe_scope, DedupeScope::Store);
+        assert!(defaults.aggregate_type_from_category);
+        let stream = settings(&[
+            ("EVENTS_TABLE", "events"),
+            ("DEDUPE_SCOPE", "stream"),
+            ("AGGREGATE_TYPE_FROM_CATEGORY", "false"),
+        ])
+        .unwrap();
+        assert_eq!(stream.dedupe_scope, DedupeScope::Stream);
+        assert!(!stream.aggregate_type_from_category);
+        let error =
+            settings(&[("EVENTS_TABLE", "events"), ("DEDUPE_SCOPE", "global")]).unwrap_err();
+        assert_eq!(error.variable, "DEDUPE_SCOPE");
+        let error = settings(&[
+            ("EVENTS_TABLE", "events"),
+            ("AGGREGATE_TYPE_FROM_CATEGORY", "yes"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "AGGREGATE_TYPE_FROM_CATEGORY");
     }
 
     #[test]

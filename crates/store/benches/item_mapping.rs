@@ -28,9 +28,9 @@ fn item_mapping(c: &mut Criterion) {
         chrono::Utc::now(),
     );
     c.bench_function("item mapping: 1 KB event to item", |b| {
-        b.iter(|| event_item::to_item(black_box(&event), Some(1_800_000_000)).unwrap())
+        b.iter(|| event_item::to_item(black_box(&event), None, Some(1_800_000_000)).unwrap())
     });
-    let item = event_item::to_item(&event, None).unwrap();
+    let item = event_item::to_item(&event, None, None).unwrap();
     c.bench_function("item mapping: item to event", |b| {
         b.iter(|| event_item::from_item(black_box(item.clone())).unwrap())
     });

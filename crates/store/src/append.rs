@@ -1,45 +1,60 @@
-//! Appends with optimistic concurrency by conditional writes.
+//! Appends: optimistic concurrency on the stream's head, exactly once by event id, in one
+//! `TransactWriteItems` whatever the path.
 //!
-//! - Expected version known (`NoStream` or `Exact(e)`): **one request, no read**. Each event is a
-//!   `Put` at `e + i` conditioned on `attribute_not_exists(version)`; when `e ≥ 1` a
-//!   `ConditionCheck` that version `e` exists rides in the same transaction, so a writer can
-//!   never leave a gap by expecting a version the stream has not reached. A single event at
-//!   `NoStream` is a plain conditional `PutItem`.
-//! - Expected version unknown (`Any`, `StreamExists`): one consistent read of the head, then one
-//!   transaction that also writes an idempotency guard per event id; a lost race re-reads the
-//!   head and tries again.
-//! - `ReturnValuesOnConditionCheckFailure = ALL_OLD` tells a retry (same event ids already where
-//!   they were going: success, nothing written) from a conflict, without a second read.
+//! Every append writes, in one transaction:
+//! - the stream's **head** (its version and its 20 recent event ids): created with
+//!   `attribute_not_exists` for a new stream, else updated with the condition that it is at the
+//!   expected version and remembers none of the append's ids;
+//! - each **event** at the next version, with `attribute_not_exists(version)`;
+//! - with the store-wide dedupe scope, an idempotency **guard** per event id, with
+//!   `attribute_not_exists`.
+//!
+//! Every condition returns the old item when it fails (`ALL_OLD`), so a cancelled transaction
+//! says, without another read, whether the events are already stored (where, and with which
+//! payload hash) or another writer got there first (and at which version). One rule judges what
+//! was found ([`event_store_domain::judge`]): a retry, a reused id, a partly stored batch, or a
+//! conflict.
+//!
+//! - Expected version known (`noStream`, or a number): **one request, no read**.
+//! - Expected version unknown (`any`, `streamExists`; the bus path): one strongly consistent
+//!   `GetItem` of the head first (a retry the head remembers is answered from it, with nothing
+//!   written), then the same transaction at the head's version; a lost race reads the head again.
 
-use std::time::Duration;
+use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem,
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use chrono::Utc;
 use event_store_domain::{
-    AppendOutcome, AppendRequest, Error, EventId, RecordedEvent, StreamId, Version,
+    judge, AppendOutcome, AppendRequest, DedupeScope, Error, EventId, FailureKind, PayloadHash,
+    Prior, RecordedEvent, ServiceFailure, StoredAt, StreamHead, Verdict, Version,
 };
 
 use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
-use crate::sdk_error::{from_sdk, unavailable};
-use crate::{attributes, guard_item, DynamoEventStore};
+use crate::sdk_error::{failure, from_sdk};
+use crate::{attributes, guard_item, head_item, retry_policy, DynamoEventStore};
 
-/// DynamoDB's limit of actions in one `TransactWriteItems`.
-pub const MAX_TRANSACTION_ACTIONS: usize = 100;
-/// How often an append without an expected version re-reads the head after losing a race.
-const MAX_RACE_ATTEMPTS: u32 = 64;
-/// How often a transaction cancelled by a transient cause (a concurrent transaction on the same
-/// item, throttling) is sent again before the append reports `Unavailable`.
-const MAX_TRANSIENT_ATTEMPTS: u32 = 5;
+/// How often an append without an expected version reads the head again after losing a race.
+const MAX_RACE_TRIES: usize = 64;
+/// How often a transaction cancelled for a passing reason (a concurrent transaction on the same
+/// item, throttling) is sent before the append reports `Unavailable`.
+const MAX_TRANSIENT_TRIES: usize = 5;
 
-/// An append's items, built once: the versions are set when they are written.
+/// One event of an append, its item built once (the version is set when it is written).
+struct PreparedEvent {
+    id: EventId,
+    hash: PayloadHash,
+    item: Item,
+}
+
+/// An append's events, ready to write at any base version.
 struct Prepared {
-    items: Vec<(EventId, Item)>,
+    events: Vec<PreparedEvent>,
     expires_at: Option<i64>,
 }
 
@@ -47,35 +62,27 @@ struct Prepared {
 enum Written {
     /// Stored now, or found already stored (a retry).
     Stored(AppendOutcome),
-    /// Another writer holds one of the versions, or the expected version does not exist.
-    Conflict,
-}
-
-/// How a batch is written.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// At a version the caller named: check that version exists (when ≥ 1).
-    Expected,
-    /// At a head just read: write an idempotency guard per event.
-    Guarded,
+    /// Another writer holds the head at this version.
+    Conflict(Version),
 }
 
 impl DynamoEventStore {
-    /// Appends `request`'s events atomically; see the module documentation for the requests each
-    /// kind of append makes.
+    /// Appends `request`'s events atomically and exactly once; see the module documentation for
+    /// the requests each kind of append makes.
     ///
-    /// Returns the versions given (or, for a retry, the versions the events already have). A
-    /// stale expected version is [`Error::Conflict`] with the stream's actual version; an event
-    /// over 400 KB is [`Error::TooLarge`] and nothing is sent.
+    /// Returns the versions given, or, for a retry, where the events already are (`duplicate`).
+    /// A stale expected version is [`Error::Conflict`] with the stream's actual version; an id
+    /// already stored with other content is [`Error::IdReused`]; some events already stored and
+    /// others not is [`Error::PartlyStored`]; an event over 400 KB is [`Error::TooLarge`], and
+    /// so is a batch over the scope's limit (a `Validation` error naming `events`): nothing is
+    /// sent for those.
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+        request.check_scope(self.settings.dedupe_scope)?;
         let prepared = self.prepare(request)?;
         match request.expected().known_version() {
-            Some(base) => match self
-                .write_batch(request, &prepared, base, Mode::Expected)
-                .await?
-            {
+            Some(base) => match self.write(request, &prepared, base).await? {
                 Written::Stored(outcome) => Ok(outcome),
-                Written::Conflict => Err(self.conflict(request).await),
+                Written::Conflict(actual) => Err(conflict_error(request, actual)),
             },
             None => self.append_at_head(request, &prepared).await,
         }
@@ -86,20 +93,33 @@ impl DynamoEventStore {
         request: &AppendRequest,
         prepared: &Prepared,
     ) -> Result<AppendOutcome, Error> {
-        for attempt in 0..MAX_RACE_ATTEMPTS {
-            let head = self.head(request.stream_id()).await?;
-            if !request.expected().is_satisfied_by(head) {
-                return Err(conflict_error(request, head));
+        let mut waits = retry_policy::waits(MAX_RACE_TRIES);
+        loop {
+            let head = self.read_head(request.stream_id()).await?;
+            if let Some(head) = &head {
+                let found: Vec<Option<Prior>> = prepared
+                    .events
+                    .iter()
+                    .map(|event| recent_prior(request, head, event))
+                    .collect();
+                match judge(&found) {
+                    Verdict::AllNew => {}
+                    Verdict::Duplicate(outcome) => return Ok(outcome),
+                    Verdict::Refused(error) => return Err(error),
+                }
             }
-            match self
-                .write_batch(request, prepared, head, Mode::Guarded)
-                .await?
-            {
+            let version = head.map_or(Version::NONE, |h| h.version);
+            if !request.expected().is_satisfied_by(version) {
+                return Err(conflict_error(request, version));
+            }
+            match self.write(request, prepared, version).await? {
                 Written::Stored(outcome) => return Ok(outcome),
-                Written::Conflict => backoff(attempt).await,
+                Written::Conflict(actual) => match waits.next() {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => return Err(conflict_error(request, actual)),
+                },
             }
         }
-        Err(self.conflict(request).await)
     }
 
     /// Builds each event's item once, at the largest version number it could get (the size
@@ -108,7 +128,8 @@ impl DynamoEventStore {
     fn prepare(&self, request: &AppendRequest) -> Result<Prepared, Error> {
         let recorded_at = Utc::now();
         let expires_at = self.settings.expiry_for(&recorded_at);
-        let mut items = Vec::with_capacity(request.events().len());
+        let indexed_type = self.category_type(request.stream_id());
+        let mut events = Vec::with_capacity(request.events().len());
         for event in request.events() {
             let recorded = RecordedEvent::record(
                 request.stream_id().clone(),
@@ -116,7 +137,7 @@ impl DynamoEventStore {
                 event.clone(),
                 recorded_at,
             );
-            let item = event_item::to_item(&recorded, expires_at)?;
+            let item = event_item::to_item(&recorded, indexed_type, expires_at)?;
             let bytes = item_size(&item);
             if bytes > MAX_ITEM_BYTES {
                 return Err(Error::TooLarge {
@@ -125,138 +146,144 @@ impl DynamoEventStore {
                     limit: MAX_ITEM_BYTES,
                 });
             }
-            items.push((recorded.event_id, item));
+            events.push(PreparedEvent {
+                id: recorded.event_id,
+                hash: recorded.payload_hash,
+                item,
+            });
         }
-        Ok(Prepared { items, expires_at })
+        Ok(Prepared { events, expires_at })
     }
 
-    async fn conflict(&self, request: &AppendRequest) -> Error {
-        match self.head(request.stream_id()).await {
-            Ok(actual) => conflict_error(request, actual),
-            Err(error) => error,
-        }
-    }
-
-    async fn write_batch(
+    /// One transaction writing the head, the events and (store-wide) their guards after `base`.
+    async fn write(
         &self,
         request: &AppendRequest,
         prepared: &Prepared,
         base: Version,
-        mode: Mode,
     ) -> Result<Written, Error> {
         let stream = request.stream_id();
-        let expires_at = prepared.expires_at;
-        let mut items = prepared.items.clone();
-        for (offset, (_, item)) in items.iter_mut().enumerate() {
-            let version = base.plus(offset as u64 + 1);
+        let guards = self.settings.dedupe_scope == DedupeScope::Store;
+        let ids: Vec<(&EventId, &PayloadHash)> =
+            prepared.events.iter().map(|e| (&e.id, &e.hash)).collect();
+        let mut transaction = Vec::with_capacity(1 + ids.len() * 2);
+        let head = if base == Version::NONE {
+            let item = head_item::to_item(stream, &StreamHead::empty().after(&ids));
+            let bytes = item_size(&item);
+            (self.put_if_absent(item, attributes::HEAD_VERSION)?, bytes)
+        } else {
+            (
+                self.advance_head(request, prepared, base)?,
+                head_item::largest_size(stream),
+            )
+        };
+        transaction.push(head.0);
+        let mut total = head.1;
+        for (offset, event) in prepared.events.iter().enumerate() {
+            let mut item = event.item.clone();
             item.insert(
                 attributes::VERSION.into(),
-                AttributeValue::N(version.to_string()),
+                AttributeValue::N(base.plus(offset as u64 + 1).to_string()),
             );
+            total += item_size(&item);
+            transaction.push(self.put_if_absent(item, attributes::VERSION)?);
         }
-        let check_previous = mode == Mode::Expected && base > Version::NONE;
-        let guards = mode == Mode::Guarded;
-        let actions = items.len() * if guards { 2 } else { 1 } + usize::from(check_previous);
-        if actions > MAX_TRANSACTION_ACTIONS {
-            return Err(Error::validation(
-                "events",
-                format!(
-                    "{} events need {actions} transaction actions here ({}), DynamoDB allows {MAX_TRANSACTION_ACTIONS}: split the append",
-                    items.len(),
-                    if guards {
-                        "an idempotency guard per event when no version is expected"
-                    } else {
-                        "one check that the expected version exists"
-                    }
-                ),
-            ));
+        if guards {
+            for (offset, event) in prepared.events.iter().enumerate() {
+                let version = base.plus(offset as u64 + 1);
+                let guard = guard_item::to_item(
+                    &event.id,
+                    &event.hash,
+                    stream,
+                    version,
+                    prepared.expires_at,
+                );
+                total += item_size(&guard);
+                transaction.push(self.put_if_absent(guard, attributes::STREAM_ID)?);
+            }
         }
-        let versions: Vec<Version> = (1..=items.len() as u64).map(|i| base.plus(i)).collect();
-        if actions == 1 {
-            let (event_id, item) = items.pop().expect("one action is one event");
-            return self.put_single(stream, versions, &event_id, item).await;
-        }
-        let layout = Layout {
-            check_previous,
-            events: items.len(),
-            guards,
-        };
-        let mut transaction = Vec::with_capacity(actions);
-        if check_previous {
-            transaction.push(self.check_exists(stream, base)?);
-        }
-        let guard_items: Vec<Item> = if guards {
-            versions
-                .iter()
-                .zip(&items)
-                .map(|(version, (event_id, _))| {
-                    guard_item::to_item(event_id, stream, *version, expires_at)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let total: usize = items.iter().map(|(_, item)| item_size(item)).sum::<usize>()
-            + guard_items.iter().map(item_size).sum::<usize>();
         if total > MAX_TRANSACTION_BYTES {
             return Err(Error::TooLarge {
-                event_id: format!("batch of {} events", items.len()),
+                event_id: format!("batch of {} events", prepared.events.len()),
                 bytes: total,
                 limit: MAX_TRANSACTION_BYTES,
             });
         }
-        for (_, item) in &items {
-            transaction.push(self.put_if_absent(item.clone(), attributes::VERSION)?);
-        }
-        for guard in guard_items {
-            transaction.push(self.put_if_absent(guard, attributes::STREAM_ID)?);
-        }
-        let event_ids: Vec<&EventId> = items.iter().map(|(id, _)| id).collect();
-        self.send_transaction(transaction, &layout, stream, versions, &event_ids)
+        let layout = Layout {
+            events: prepared.events.len(),
+            guards,
+        };
+        self.send(transaction, &layout, request, prepared, base)
             .await
     }
 
-    async fn put_single(
+    /// The head's update for an append after `base`: its version moves on and the new events
+    /// take their slots, on condition that it is at `base` and remembers none of the ids.
+    fn advance_head(
         &self,
-        stream: &StreamId,
-        versions: Vec<Version>,
-        event_id: &EventId,
-        item: Item,
-    ) -> Result<Written, Error> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#v)")
-            .expression_attribute_names("#v", attributes::VERSION)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Stored(outcome(stream, versions, false))),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(failure)) => {
-                    if holds_event(failure.item(), event_id) {
-                        Ok(Written::Stored(outcome(stream, versions, true)))
-                    } else {
-                        Ok(Written::Conflict)
-                    }
-                }
-                _ => Err(from_sdk("PutItem", error)),
-            },
+        request: &AppendRequest,
+        prepared: &Prepared,
+        base: Version,
+    ) -> Result<TransactWriteItem, Error> {
+        let ids: Vec<(&EventId, &PayloadHash)> =
+            prepared.events.iter().map(|e| (&e.id, &e.hash)).collect();
+        let next = base.plus(ids.len() as u64);
+        let mut values: HashMap<String, AttributeValue> = HashMap::from([
+            (":base".into(), AttributeValue::N(base.to_string())),
+            (":next".into(), AttributeValue::N(next.to_string())),
+        ]);
+        let mut remembered = Vec::with_capacity(ids.len());
+        for (index, (id, _)) in ids.iter().enumerate() {
+            values.insert(
+                format!(":m{index}"),
+                AttributeValue::S(StreamHead::id_mark(id)),
+            );
+            remembered.push(format!("contains(#ri, :m{index})"));
         }
+        let mut sets = vec!["#h = :next".to_owned()];
+        for (index, (slot, id_mark, hash_mark)) in
+            StreamHead::slot_writes(base, &ids).into_iter().enumerate()
+        {
+            values.insert(format!(":s{index}"), AttributeValue::S(id_mark));
+            values.insert(format!(":x{index}"), AttributeValue::S(hash_mark));
+            sets.push(format!("#ri[{slot}] = :s{index}, #rh[{slot}] = :x{index}"));
+        }
+        // One NOT over ORs keeps the condition at 2 operators per event, well under DynamoDB's
+        // 300 per expression for a batch of 99.
+        let condition = format!("#h = :base AND NOT ({})", remembered.join(" OR "));
+        let update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(head_item::key(request.stream_id())))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(condition)
+            .expression_attribute_names("#h", attributes::HEAD_VERSION)
+            .expression_attribute_names("#ri", attributes::RECENT_IDS)
+            .expression_attribute_names("#rh", attributes::RECENT_HASHES)
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| {
+                failure(
+                    FailureKind::InvalidRequest,
+                    "TransactWriteItems",
+                    e.to_string(),
+                )
+            })?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    async fn send_transaction(
+    /// Sends the transaction, again when it is cancelled for a passing reason, and says what
+    /// a cancellation found.
+    async fn send(
         &self,
         transaction: Vec<TransactWriteItem>,
         layout: &Layout,
-        stream: &StreamId,
-        versions: Vec<Version>,
-        event_ids: &[&EventId],
+        request: &AppendRequest,
+        prepared: &Prepared,
+        base: Version,
     ) -> Result<Written, Error> {
-        for attempt in 0..MAX_TRANSIENT_ATTEMPTS {
+        let mut waits = retry_policy::waits(MAX_TRANSIENT_TRIES);
+        loop {
             let result = self
                 .client
                 .transact_write_items()
@@ -264,7 +291,15 @@ impl DynamoEventStore {
                 .send()
                 .await;
             let error = match result {
-                Ok(_) => return Ok(Written::Stored(outcome(stream, versions, false))),
+                Ok(_) => {
+                    return Ok(Written::Stored(AppendOutcome {
+                        stream_id: request.stream_id().clone(),
+                        versions: (1..=prepared.events.len() as u64)
+                            .map(|i| base.plus(i))
+                            .collect(),
+                        duplicate: false,
+                    }))
+                }
                 Err(error) => error,
             };
             let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
@@ -272,26 +307,38 @@ impl DynamoEventStore {
             else {
                 return Err(from_sdk("TransactWriteItems", error));
             };
-            match layout.interpret(cancelled.cancellation_reasons(), event_ids)? {
-                Verdict::Duplicate { stream, versions } => {
-                    return Ok(Written::Stored(outcome(&stream, versions, true)))
+            match passing_or_refused(cancelled.cancellation_reasons()) {
+                Some(kind) if kind.is_transient() => match waits.next() {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => {
+                        let request_id = error.request_id().map(str::to_owned);
+                        tracing::warn!(request_id, kind = ?kind, "transaction cancelled {MAX_TRANSIENT_TRIES} times");
+                        return Err(Error::service(
+                            ServiceFailure::new(kind, "TransactWriteItems")
+                                .with_request_id(request_id),
+                        ));
+                    }
+                },
+                Some(kind) => {
+                    let request_id = error.request_id().map(str::to_owned);
+                    let detail = aws_smithy_types::error::display::DisplayErrorContext(&error);
+                    tracing::warn!(request_id, kind = ?kind, detail = %detail, "transaction refused");
+                    return Err(Error::service(
+                        ServiceFailure::new(kind, "TransactWriteItems")
+                            .with_request_id(request_id)
+                            .with_source(error),
+                    ));
                 }
-                Verdict::AlreadyStored => {
-                    return Ok(Written::Stored(outcome(stream, versions, true)))
-                }
-                Verdict::Conflict => return Ok(Written::Conflict),
-                Verdict::Transient(_) if attempt + 1 < MAX_TRANSIENT_ATTEMPTS => {
-                    backoff(attempt).await
-                }
-                Verdict::Transient(code) => {
-                    return Err(unavailable(
-                        "TransactWriteItems",
-                        format!("cancelled {MAX_TRANSIENT_ATTEMPTS} times: {code}"),
-                    ))
+                None => {
+                    return layout.interpret(
+                        cancelled.cancellation_reasons(),
+                        request,
+                        prepared,
+                        base,
+                    )
                 }
             }
         }
-        unreachable!("the last attempt returns")
     }
 
     fn put_if_absent(&self, item: Item, key_attribute: &str) -> Result<TransactWriteItem, Error> {
@@ -302,121 +349,180 @@ impl DynamoEventStore {
             .expression_attribute_names("#k", key_attribute)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(|e| unavailable("TransactWriteItems", e.to_string()))?;
+            .map_err(|e| {
+                failure(
+                    FailureKind::InvalidRequest,
+                    "TransactWriteItems",
+                    e.to_string(),
+                )
+            })?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn check_exists(
+    /// The stream's head, if it has one: one strongly consistent `GetItem`.
+    pub(crate) async fn read_head(
         &self,
-        stream: &StreamId,
-        version: Version,
-    ) -> Result<TransactWriteItem, Error> {
-        let check = ConditionCheck::builder()
+        stream: &event_store_domain::StreamId,
+    ) -> Result<Option<StreamHead>, Error> {
+        let output = self
+            .client
+            .get_item()
             .table_name(self.table())
-            .key(attributes::STREAM_ID, AttributeValue::S(stream.to_string()))
-            .key(attributes::VERSION, AttributeValue::N(version.to_string()))
-            .condition_expression("attribute_exists(#id)")
-            .expression_attribute_names("#id", attributes::EVENT_ID)
-            .build()
-            .map_err(|e| unavailable("TransactWriteItems", e.to_string()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+            .set_key(Some(head_item::key(stream)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetItem", e))?;
+        output.item.as_ref().map(head_item::from_item).transpose()
     }
 }
 
-/// The order of actions in an append transaction: `[check] events.. [guards..]`.
+/// What a cancellation reason code means.
+enum Reason {
+    /// The action would have succeeded.
+    Passed,
+    /// Its condition failed: the old item says why.
+    ConditionFailed,
+    /// A failure of this kind.
+    Failed(FailureKind),
+}
+
+/// Every cancellation reason code DynamoDB documents, and the rest as not known to pass.
+fn reason_of(code: Option<&str>) -> Reason {
+    match code {
+        None | Some("None") => Reason::Passed,
+        Some("ConditionalCheckFailed") => Reason::ConditionFailed,
+        Some("TransactionConflict") => Reason::Failed(FailureKind::TransactionConflict),
+        Some("ProvisionedThroughputExceeded" | "ThrottlingError") => {
+            Reason::Failed(FailureKind::Throttled)
+        }
+        Some("ValidationError") => Reason::Failed(FailureKind::InvalidRequest),
+        Some("ItemCollectionSizeLimitExceeded") => Reason::Failed(FailureKind::Other),
+        Some(_) => Reason::Failed(FailureKind::Other),
+    }
+}
+
+/// The kind of failure that cancelled a transaction, when it was not only failed conditions: a
+/// refusal (not transient) wins over a passing cause.
+fn passing_or_refused(reasons: &[CancellationReason]) -> Option<FailureKind> {
+    let kinds: Vec<FailureKind> = reasons
+        .iter()
+        .filter_map(|r| match reason_of(r.code()) {
+            Reason::Failed(kind) => Some(kind),
+            Reason::Passed | Reason::ConditionFailed => None,
+        })
+        .collect();
+    kinds
+        .iter()
+        .copied()
+        .find(|k| !k.is_transient())
+        .or_else(|| kinds.first().copied())
+}
+
+/// Where the head remembers `event` of `request`'s stream.
+fn recent_prior(
+    request: &AppendRequest,
+    head: &StreamHead,
+    event: &PreparedEvent,
+) -> Option<Prior> {
+    head.recent(&event.id, &event.hash).map(|recent| Prior {
+        at: StoredAt {
+            event_id: event.id.clone(),
+            stream_id: request.stream_id().clone(),
+            version: recent.version,
+        },
+        same_content: recent.same_content,
+    })
+}
+
+/// The order of actions in an append transaction: `head, events.., [guards..]`.
 struct Layout {
-    check_previous: bool,
     events: usize,
     guards: bool,
 }
 
-/// What a cancelled transaction means.
-#[derive(Debug, PartialEq)]
-enum Verdict {
-    /// Every guard existed: these events were stored before, here.
-    Duplicate {
-        stream: StreamId,
-        versions: Vec<Version>,
-    },
-    /// Every event is already at the version it was going to: a retry of a stored append.
-    AlreadyStored,
-    /// The versions are taken by other events, or the expected version does not exist.
-    Conflict,
-    /// Cancelled for a passing reason (named): send it again.
-    Transient(String),
-}
-
-const CONDITION_FAILED: &str = "ConditionalCheckFailed";
-
 impl Layout {
+    /// What a transaction cancelled only by failed conditions found.
     fn interpret(
         &self,
         reasons: &[CancellationReason],
-        event_ids: &[&EventId],
-    ) -> Result<Verdict, Error> {
-        let code = |index: usize| reasons.get(index).and_then(|r| r.code()).unwrap_or("None");
-        if let Some(other) = (0..reasons.len())
-            .map(code)
-            .find(|c| *c != "None" && *c != CONDITION_FAILED)
-        {
-            return Ok(Verdict::Transient(other.to_owned()));
-        }
-        let first_event = usize::from(self.check_previous);
-        let first_guard = first_event + self.events;
-        if self.guards {
-            let mut stored = Vec::new();
-            for (offset, event_id) in event_ids.iter().enumerate() {
-                let index = first_guard + offset;
-                if code(index) == CONDITION_FAILED {
-                    let old = reasons[index].item().cloned().unwrap_or_default();
-                    stored.push((offset, event_id, guard_item::guarded_position(&old)?));
-                }
-            }
-            if stored.len() == self.events {
-                let stream = stored[0].2 .0.clone();
-                let versions = stored.iter().map(|(_, _, (_, v))| *v).collect();
-                return Ok(Verdict::Duplicate { stream, versions });
-            }
-            if let Some((offset, event_id, (stream, version))) = stored.first() {
-                return Err(Error::validation(
-                    format!("events[{offset}].eventId"),
-                    format!(
-                        "{event_id} is already stored in stream {stream} at version {version}; nothing of this append was stored"
-                    ),
-                ));
-            }
-        }
-        if self.check_previous && code(0) == CONDITION_FAILED {
-            return Ok(Verdict::Conflict);
-        }
-        let all_ours = event_ids.iter().enumerate().all(|(offset, event_id)| {
-            let index = first_event + offset;
-            code(index) == CONDITION_FAILED && holds_event(reasons[index].item(), event_id)
-        });
-        Ok(if all_ours {
-            Verdict::AlreadyStored
+        request: &AppendRequest,
+        prepared: &Prepared,
+        base: Version,
+    ) -> Result<Written, Error> {
+        let failed = |index: usize| {
+            reasons
+                .get(index)
+                .is_some_and(|r| matches!(reason_of(r.code()), Reason::ConditionFailed))
+        };
+        let old = |index: usize| reasons.get(index).and_then(|r| r.item());
+        let head = if failed(0) {
+            old(0).map(head_item::from_item).transpose()?
         } else {
-            Verdict::Conflict
-        })
+            None
+        };
+        let mut found = Vec::with_capacity(self.events);
+        for (offset, event) in prepared.events.iter().enumerate() {
+            let event_index = 1 + offset;
+            let guard_index = 1 + self.events + offset;
+            let prior = if self.guards && failed(guard_index) {
+                let stored = old(guard_index).ok_or_else(|| missing_old_item("guard"))?;
+                let (at, hash) = guard_item::guarded(&event.id, stored)?;
+                Some(Prior {
+                    at,
+                    same_content: hash == event.hash,
+                })
+            } else if failed(event_index) && holds_event(old(event_index), &event.id) {
+                Some(Prior {
+                    at: StoredAt {
+                        event_id: event.id.clone(),
+                        stream_id: request.stream_id().clone(),
+                        version: base.plus(offset as u64 + 1),
+                    },
+                    same_content: stored_hash(old(event_index)) == Some(event.hash.as_str()),
+                })
+            } else {
+                head.as_ref()
+                    .and_then(|head| recent_prior(request, head, event))
+            };
+            found.push(prior);
+        }
+        match judge(&found) {
+            Verdict::Duplicate(outcome) => Ok(Written::Stored(outcome)),
+            Verdict::Refused(error) => Err(error),
+            Verdict::AllNew if failed(0) => {
+                Ok(Written::Conflict(head.map_or(Version::NONE, |h| h.version)))
+            }
+            Verdict::AllNew => Err(Error::Corrupt {
+                attribute: attributes::VERSION.into(),
+                reason: format!(
+                    "stream {} holds an event above its head's version {base}",
+                    request.stream_id()
+                ),
+            }),
+        }
+    }
+}
+
+fn missing_old_item(what: &str) -> Error {
+    Error::Corrupt {
+        attribute: what.into(),
+        reason: "a failed condition returned no old item".into(),
     }
 }
 
 /// Whether an old item (from `ALL_OLD`) is the event `event_id`.
-fn holds_event(
-    old: Option<&std::collections::HashMap<String, AttributeValue>>,
-    event_id: &EventId,
-) -> bool {
+fn holds_event(old: Option<&Item>, event_id: &EventId) -> bool {
     old.and_then(|item| item.get(attributes::EVENT_ID))
         .and_then(|value| value.as_s().ok())
         .is_some_and(|stored| stored == event_id.as_str())
 }
 
-fn outcome(stream: &StreamId, versions: Vec<Version>, duplicate: bool) -> AppendOutcome {
-    AppendOutcome {
-        stream_id: stream.clone(),
-        versions,
-        duplicate,
-    }
+/// The payload hash an old event item carries.
+fn stored_hash(old: Option<&Item>) -> Option<&str> {
+    old.and_then(|item| item.get(attributes::PAYLOAD_HASH))
+        .and_then(|value| value.as_s().ok())
+        .map(String::as_str)
 }
 
 fn conflict_error(request: &AppendRequest, actual: Version) -> Error {
@@ -427,127 +533,49 @@ fn conflict_error(request: &AppendRequest, actual: Version) -> Error {
     }
 }
 
-/// Jittered exponential backoff: up to 5 ms, 10 ms, 20 ms ... capped at 200 ms.
-async fn backoff(attempt: u32) {
-    let ceiling = 5u64.saturating_mul(1 << attempt.min(6)).min(200);
-    let wait = rand::random_range(1..=ceiling);
-    tokio::time::sleep(Duration::from_millis(wait)).await;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn reason(code: &str, item: Option<Item>) -> CancellationReason {
-        CancellationReason::builder()
-            .code(code)
-            .set_item(item)
-            .build()
-    }
-
-    fn event_item(event_id: &str) -> Item {
-        [(
-            attributes::EVENT_ID.to_string(),
-            AttributeValue::S(event_id.into()),
-        )]
-        .into()
-    }
-
-    /// What a transaction of `names` (with a previous-version check and/or guards) cancelled
-    /// with `reasons` means.
-    fn verdict(
-        check_previous: bool,
-        guards: bool,
-        names: &[&str],
-        reasons: &[CancellationReason],
-    ) -> Result<Verdict, Error> {
-        let ids: Vec<EventId> = names.iter().map(|n| EventId::new(*n).unwrap()).collect();
-        let refs: Vec<&EventId> = ids.iter().collect();
-        let layout = Layout {
-            check_previous,
-            events: names.len(),
-            guards,
-        };
-        layout.interpret(reasons, &refs)
-    }
-
-    fn guard(name: &str, version: u64) -> Item {
-        let stream = StreamId::new("s-1").unwrap();
-        guard_item::to_item(
-            &EventId::new(name).unwrap(),
-            &stream,
-            Version::new(version),
-            None,
-        )
+    fn reason(code: &str) -> CancellationReason {
+        CancellationReason::builder().code(code).build()
     }
 
     #[test]
-    fn every_event_already_in_place_is_a_retry() {
-        let reasons = [
-            reason("None", None),
-            reason(CONDITION_FAILED, Some(event_item("a"))),
-            reason(CONDITION_FAILED, Some(event_item("b"))),
-        ];
+    fn every_documented_reason_code_is_classified() {
+        assert!(matches!(reason_of(Some("None")), Reason::Passed));
+        assert!(matches!(
+            reason_of(Some("ConditionalCheckFailed")),
+            Reason::ConditionFailed
+        ));
+        for (code, kind) in [
+            ("TransactionConflict", FailureKind::TransactionConflict),
+            ("ProvisionedThroughputExceeded", FailureKind::Throttled),
+            ("ThrottlingError", FailureKind::Throttled),
+            ("ValidationError", FailureKind::InvalidRequest),
+            ("ItemCollectionSizeLimitExceeded", FailureKind::Other),
+            ("SomethingNew", FailureKind::Other),
+        ] {
+            assert!(
+                matches!(reason_of(Some(code)), Reason::Failed(k) if k == kind),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_wins_over_a_passing_cause_and_conditions_alone_are_no_failure() {
+        let conflict_and_invalid = [reason("TransactionConflict"), reason("ValidationError")];
         assert_eq!(
-            verdict(true, false, &["a", "b"], &reasons).unwrap(),
-            Verdict::AlreadyStored
+            passing_or_refused(&conflict_and_invalid),
+            Some(FailureKind::InvalidRequest)
         );
-    }
-
-    #[test]
-    fn a_foreign_event_at_a_version_is_a_conflict() {
-        let reasons = [
-            reason(CONDITION_FAILED, Some(event_item("a"))),
-            reason(CONDITION_FAILED, Some(event_item("other"))),
-        ];
+        let conflict = [reason("None"), reason("TransactionConflict")];
         assert_eq!(
-            verdict(false, false, &["a", "b"], &reasons).unwrap(),
-            Verdict::Conflict
+            passing_or_refused(&conflict),
+            Some(FailureKind::TransactionConflict)
         );
-    }
-
-    #[test]
-    fn a_missing_expected_version_is_a_conflict() {
-        let reasons = [reason(CONDITION_FAILED, None), reason("None", None)];
-        assert_eq!(
-            verdict(true, false, &["a"], &reasons).unwrap(),
-            Verdict::Conflict
-        );
-    }
-
-    #[test]
-    fn a_concurrent_transaction_is_transient() {
-        let reasons = [reason("TransactionConflict", None), reason("None", None)];
-        assert_eq!(
-            verdict(false, true, &["a"], &reasons).unwrap(),
-            Verdict::Transient("TransactionConflict".into())
-        );
-    }
-
-    #[test]
-    fn existing_guards_report_where_the_events_are() {
-        let reasons = [
-            reason("None", None),
-            reason(CONDITION_FAILED, Some(guard("a", 4))),
-        ];
-        assert_eq!(
-            verdict(false, true, &["a"], &reasons).unwrap(),
-            Verdict::Duplicate {
-                stream: StreamId::new("s-1").unwrap(),
-                versions: vec![Version::new(4)]
-            }
-        );
-    }
-
-    #[test]
-    fn some_guards_existing_is_a_validation_error_naming_the_event() {
-        let reasons = [
-            reason("None", None),
-            reason("None", None),
-            reason("None", None),
-            reason(CONDITION_FAILED, Some(guard("b", 2))),
-        ];
-        let error = verdict(false, true, &["a", "b"], &reasons).unwrap_err();
-        assert!(error.to_string().contains("events[1].eventId"), "{error}");
+        let conditions = [reason("ConditionalCheckFailed"), reason("None")];
+        assert_eq!(passing_or_refused(&conditions), None);
     }
 }

@@ -19,3 +19,11 @@ pub const SNAPSHOT_VERSION: &str = "snapshotVersion";
 pub const GUARD_STREAM: &str = "guardedStream";
 /// On guard items: the version the event id was stored at.
 pub const GUARD_VERSION: &str = "guardedVersion";
+/// On event and guard items: the SHA-256 of the event's content.
+pub const PAYLOAD_HASH: &str = "payloadHash";
+/// On head items: the stream's version. What tells a head item from the others.
+pub const HEAD_VERSION: &str = "head";
+/// On head items: the id marks of the stream's recent events, one slot per version.
+pub const RECENT_IDS: &str = "recentIds";
+/// On head items: the payload-hash marks of the stream's recent events.
+pub const RECENT_HASHES: &str = "recentHashes";

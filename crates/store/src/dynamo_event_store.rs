@@ -4,25 +4,53 @@
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use event_store_domain::{Error, Settings, StreamId, Version};
+use event_store_domain::{
+    AggregateCategories, AggregateType, Error, ReducerRegistry, Settings, StreamId, Version,
+};
 
 use crate::attributes;
-use crate::sdk_error::{from_sdk, unavailable};
 
 /// The event store over one DynamoDB events table.
 #[derive(Debug, Clone)]
 pub struct DynamoEventStore {
     pub(crate) client: Client,
     pub(crate) settings: Settings,
+    categories: AggregateCategories,
 }
 
 impl DynamoEventStore {
-    /// A store over `settings.events_table`, using `client` (built once, at cold start).
+    /// A store over `settings.events_table`, using `client` (built once, at cold start). Stream
+    /// categories stand for the aggregates shipped with the store (seed 004's `Account`) unless
+    /// `AGGREGATE_TYPE_FROM_CATEGORY` is off; [`DynamoEventStore::with_registry`] names others.
     pub fn new(client: Client, settings: &Settings) -> Self {
         DynamoEventStore {
             client,
             settings: settings.clone(),
+            categories: AggregateCategories::off(),
         }
+        .with_registry(&ReducerRegistry::with_examples())
+    }
+
+    /// The same store, with stream categories standing for `registry`'s aggregates (when the
+    /// setting is on): what the aggregate-type index and state loads use for events that name
+    /// no aggregate type.
+    pub fn with_registry(mut self, registry: &ReducerRegistry) -> Self {
+        self.categories = if self.settings.aggregate_type_from_category {
+            registry.categories()
+        } else {
+            AggregateCategories::off()
+        };
+        self
+    }
+
+    /// What stream categories stand for.
+    pub fn categories(&self) -> &AggregateCategories {
+        &self.categories
+    }
+
+    /// The aggregate type `stream`'s category stands for, if any.
+    pub(crate) fn category_type(&self, stream: &StreamId) -> Option<&AggregateType> {
+        self.categories.resolve(stream)
     }
 
     /// The events table's name.
@@ -51,50 +79,12 @@ impl DynamoEventStore {
             .consistent_read(true)
     }
 
-    /// The stream's current version (0 when it has no events): one strongly consistent query
-    /// for the newest item of the partition. A snapshot at `v + 0.5` means event `v` is the head.
+    /// The stream's current version (0 when it has no events): one strongly consistent
+    /// `GetItem` of its head, which keeps the version even when every event has expired.
     pub async fn head(&self, stream: &StreamId) -> Result<Version, Error> {
-        let output = self
-            .partition_query(stream)
-            .key_condition_expression("#s = :s")
-            .expression_attribute_names("#v", attributes::VERSION)
-            .projection_expression("#v")
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(|e| from_sdk("Query", e))?;
-        let Some(item) = output.items().first() else {
-            return Ok(Version::NONE);
-        };
-        let sort_key = item
-            .get(attributes::VERSION)
-            .and_then(|v| v.as_n().ok())
-            .ok_or_else(|| unavailable("Query", "the newest item has no numeric version"))?;
-        parse_sort_key(sort_key)
-    }
-}
-
-/// The event version at a sort key: `7` for an event, `7.5` for the snapshot after event 7.
-pub(crate) fn parse_sort_key(sort_key: &str) -> Result<Version, Error> {
-    let whole = sort_key.split('.').next().unwrap_or(sort_key);
-    whole
-        .parse::<u64>()
-        .map(Version::new)
-        .map_err(|_| Error::Corrupt {
-            attribute: attributes::VERSION.into(),
-            reason: format!("{sort_key:?} is not a version"),
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snapshot_sort_keys_belong_to_the_event_before_them() {
-        assert_eq!(parse_sort_key("7").unwrap(), Version::new(7));
-        assert_eq!(parse_sort_key("7.5").unwrap(), Version::new(7));
-        assert!(parse_sort_key("x").is_err());
+        Ok(self
+            .read_head(stream)
+            .await?
+            .map_or(Version::NONE, |head| head.version))
     }
 }

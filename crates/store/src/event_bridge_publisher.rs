@@ -3,16 +3,15 @@
 //! EventBridge refuses are sent again (with backoff), and if they still fail the whole call
 //! fails, so the caller's record is retried: nothing is dropped silently.
 
-use std::time::Duration;
-
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
 use event_store_domain::{chunk_by_size, entry_size, Error};
 use serde_json::Value;
 
-use crate::sdk_error::unavailable;
+use crate::retry_policy;
+use crate::sdk_error::{failure, from_sdk, kind_of_code};
 
-/// How often entries that EventBridge refused are sent again before the call fails.
-const MAX_ATTEMPTS: u32 = 4;
+/// How often entries EventBridge refused for a passing reason are sent before the call fails.
+const MAX_TRIES: usize = 4;
 
 /// One event to publish.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,38 +74,52 @@ impl EventBridgePublisher {
         &self,
         mut pending: Vec<PutEventsRequestEntry>,
     ) -> Result<(), Error> {
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut waits = retry_policy::waits(MAX_TRIES);
+        loop {
             let output = self
                 .client
                 .put_events()
                 .set_entries(Some(pending.clone()))
                 .send()
                 .await
-                .map_err(|e| {
-                    unavailable(
-                        "PutEvents",
-                        aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
-                    )
-                })?;
+                .map_err(|e| from_sdk("PutEvents", e))?;
             if output.failed_entry_count() == 0 {
                 return Ok(());
             }
             let refused = refused_entries(pending, output.entries());
-            if attempt + 1 == MAX_ATTEMPTS {
-                let codes: Vec<&str> = refused.iter().map(|(_, code)| code.as_str()).collect();
-                return Err(unavailable(
+            let codes: Vec<&str> = refused.iter().map(|(_, code)| code.as_str()).collect();
+            // An entry refused for what it is (too large, malformed) is refused again: only
+            // passing causes (throttling, an internal failure, no answer) are worth a retry.
+            let kinds: Vec<_> = codes.iter().map(|code| refusal_kind(code)).collect();
+            let lasting = kinds.iter().copied().find(|kind| !kind.is_transient());
+            let wait = match lasting {
+                Some(_) => None,
+                None => waits.next(),
+            };
+            let Some(wait) = wait else {
+                return Err(failure(
+                    lasting.unwrap_or(kinds[0]),
                     "PutEvents",
-                    format!(
-                        "{} entries refused after {MAX_ATTEMPTS} attempts: {}",
-                        refused.len(),
-                        codes.join(", ")
-                    ),
+                    format!("{} entries refused: {}", refused.len(), codes.join(", ")),
                 ));
-            }
+            };
             pending = refused.into_iter().map(|(entry, _)| entry).collect();
-            tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+            tokio::time::sleep(wait).await;
         }
-        Ok(())
+    }
+}
+
+/// What a PutEvents entry's error code means: an entry left without an answer counts as an
+/// internal failure.
+fn refusal_kind(code: &str) -> event_store_domain::FailureKind {
+    match code {
+        "Unknown" | "InternalFailure" | "InternalException" => {
+            event_store_domain::FailureKind::ServerError
+        }
+        "MalformedDetail" | "InvalidArgument" | "ValidationException" => {
+            event_store_domain::FailureKind::InvalidRequest
+        }
+        other => kind_of_code(Some(other), 400),
     }
 }
 

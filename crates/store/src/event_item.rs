@@ -1,10 +1,10 @@
-//! Event items: a [`RecordedEvent`] as a DynamoDB item (through serde_dynamo) plus the index
-//! keys and TTL attribute the store adds.
+//! Event items: a [`RecordedEvent`] as a DynamoDB item (through serde_dynamo, its payload hash
+//! included) plus the index keys and TTL attribute the store adds.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{Error, EventIndex, EventQuery, RecordedEvent};
+use event_store_domain::{AggregateType, Error, EventIndex, EventQuery, RecordedEvent};
 
 use crate::index_keys::index_key;
 use crate::{attributes, TableDefinitions};
@@ -12,8 +12,14 @@ use crate::{attributes, TableDefinitions};
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
 
-/// The item for `event`, with its index keys and, when given, its expiry (epoch seconds).
-pub fn to_item(event: &RecordedEvent, expires_at: Option<i64>) -> Result<Item, Error> {
+/// The item for `event`, with its index keys and, when given, its expiry (epoch seconds). An
+/// event that names no aggregate type is indexed under `category_type`, the aggregate its
+/// stream's category stands for, when there is one (the stored event is left as written).
+pub fn to_item(
+    event: &RecordedEvent,
+    category_type: Option<&AggregateType>,
+    expires_at: Option<i64>,
+) -> Result<Item, Error> {
     let mut item: Item = serde_dynamo::to_item(event).map_err(|e| {
         Error::validation(
             "data",
@@ -25,7 +31,11 @@ pub fn to_item(event: &RecordedEvent, expires_at: Option<i64>) -> Result<Item, E
     let keyed_values = [
         (
             EventIndex::AggregateType,
-            event.aggregate_type.as_ref().map(|t| t.as_str()),
+            event
+                .aggregate_type
+                .as_ref()
+                .or(category_type)
+                .map(|t| t.as_str()),
         ),
         (EventIndex::EventType, Some(event.event_type.as_str())),
         (
@@ -89,7 +99,7 @@ mod tests {
             correlation_id: Some("corr-1".into()),
             ..Metadata::default()
         });
-        let item = to_item(&event, None).unwrap();
+        let item = to_item(&event, None, None).unwrap();
         assert_eq!(item["version"], AttributeValue::N("7".into()));
         assert!(matches!(item["data"], AttributeValue::M(_)));
         assert_eq!(from_item(item).unwrap(), event);
@@ -97,7 +107,7 @@ mod tests {
 
     #[test]
     fn index_keys_are_sharded_and_sparse() {
-        let item = to_item(&recorded(Metadata::default()), Some(42)).unwrap();
+        let item = to_item(&recorded(Metadata::default()), None, Some(42)).unwrap();
         let AttributeValue::S(key) = &item["eventTypeKey"] else {
             panic!()
         };
@@ -106,6 +116,20 @@ mod tests {
         assert!(!item.contains_key("userKey"));
         assert!(!item.contains_key("correlationKey"));
         assert_eq!(item["expiresAt"], AttributeValue::N("42".into()));
+    }
+
+    #[test]
+    fn an_untyped_event_is_indexed_under_its_category_type_and_stored_as_written() {
+        let mut event = recorded(Metadata::default());
+        event.aggregate_type = None;
+        let account = AggregateType::new("Account").unwrap();
+        let item = to_item(&event, Some(&account), None).unwrap();
+        let AttributeValue::S(key) = &item["aggregateTypeKey"] else {
+            panic!()
+        };
+        assert!(key.starts_with("Account#"), "{key}");
+        assert!(!item.contains_key("aggregateType"));
+        assert!(matches!(item["payloadHash"], AttributeValue::S(_)));
     }
 
     #[test]

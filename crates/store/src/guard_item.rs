@@ -1,9 +1,13 @@
-//! Idempotency guards: one small item per event id appended without an expected version, written
-//! in the same transaction as the event, in a reserved partition (`$event#<id>`). A redelivered
-//! event finds its guard, and the append reports where the event was first stored.
+//! Idempotency guards: with the store-wide dedupe scope, one small item per event id, written in
+//! the same transaction as the event, in a reserved partition (`$event#<id>`). It says where the
+//! event is stored and with which payload hash, so a retry arriving by any path (another expected
+//! version, none, another stream) is told from an id reused for other content, and an event can
+//! be read by its id alone.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{Error, EventId, StreamId, Version, RESERVED_PREFIX};
+use event_store_domain::{
+    Error, EventId, PayloadHash, StoredAt, StreamId, Version, RESERVED_PREFIX,
+};
 
 use crate::attributes;
 use crate::event_item::Item;
@@ -14,14 +18,9 @@ pub fn guard_key(event_id: &EventId) -> String {
     format!("{RESERVED_PREFIX}event#{event_id}")
 }
 
-/// The guard for `event_id` stored at `version` of `stream`.
-pub fn to_item(
-    event_id: &EventId,
-    stream: &StreamId,
-    version: Version,
-    expires_at: Option<i64>,
-) -> Item {
-    let mut item: Item = [
+/// The key of `event_id`'s guard.
+pub fn key(event_id: &EventId) -> Item {
+    [
         (
             attributes::STREAM_ID.to_string(),
             AttributeValue::S(guard_key(event_id)),
@@ -30,16 +29,31 @@ pub fn to_item(
             attributes::VERSION.to_string(),
             AttributeValue::N("0".into()),
         ),
-        (
-            attributes::GUARD_STREAM.to_string(),
-            AttributeValue::S(stream.to_string()),
-        ),
-        (
-            attributes::GUARD_VERSION.to_string(),
-            AttributeValue::N(version.to_string()),
-        ),
     ]
-    .into();
+    .into()
+}
+
+/// The guard for `event_id` with content `hash`, stored at `version` of `stream`.
+pub fn to_item(
+    event_id: &EventId,
+    hash: &PayloadHash,
+    stream: &StreamId,
+    version: Version,
+    expires_at: Option<i64>,
+) -> Item {
+    let mut item = key(event_id);
+    item.insert(
+        attributes::GUARD_STREAM.to_string(),
+        AttributeValue::S(stream.to_string()),
+    );
+    item.insert(
+        attributes::GUARD_VERSION.to_string(),
+        AttributeValue::N(version.to_string()),
+    );
+    item.insert(
+        attributes::PAYLOAD_HASH.to_string(),
+        AttributeValue::S(hash.to_string()),
+    );
     if let Some(expires_at) = expires_at {
         item.insert(
             attributes::EXPIRES_AT.into(),
@@ -49,11 +63,11 @@ pub fn to_item(
     item
 }
 
-/// Where a guard says its event is stored.
-pub fn guarded_position(item: &Item) -> Result<(StreamId, Version), Error> {
+/// Where a guard of `event_id` says its event is stored, and with which payload hash.
+pub fn guarded(event_id: &EventId, item: &Item) -> Result<(StoredAt, PayloadHash), Error> {
     let corrupt = |attribute: &str| Error::Corrupt {
         attribute: attribute.into(),
-        reason: "missing or malformed on a guard item".into(),
+        reason: format!("missing or malformed on the guard of event {event_id}"),
     };
     let stream = item
         .get(attributes::GUARD_STREAM)
@@ -65,20 +79,41 @@ pub fn guarded_position(item: &Item) -> Result<(StreamId, Version), Error> {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<u64>().ok())
         .ok_or_else(|| corrupt(attributes::GUARD_VERSION))?;
-    Ok((stream, Version::new(version)))
+    let hash = item
+        .get(attributes::PAYLOAD_HASH)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|h| PayloadHash::parse(h))
+        .ok_or_else(|| corrupt(attributes::PAYLOAD_HASH))?;
+    Ok((
+        StoredAt {
+            event_id: event_id.clone(),
+            stream_id: stream,
+            version: Version::new(version),
+        },
+        hash,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use event_store_domain::EventType;
 
     #[test]
-    fn a_guard_records_where_its_event_is() {
+    fn a_guard_records_where_its_event_is_and_its_content() {
         let id = EventId::new("evt-1").unwrap();
-        let item = to_item(&id, &StreamId::new("s-1").unwrap(), Version::new(9), None);
+        let hash = PayloadHash::of(&EventType::new("A").unwrap(), None, &serde_json::json!({}));
+        let item = to_item(
+            &id,
+            &hash,
+            &StreamId::new("s-1").unwrap(),
+            Version::new(9),
+            None,
+        );
         assert_eq!(item["streamId"], AttributeValue::S("$event#evt-1".into()));
         assert_eq!(crate::ItemKind::of(&item), crate::ItemKind::Guard);
-        let (stream, version) = guarded_position(&item).unwrap();
-        assert_eq!((stream.as_str(), version.get()), ("s-1", 9));
+        let (at, stored_hash) = guarded(&id, &item).unwrap();
+        assert_eq!((at.stream_id.as_str(), at.version.get()), ("s-1", 9));
+        assert_eq!(stored_hash, hash);
     }
 }

@@ -10,19 +10,21 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use event_store_domain::{Direction, Error, EventQuery, Page, PageRequest, RecordedEvent};
+use event_store_domain::{
+    Direction, Error, EventQuery, FailureKind, Page, PageRequest, RecordedEvent,
+};
 use futures::future::try_join_all;
 use serde::{Deserialize, Serialize};
 
 use crate::index_keys::shard_key;
-use crate::sdk_error::{from_sdk, unavailable};
+use crate::sdk_error::{failure, from_sdk};
 use crate::table_definition::IndexDefinition;
-use crate::{attributes, event_item, page_token, DynamoEventStore, TableDefinitions};
+use crate::{attributes, event_item, page_token, retry_policy, DynamoEventStore, TableDefinitions};
 use event_store_domain::format_time;
 
 /// The most events one index page returns: one `BatchGetItem`.
 pub const MAX_INDEX_PAGE_SIZE: usize = 100;
-const MAX_BATCH_GET_ATTEMPTS: u32 = 8;
+const MAX_BATCH_GET_TRIES: usize = 8;
 
 /// One index entry: where an event is, and its time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +63,7 @@ impl DynamoEventStore {
         page: &PageRequest,
     ) -> Result<Page<RecordedEvent>, Error> {
         let index = TableDefinitions::shipped().events.index_for(query.index());
-        let limit = page.limit_capped(MAX_INDEX_PAGE_SIZE);
+        let limit = page.limit_within(MAX_INDEX_PAGE_SIZE)?;
         let backward = query.direction() == Direction::Backward;
         let mut position = match &page.page_token {
             Some(token) => {
@@ -187,9 +189,10 @@ impl DynamoEventStore {
         let mut request = KeysAndAttributes::builder()
             .set_keys(Some(keys))
             .build()
-            .map_err(|e| unavailable("BatchGetItem", e.to_string()))?;
+            .map_err(|e| failure(FailureKind::InvalidRequest, "BatchGetItem", e.to_string()))?;
         let mut found: HashMap<(String, u64), RecordedEvent> = HashMap::new();
-        for attempt in 0..MAX_BATCH_GET_ATTEMPTS {
+        let mut waits = retry_policy::waits(MAX_BATCH_GET_TRIES);
+        loop {
             let output = self
                 .client
                 .batch_get_item()
@@ -210,10 +213,22 @@ impl DynamoEventStore {
                 .unprocessed_keys
                 .and_then(|mut unprocessed| unprocessed.remove(self.table()))
             {
-                Some(rest) if !rest.keys().is_empty() => {
-                    request = rest;
-                    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
-                }
+                Some(rest) if !rest.keys().is_empty() => match waits.next() {
+                    Some(wait) => {
+                        request = rest;
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => {
+                        return Err(failure(
+                            FailureKind::Throttled,
+                            "BatchGetItem",
+                            format!(
+                                "{} keys still unprocessed after {MAX_BATCH_GET_TRIES} tries",
+                                rest.keys().len()
+                            ),
+                        ))
+                    }
+                },
                 _ => break,
             }
         }

@@ -1,5 +1,6 @@
-//! What an item of the events table is: an event, a snapshot, or an idempotency guard. Readers
-//! of a stream partition and of the table's change stream skip what is not an event.
+//! What an item of the events table is: an event, a snapshot, a stream head or an idempotency
+//! guard. Readers of a stream partition and of the table's change stream skip what is not an
+//! event.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::attributes;
 
-/// The three kinds of item in the events table.
+/// The four kinds of item in the events table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
     /// A stored event (has `eventType`).
@@ -16,6 +17,8 @@ pub enum ItemKind {
     Snapshot,
     /// An idempotency guard, in a reserved partition `$event#<id>` (has `guardedStream`).
     Guard,
+    /// A stream's head, above its versions in its partition (has `head`).
+    Head,
     /// Anything else: not written by this store.
     Unknown,
 }
@@ -29,6 +32,8 @@ impl ItemKind {
             ItemKind::Snapshot
         } else if item.contains_key(attributes::GUARD_STREAM) {
             ItemKind::Guard
+        } else if item.contains_key(attributes::HEAD_VERSION) {
+            ItemKind::Head
         } else {
             ItemKind::Unknown
         }

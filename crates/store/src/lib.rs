@@ -9,12 +9,15 @@
 
 mod append;
 pub mod attributes;
+mod chunked_append;
 mod client;
 mod dynamo_event_store;
 mod event_bridge_publisher;
+mod event_by_id;
 pub mod event_item;
 mod generation_catch_up;
 pub mod guard_item;
+pub mod head_item;
 pub mod index_keys;
 mod index_query;
 pub mod item_kind;
@@ -23,14 +26,15 @@ mod model_generations;
 mod page_token;
 mod read_models;
 mod read_stream;
+mod retry_policy;
 mod scan_events;
-mod sdk_error;
+pub mod sdk_error;
 pub mod snapshot_item;
 mod snapshots;
 mod table_definition;
 mod tables;
 
-pub use append::MAX_TRANSACTION_ACTIONS;
+pub use chunked_append::ChunkedAppendError;
 pub use client::{dynamodb_client, sdk_config};
 pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::{EventBridgePublisher, Publication};
@@ -41,7 +45,6 @@ pub use read_models::{
     transaction_key, Applied, DocumentChange, DynamoReadModels, ReadModelDocument,
     TRANSACTIONS_MODEL,
 };
-pub use sdk_error::DynamoFailure;
 pub use snapshots::Tail;
 pub use table_definition::{
     IndexDefinition, KeyAttribute, TableDefinition, TableDefinitions, TABLES_JSON,

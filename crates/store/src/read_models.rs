@@ -10,14 +10,14 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    format_time, model_of, Error, Page, PageRequest, ReadModelChange, StreamId, Version,
-    MAX_PAGE_SIZE,
+    format_time, model_of, Error, FailureKind, Page, PageRequest, ReadModelChange, StreamId,
+    Version, MAX_PAGE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::page_token;
-use crate::sdk_error::{from_sdk, unavailable};
+use crate::sdk_error::{failure, from_sdk};
 
 /// The read model of cycle instances (seed 000's transactions), keyed by
 /// [`transaction_key`].
@@ -32,8 +32,8 @@ pub fn transaction_key(
     format!("{entity}#{}#{cycle}", format_time(started))
 }
 
-/// How often a write that lost a race with another projector instance is tried again.
-const MAX_ATTEMPTS: u32 = 16;
+/// How often a write that lost a race with another projector instance is tried.
+const MAX_TRIES: usize = 16;
 
 /// One document of a read model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,7 +163,8 @@ impl DynamoReadModels {
             Option<&ReadModelDocument>,
         ) -> Result<Option<(Option<Value>, BTreeMap<String, u64>)>, Error>,
     ) -> Result<Applied, Error> {
-        for _ in 0..MAX_ATTEMPTS {
+        let mut waits = crate::retry_policy::waits(MAX_TRIES);
+        loop {
             let current = self.get(model, key).await?;
             let Some((document, positions)) = next(current.as_ref())? else {
                 return Ok(Applied::AlreadyApplied);
@@ -183,11 +184,17 @@ impl DynamoReadModels {
             {
                 return Ok(Applied::Written);
             }
+            match waits.next() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => {
+                    return Err(failure(
+                        FailureKind::TransactionConflict,
+                        "PutItem",
+                        format!("{model}/{key}: still contended after {MAX_TRIES} tries"),
+                    ))
+                }
+            }
         }
-        Err(unavailable(
-            "PutItem",
-            format!("{model}/{key}: still contended after {MAX_ATTEMPTS} attempts"),
-        ))
     }
 
     /// Writes `next` if the stored revision is still `expected` (absent when `None`).
@@ -239,7 +246,7 @@ impl DynamoReadModels {
         backward: bool,
         page: &PageRequest,
     ) -> Result<Page<ReadModelDocument>, Error> {
-        let limit = page.limit_capped(MAX_PAGE_SIZE);
+        let limit = page.limit_within(MAX_PAGE_SIZE)?;
         let mut start_key = match &page.page_token {
             Some(token) => {
                 let (token_model, key): (String, String) = page_token::decode(token)?;

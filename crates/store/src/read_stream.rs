@@ -37,7 +37,7 @@ impl DynamoEventStore {
     ) -> Result<Page<RecordedEvent>, Error> {
         let (low, high) = read.bounds()?;
         let backward = read.direction == Direction::Backward;
-        let limit = read.page.limit_capped(MAX_PAGE_SIZE);
+        let limit = read.page.limit_within(MAX_PAGE_SIZE)?;
         let start = match &read.page.page_token {
             Some(token) => {
                 let position: StreamPosition = page_token::decode(token)?;
@@ -104,7 +104,9 @@ impl DynamoEventStore {
 
     /// Every event of `stream` from `from` to `to`, in order, or a `Corrupt` error naming the
     /// first version missing: what a projector fills a gap with, where a hole would fold a wrong
-    /// model.
+    /// model. With `EVENT_TTL_DAYS` set, versions missing at the start of the range are taken
+    /// as expired (DynamoDB's TTL removes the oldest events first) and left out; a hole after
+    /// a stored event is still `Corrupt`.
     pub async fn read_versions(
         &self,
         stream: &StreamId,
@@ -116,11 +118,16 @@ impl DynamoEventStore {
         }
         let wanted = usize::try_from(to.get() - from.get() + 1).unwrap_or(usize::MAX);
         let events = self.query_range(stream, from, to, false, wanted).await?;
+        let first = match events.first() {
+            Some(first) if self.settings.event_ttl_days.is_some() => first.version.get(),
+            None if self.settings.event_ttl_days.is_some() => return Ok(events),
+            _ => from.get(),
+        };
         let found = events
             .iter()
             .map(|e| Some(e.version.get()))
             .chain(std::iter::repeat(None));
-        if let Some((missing, _)) = (from.get()..=to.get())
+        if let Some((missing, _)) = (first..=to.get())
             .zip(found)
             .find(|(expected, got)| *got != Some(*expected))
         {

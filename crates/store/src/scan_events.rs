@@ -81,7 +81,7 @@ impl DynamoEventStore {
             .table_name(self.table())
             .segment(segment as i32)
             .total_segments(segments as i32)
-            .limit(page.limit_capped(MAX_PAGE_SIZE) as i32)
+            .limit(page.limit_within(MAX_PAGE_SIZE)? as i32)
             .set_exclusive_start_key(start)
             .send()
             .await

@@ -1,34 +1,54 @@
 //! Snapshots and state loads: the newest snapshot plus the events after it, in one request.
 //!
-//! Snapshots sit in their stream's partition at `v + 0.5`. A load is one strongly consistent
-//! descending `Query` of at most `SNAPSHOT_EVERY + 1` items: the events after the newest snapshot
-//! and then the snapshot itself. Only a stream whose snapshots lag (or that has none) needs more
-//! pages.
+//! Snapshots sit in their stream's partition at `v + 0.5`, the stream's head above every
+//! version. A load is one strongly consistent descending `Query` of at most `SNAPSHOT_EVERY + 2`
+//! items: the head, the events after the newest snapshot, and then the snapshot itself. Only a
+//! stream whose snapshots lag (or that has none) needs more pages. The head's version says what
+//! the state must reach: when events it needs have expired (`EVENT_TTL_DAYS`) and no snapshot
+//! covers them, the load is [`Error::Expired`], never a state silently behind the stream.
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Error, RecordedEvent, Reducer, ReducerRegistry, Snapshot, State, StreamId,
+    Error, RecordedEvent, Reducer, ReducerRegistry, Snapshot, State, StreamHead, StreamId, Version,
 };
 
 use crate::item_kind::ItemKind;
 use crate::item_size::{item_size, MAX_ITEM_BYTES};
 use crate::sdk_error::from_sdk;
-use crate::{event_item, snapshot_item, DynamoEventStore};
+use crate::{attributes, event_item, head_item, snapshot_item, DynamoEventStore};
 
-/// The newest events of a stream down to (not including) its newest snapshot, and that snapshot.
+/// The newest events of a stream down to (not including) its newest snapshot, that snapshot,
+/// and the stream's head.
 pub struct Tail {
+    /// The stream's head: its version (absent for a stream never written).
+    pub head: Option<StreamHead>,
     /// Events after the snapshot, newest first.
     pub events_newest_first: Vec<RecordedEvent>,
     /// The newest snapshot, if the stream has one.
     pub snapshot: Option<Snapshot>,
 }
 
+impl Tail {
+    /// The stream's version by its head.
+    pub fn version(&self) -> Version {
+        self.head.as_ref().map_or(Version::NONE, |h| h.version)
+    }
+}
+
 impl DynamoEventStore {
     /// Stores `snapshot` (replacing one taken at the same version).
     pub async fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), Error> {
-        let item = snapshot_item::to_item(snapshot)?;
+        self.put_snapshot_item(snapshot_item::to_item(snapshot)?)
+            .await
+    }
+
+    /// Puts a snapshot item, on condition that its key holds nothing or a snapshot: a snapshot
+    /// write can never overwrite an event or a stream's head, whatever key it was given.
+    pub async fn put_snapshot_item(&self, item: crate::event_item::Item) -> Result<(), Error> {
+        let snapshot = snapshot_item::from_item(item.clone())?;
         let bytes = item_size(&item);
         if bytes > MAX_ITEM_BYTES {
             return Err(Error::TooLarge {
@@ -37,14 +57,31 @@ impl DynamoEventStore {
                 limit: MAX_ITEM_BYTES,
             });
         }
-        self.client
+        let result = self
+            .client
             .put_item()
             .table_name(self.table())
             .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#v) OR attribute_exists(#sv)")
+            .expression_attribute_names("#v", attributes::VERSION)
+            .expression_attribute_names("#sv", attributes::SNAPSHOT_VERSION)
             .send()
-            .await
-            .map_err(|e| from_sdk("PutItem", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => {
+                    Err(Error::validation(
+                        "snapshot",
+                        format!(
+                            "the key of the snapshot of {} at {} holds an item that is not a snapshot: nothing was written",
+                            snapshot.stream_id, snapshot.version
+                        ),
+                    ))
+                }
+                _ => Err(from_sdk("PutItem", error)),
+            },
+        }
     }
 
     /// The stream's newest snapshot, if any.
@@ -58,60 +95,80 @@ impl DynamoEventStore {
         stream: &StreamId,
         reducer: &dyn Reducer,
     ) -> Result<State, Error> {
-        let Tail {
-            mut events_newest_first,
-            snapshot,
-        } = self.tail(stream).await?;
-        events_newest_first.reverse();
-        State::fold(
-            reducer,
-            stream.clone(),
-            snapshot.as_ref(),
-            &events_newest_first,
-        )
+        let tail = self.tail(stream).await?;
+        self.fold_tail(stream, reducer, tail)
     }
 
-    /// The stream's state, folded by the reducer `registry` holds for `aggregate_type`, or, when
-    /// none is named, for the snapshot's aggregate type, or else the newest event's.
+    /// The stream's state, folded by the reducer `registry` holds for its aggregate type:
+    /// `aggregate_type` when given, else the one [`ReducerRegistry::aggregate_type_of`] picks
+    /// (the snapshot's, the newest event's, or the stream's category's).
     pub async fn load_state_registered(
         &self,
         stream: &StreamId,
         registry: &ReducerRegistry,
         aggregate_type: Option<&str>,
     ) -> Result<State, Error> {
-        let Tail {
-            mut events_newest_first,
-            snapshot,
-        } = self.tail(stream).await?;
-        let found_type = aggregate_type
-            .map(str::to_owned)
-            .or_else(|| {
-                snapshot
-                    .as_ref()
-                    .and_then(|s| s.aggregate_type.as_ref())
-                    .map(|t| t.to_string())
-            })
-            .or_else(|| {
-                events_newest_first
-                    .iter()
-                    .find_map(|e| e.aggregate_type.as_ref())
-                    .map(|t| t.to_string())
-            });
-        events_newest_first.reverse();
-        State::fold(
-            registry.reducer_for(found_type.as_deref()),
-            stream.clone(),
-            snapshot.as_ref(),
-            &events_newest_first,
+        let tail = self.tail(stream).await?;
+        let found_type = ReducerRegistry::aggregate_type_of(
+            aggregate_type,
+            tail.snapshot.as_ref(),
+            &tail.events_newest_first,
+            stream,
+            self.categories(),
         )
+        .map(str::to_owned);
+        self.fold_tail(stream, registry.reducer_for(found_type.as_deref()), tail)
     }
 
-    /// Reads the stream backwards until its newest snapshot (or its first event).
+    /// Folds a tail, checking it reaches the head: events the head counts but the partition no
+    /// longer holds have expired (or, with no TTL set, were removed: `Corrupt`).
+    fn fold_tail(
+        &self,
+        stream: &StreamId,
+        reducer: &dyn Reducer,
+        tail: Tail,
+    ) -> Result<State, Error> {
+        let head = tail.version();
+        let covered = tail.snapshot.as_ref().map_or(Version::NONE, |s| s.version);
+        let oldest = tail
+            .events_newest_first
+            .last()
+            .map_or(head.next(), |e| e.version);
+        if oldest > covered.next() {
+            return Err(self.missing(stream, covered.next(), Version::new(oldest.get() - 1)));
+        }
+        let mut events = tail.events_newest_first;
+        events.reverse();
+        let state = State::fold(reducer, stream.clone(), tail.snapshot.as_ref(), &events)?;
+        if state.version < head {
+            return Err(self.missing(stream, state.version.next(), head));
+        }
+        Ok(state)
+    }
+
+    /// The error for versions `from..=to` of `stream` missing from its partition.
+    fn missing(&self, stream: &StreamId, from: Version, to: Version) -> Error {
+        if self.settings.event_ttl_days.is_some() {
+            Error::Expired {
+                stream: stream.clone(),
+                from,
+                to,
+            }
+        } else {
+            Error::Corrupt {
+                attribute: attributes::VERSION.into(),
+                reason: format!("stream {stream} has no events {from}..={to}"),
+            }
+        }
+    }
+
+    /// Reads the stream backwards from its head until its newest snapshot (or its first event).
     pub async fn tail(&self, stream: &StreamId) -> Result<Tail, Error> {
         let page_size = match self.settings.snapshot_every {
             0 => None,
-            every => Some(i32::try_from(every).unwrap_or(i32::MAX).saturating_add(1)),
+            every => Some(i32::try_from(every).unwrap_or(i32::MAX).saturating_add(2)),
         };
+        let mut head = None;
         let mut events_newest_first = Vec::new();
         let mut start_key: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -128,17 +185,20 @@ impl DynamoEventStore {
                 match ItemKind::of(&item) {
                     ItemKind::Snapshot => {
                         return Ok(Tail {
+                            head,
                             events_newest_first,
                             snapshot: Some(snapshot_item::from_item(item)?),
                         })
                     }
                     ItemKind::Event => events_newest_first.push(event_item::from_item(item)?),
+                    ItemKind::Head => head = Some(head_item::from_item(&item)?),
                     ItemKind::Guard | ItemKind::Unknown => {}
                 }
             }
             start_key = output.last_evaluated_key;
             if start_key.is_none() {
                 return Ok(Tail {
+                    head,
                     events_newest_first,
                     snapshot: None,
                 });

@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
-use event_store_domain::Error;
+use event_store_domain::{Error, FailureKind};
 
-use crate::sdk_error::{from_sdk, unavailable};
+use crate::sdk_error::{failure, from_sdk};
 use crate::table_definition::{KeyAttribute, TableDefinition};
 use crate::TableDefinitions;
 
@@ -29,7 +29,13 @@ pub async fn create_events_table(client: &Client, events_table: &str) -> Result<
                         .attribute_name(ttl)
                         .enabled(true)
                         .build()
-                        .map_err(|e| unavailable("UpdateTimeToLive", e.to_string()))?,
+                        .map_err(|e| {
+                            failure(
+                                FailureKind::InvalidRequest,
+                                "UpdateTimeToLive",
+                                e.to_string(),
+                            )
+                        })?,
                 )
                 .send()
                 .await
@@ -58,8 +64,9 @@ async fn create_table(
     name: &str,
     definition: &TableDefinition,
 ) -> Result<bool, Error> {
-    let build_error =
-        |e: aws_sdk_dynamodb::error::BuildError| unavailable("CreateTable", e.to_string());
+    let build_error = |e: aws_sdk_dynamodb::error::BuildError| {
+        failure(FailureKind::InvalidRequest, "CreateTable", e.to_string())
+    };
     let mut attributes = vec![
         definition.partition_key.clone(),
         definition.sort_key.clone(),

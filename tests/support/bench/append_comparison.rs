@@ -3,8 +3,8 @@
 //! requests, write units by DynamoDB's item-size rule (every index write included) and the CPU
 //! time our process spent per append.
 
+use event_store_domain::DedupeScope;
 use event_store_domain::{AppendRequest, ExpectedVersion, NewEvent, StreamId, Version};
-use event_store_dynamodb::MAX_TRANSACTION_ACTIONS;
 
 use crate::bench::process_cpu::ProcessCpu;
 use crate::bench::seed_002_baseline;
@@ -33,11 +33,8 @@ impl Mode {
 
     /// The most events one append of this mode takes (one transaction's actions).
     fn max_batch(self) -> usize {
-        match self {
-            Mode::NewStream => MAX_TRANSACTION_ACTIONS,
-            Mode::ExpectedVersion => MAX_TRANSACTION_ACTIONS - 1,
-            Mode::ExactDedupe => MAX_TRANSACTION_ACTIONS / 2,
-        }
+        let _ = self;
+        DedupeScope::Store.max_events_per_append()
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn append(client: &Client, table: &str, stream: &StreamId, events: &[N
             event.clone(),
             chrono::Utc::now(),
         );
-        let item = event_item::to_item(&recorded, None).expect("storable");
+        let item = event_item::to_item(&recorded, None, None).expect("storable");
         client
             .put_item()
             .table_name(table)

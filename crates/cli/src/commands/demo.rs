@@ -6,11 +6,13 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use event_store_domain::Error;
+use event_store_domain::{Error, FailureKind};
+use event_store_dynamodb::sdk_error::from_sdk;
 use event_store_local_stack::{Clients, FunctionInvoker, InvokeOutcome, PipelineDefinition};
 use serde_json::{json, Value};
 
 use crate::commands::dev::LAMBDA_ENDPOINT;
+use crate::failure::failed;
 
 /// How long one step may take to show its effect.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -223,7 +225,7 @@ impl Demo {
             .entries(entry)
             .send()
             .await
-            .map_err(|e| unavailable("PutEvents", e))?;
+            .map_err(|e| from_sdk("PutEvents", e))?;
         expect(
             output.failed_entry_count() == 0,
             format!("the bus accepted {detail_type}: {output:?}"),
@@ -252,14 +254,18 @@ impl Demo {
         loop {
             let answer = match self.query.invoke(&request).await {
                 InvokeOutcome::Answered(answer) => answer,
-                InvokeOutcome::Failed(reason) => return Err(Error::Unavailable(reason.into())),
+                InvokeOutcome::Failed(reason) => {
+                    return Err(failed(FailureKind::Connection, "Invoke", reason))
+                }
             };
             if done(&answer) {
                 return Ok(answer);
             }
             if started.elapsed() > PATIENCE {
-                return Err(Error::Unavailable(
-                    format!("after {PATIENCE:?}, {request} still answers {answer}").into(),
+                return Err(failed(
+                    FailureKind::Timeout,
+                    "demo",
+                    format!("after {PATIENCE:?}, {request} still answers {answer}"),
                 ));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -274,7 +280,7 @@ impl Demo {
             .queue_name(format!("{}-published", self.pipeline.bus))
             .send()
             .await
-            .map_err(|e| unavailable("GetQueueUrl", e))?
+            .map_err(|e| from_sdk("GetQueueUrl", e))?
             .queue_url
             .unwrap_or_default();
         let started = Instant::now();
@@ -285,7 +291,7 @@ impl Demo {
                 .max_number_of_messages(10)
                 .send()
                 .await
-                .map_err(|e| unavailable("ReceiveMessage", e))?;
+                .map_err(|e| from_sdk("ReceiveMessage", e))?;
             for message in received.messages() {
                 let event: Value =
                     serde_json::from_str(message.body().unwrap_or("null")).unwrap_or(Value::Null);
@@ -296,7 +302,7 @@ impl Demo {
                         .receipt_handle(message.receipt_handle().unwrap_or_default())
                         .send()
                         .await
-                        .map_err(|e| unavailable("DeleteMessage", e))?;
+                        .map_err(|e| from_sdk("DeleteMessage", e))?;
                     return Ok(event);
                 }
             }
@@ -304,8 +310,10 @@ impl Demo {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
-        Err(Error::Unavailable(
-            format!("no metering event for {entity} within {PATIENCE:?}").into(),
+        Err(failed(
+            FailureKind::Timeout,
+            "demo",
+            format!("no metering event for {entity} within {PATIENCE:?}"),
         ))
     }
 }
@@ -322,12 +330,10 @@ fn expect(holds: bool, what: String) -> Result<(), Error> {
     if holds {
         Ok(())
     } else {
-        Err(Error::Unavailable(format!("expected {what}").into()))
+        Err(failed(
+            FailureKind::Other,
+            "demo",
+            format!("expected {what}"),
+        ))
     }
-}
-
-fn unavailable(operation: &'static str, error: impl std::error::Error) -> Error {
-    Error::Unavailable(Box::new(event_store_local_stack::LocalStackError::aws(
-        operation, error,
-    )))
 }

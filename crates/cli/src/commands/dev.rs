@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use event_store_domain::{Error, Settings};
+use event_store_domain::{Error, FailureKind, Settings};
 use event_store_dynamodb::{dynamodb_client, DynamoEventStore};
 use event_store_local_stack::{
     provision, Checkpoints, Clients, FunctionInvoker, PipelineDefinition, Provisioned, SqsMapping,
@@ -86,7 +86,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     println!("\nCtrl-C stops everything make dev started.");
     tokio::signal::ctrl_c()
         .await
-        .map_err(|e| Error::Unavailable(Box::new(e)))?;
+        .map_err(|e| crate::failure::failed(FailureKind::Other, "ctrl_c", e))?;
     for mapping in mappings {
         mapping.abort();
     }
@@ -213,5 +213,5 @@ fn print_try_it(pipeline: &PipelineDefinition) {
 }
 
 fn unavailable(error: event_store_local_stack::LocalStackError) -> Error {
-    Error::Unavailable(Box::new(error))
+    crate::failure::failed(FailureKind::Connection, "local stack", error)
 }

@@ -4,6 +4,7 @@ pub mod append;
 pub mod create_tables;
 pub mod demo;
 pub mod dev;
+pub mod event;
 pub mod query;
 pub mod read;
 pub mod replay;

@@ -8,9 +8,15 @@ use event_store_dynamodb::DynamoEventStore;
 
 use crate::output::{print_events_across, print_json_lines};
 
-/// Arguments of `esctl query`: exactly one of the four keys.
+/// Arguments of `esctl query`: exactly one of the four keys (the group names only them, so the
+/// range, direction and limit combine with any).
 #[derive(clap::Args)]
-#[group(id = "key", required = true, multiple = false, args = ["aggregate_type", "event_type", "correlation_id", "user_id"])]
+#[command(group(
+    clap::ArgGroup::new("key")
+        .required(true)
+        .multiple(false)
+        .args(["aggregate_type", "event_type", "correlation_id", "user_id"])
+))]
 pub struct Args {
     /// Events of this aggregate type.
     #[arg(long)]
@@ -86,10 +92,10 @@ pub async fn query(store: &DynamoEventStore, args: &Args) -> Result<Vec<Recorded
         Direction::Forward
     };
     let query = EventQuery::new(index, key.as_str(), range, direction)?;
-    let mut page = PageRequest::first(
-        args.limit
-            .clamp(1, event_store_dynamodb::MAX_INDEX_PAGE_SIZE),
-    );
+    if args.limit == 0 {
+        return Err(Error::validation("limit", "is 0, it must be 1 or more"));
+    }
+    let mut page = PageRequest::first(args.limit.min(event_store_dynamodb::MAX_INDEX_PAGE_SIZE));
     let mut events = Vec::new();
     loop {
         let found = store.query_events(&query, &page).await?;

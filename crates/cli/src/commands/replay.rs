@@ -5,10 +5,12 @@
 
 use std::time::Duration;
 
-use event_store_domain::Error;
+use event_store_domain::{Error, FailureKind};
 use event_store_local_stack::{FunctionInvoker, InvokeOutcome};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
+
+use crate::failure::failed;
 
 /// Arguments of `esctl replay`.
 #[derive(clap::Args)]
@@ -150,13 +152,21 @@ fn requests(args: &Args, resumed: Option<&Value>) -> (Value, Value) {
 /// Invokes the function; an error payload becomes the error it names.
 async fn ask(replay: &FunctionInvoker, request: Value) -> Result<Value, Error> {
     match replay.invoke(&request).await {
-        InvokeOutcome::Failed(reason) => Err(Error::Unavailable(reason.into())),
+        InvokeOutcome::Failed(reason) => Err(failed(FailureKind::Connection, "Invoke", reason)),
         InvokeOutcome::Answered(answer) => match answer.get("error") {
             Some(error) if error["type"] == "Validation" => Err(Error::validation(
                 error["field"].as_str().unwrap_or("request").to_owned(),
                 error["message"].as_str().unwrap_or_default().to_owned(),
             )),
-            Some(error) => Err(Error::Unavailable(error.to_string().into())),
+            Some(error) => Err(failed(
+                if error["retryable"] == true {
+                    FailureKind::ServerError
+                } else {
+                    FailureKind::Other
+                },
+                "replay",
+                error,
+            )),
             None => Ok(answer),
         },
     }

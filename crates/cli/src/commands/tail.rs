@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use event_store_domain::{Direction, Error, PageRequest, StreamId, StreamRead, Version};
+use event_store_domain::{
+    Direction, Error, FailureKind, PageRequest, StreamId, StreamRead, Version,
+};
+use event_store_dynamodb::sdk_error::from_sdk;
 use event_store_dynamodb::{event_item, DynamoEventStore, ItemKind};
 use event_store_local_stack::{shard_iterator, stream_shards, table_stream_arn, LocalStackError};
 
@@ -160,7 +163,7 @@ async fn read_pass(
             .limit(100)
             .send()
             .await
-            .map_err(|e| unavailable(LocalStackError::aws("GetRecords", e)))?;
+            .map_err(|e| from_sdk("GetRecords", e))?;
         for record in output.records() {
             read += 1;
             if let Some(sequence) = record.dynamodb().and_then(|c| c.sequence_number()) {
@@ -173,5 +176,5 @@ async fn read_pass(
 }
 
 fn unavailable(error: LocalStackError) -> Error {
-    Error::Unavailable(Box::new(error))
+    crate::failure::failed(FailureKind::Connection, "DynamoDB Streams", error)
 }

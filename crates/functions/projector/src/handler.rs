@@ -212,10 +212,19 @@ impl Projector {
             return Ok(());
         }
         let mut events = tail.events_newest_first;
-        events.reverse();
         events.retain(|e| e.version <= event.version);
-        let aggregate_type = event.aggregate_type.as_ref().map(|t| t.as_str());
-        let reducer = self.reducers.reducer_for(aggregate_type);
+        // The same rule as every state load, so a load folds on this snapshot with the reducer
+        // that made it.
+        let aggregate_type = ReducerRegistry::aggregate_type_of(
+            None,
+            tail.snapshot.as_ref(),
+            &events,
+            &event.stream_id,
+            self.events.categories(),
+        )
+        .map(str::to_owned);
+        events.reverse();
+        let reducer = self.reducers.reducer_for(aggregate_type.as_deref());
         let state = State::fold(
             reducer,
             event.stream_id.clone(),
@@ -235,7 +244,9 @@ impl Projector {
             .write_snapshot(&Snapshot {
                 stream_id: event.stream_id.clone(),
                 version: event.version,
-                aggregate_type: event.aggregate_type.clone(),
+                aggregate_type: aggregate_type
+                    .map(event_store_domain::AggregateType::new)
+                    .transpose()?,
                 state: state.state,
                 taken_at: chrono::Utc::now(),
             })

@@ -64,6 +64,9 @@ impl Query {
             QueryRequest::GetEvent { stream_id, version } => {
                 json!({ "event": store.get_event(&stream_id, version).await? })
             }
+            QueryRequest::GetEventById { event_id } => {
+                json!({ "event": store.get_event_by_id(&event_id).await? })
+            }
             QueryRequest::EventsByAggregateType {
                 aggregate_type,
                 window,

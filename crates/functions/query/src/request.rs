@@ -2,8 +2,8 @@
 //! `{"queryType": "reconstructState", "aggregateId"}` is accepted as `loadState`.
 
 use event_store_domain::{
-    parse_time, Direction, EventIndex, EventQuery, PageRequest, StreamId, StreamRead, TimeRange,
-    ValidationError, Version,
+    parse_time, Direction, EventId, EventIndex, EventQuery, PageRequest, StreamId, StreamRead,
+    TimeRange, ValidationError, Version,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,6 +28,12 @@ pub enum QueryRequest {
         stream_id: StreamId,
         /// The version.
         version: Version,
+    },
+    /// One event by its id alone (the store-wide dedupe scope keeps where each id is).
+    #[serde(rename_all = "camelCase")]
+    GetEventById {
+        /// The event's id.
+        event_id: EventId,
     },
     /// Events of an aggregate type within a time window.
     #[serde(rename_all = "camelCase")]
@@ -169,7 +175,7 @@ impl QueryRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: readStream, getEvent, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, readAll, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
+                "is required: readStream, getEvent, getEventById, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, readAll, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
             ));
         }
         serde_json::from_value(payload).map_err(|e| ValidationError::new("query", e.to_string()))
