@@ -1,8 +1,12 @@
 //! What each operation costs, pinned: a change that adds a request or a write unit to a hot path
-//! fails here. Units follow DynamoDB's rules (see `support/capacity.rs`).
+//! fails here. Units follow DynamoDB's rules (see `support/capacity.rs`), for 1 KB events with an
+//! aggregate type, a correlation id and a user id (so each event makes 5 index entries of 1 WRU).
+//! In a transaction every item costs 2 WRU per started KB: the stream's head (under 1 KB) 2, each
+//! event 2, each store-wide guard (under 1 KB) 2.
 
 use std::collections::BTreeMap;
 
+use event_store_domain::DedupeScope;
 use event_store_tests::costs::{measure_costs, CostRow};
 
 fn requests(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
@@ -10,73 +14,123 @@ fn requests(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 }
 
 #[track_caller]
-fn assert_row(rows: &[CostRow], operation: &str, expected: &[(&str, usize)], wru: f64, rru: f64) {
+fn assert_row(
+    rows: &[CostRow],
+    scope: DedupeScope,
+    operation: &str,
+    expected: &[(&str, usize)],
+    wru: f64,
+    rru: f64,
+) {
     let row = rows
         .iter()
-        .find(|r| r.operation.starts_with(operation))
-        .unwrap_or_else(|| panic!("no row {operation}"));
-    assert_eq!(row.usage.requests, requests(expected), "{operation}");
-    assert_eq!(row.usage.write_units, wru, "{operation} WRU");
-    assert_eq!(row.usage.read_units, rru, "{operation} RRU");
+        .find(|r| r.scope == scope && r.operation == operation)
+        .unwrap_or_else(|| panic!("no row {operation} ({scope})"));
+    assert_eq!(
+        row.usage.requests,
+        requests(expected),
+        "{operation} ({scope})"
+    );
+    assert_eq!(row.usage.write_units, wru, "{operation} ({scope}) WRU");
+    assert_eq!(row.usage.read_units, rru, "{operation} ({scope}) RRU");
+}
+
+/// The head, then per event its item and 5 index entries, and per event a guard store-wide.
+fn append_units(scope: DedupeScope, events: usize) -> f64 {
+    let per_event = 2.0
+        + 5.0
+        + if scope == DedupeScope::Store {
+            2.0
+        } else {
+            0.0
+        };
+    2.0 + per_event * events as f64
 }
 
 #[tokio::test]
 async fn each_operation_costs_what_the_readme_says() {
     let rows = measure_costs().await;
-    // 1 KB item: 1 WRU, plus 1 WRU for each of the 5 index entries (the 4 lookups and time).
+    let transaction = [("TransactWriteItems", 1)];
+    let head_then_transaction = [("GetItem", 1), ("TransactWriteItems", 1)];
+    for scope in [DedupeScope::Stream, DedupeScope::Store] {
+        let largest = scope.max_events_per_append();
+        for size in [1, 10, largest] {
+            let label = |what: &str| {
+                if size == 1 {
+                    format!("append 1 event, {what}")
+                } else {
+                    format!("append {size} events, {what}")
+                }
+            };
+            let units = append_units(scope, size);
+            // A known version: one request, no read.
+            assert_row(
+                &rows,
+                scope,
+                &label("new stream (expected: noStream)"),
+                &transaction,
+                units,
+                0.0,
+            );
+            assert_row(
+                &rows,
+                scope,
+                &label("at an expected version"),
+                &transaction,
+                units,
+                0.0,
+            );
+            // None: one consistent read of the head (under 4 KB: 1 RRU), then the same write.
+            assert_row(
+                &rows,
+                scope,
+                &label("no expected version (the bus path)"),
+                &head_then_transaction,
+                units,
+                1.0,
+            );
+        }
+        // A redelivery the head remembers is answered from the head alone.
+        assert_row(
+            &rows,
+            scope,
+            "the same event redelivered (duplicate, nothing written)",
+            &[("GetItem", 1)],
+            0.0,
+            1.0,
+        );
+    }
+    assert_eq!(append_units(DedupeScope::Stream, 1), 9.0);
+    assert_eq!(append_units(DedupeScope::Store, 1), 11.0);
+    let store = DedupeScope::Store;
+    // 101 items of ~1 KB read consistently (one more than the page, for the token): 25 of 4 KB.
     assert_row(
         &rows,
-        "append 1 event, new stream",
-        &[("PutItem", 1)],
-        6.0,
+        store,
+        "read 100 events (one page)",
+        &[("Query", 1)],
         0.0,
+        25.0,
     );
-    // Transactional: 2 to check the previous event (1 KB), 2 for the event, 5 for its indexes.
+    // The guard and the event, each under 4 KB, read consistently.
     assert_row(
         &rows,
-        "append 1 event at expected version",
-        &[("TransactWriteItems", 1)],
-        9.0,
+        store,
+        "read 1 event by its id alone (store-wide scope)",
+        &[("GetItem", 2)],
         0.0,
+        2.0,
     );
+    // One query of SNAPSHOT_EVERY + 2 = 102 items: the head, the 60 events after the snapshot,
+    // the snapshot, and 40 events before it that the load does not need (~100 KB: 25 units).
     assert_row(
         &rows,
-        "append batch of 10",
-        &[("TransactWriteItems", 1)],
-        2.0 + 10.0 * 7.0,
+        store,
+        "load state: snapshot at 100 + 60 events",
+        &[("Query", 1)],
         0.0,
+        25.0,
     );
-    assert_row(
-        &rows,
-        "append batch of 100",
-        &[("TransactWriteItems", 1)],
-        100.0 * 7.0,
-        0.0,
-    );
-    // One consistent read of the head, then the event (2), its guard (2) and its indexes (5).
-    assert_row(
-        &rows,
-        "append 1 event, no expected",
-        &[("Query", 1), ("TransactWriteItems", 1)],
-        9.0,
-        1.0,
-    );
-    // The failed transaction is priced as if written here: what matters is that it is one try.
-    let duplicate = rows
-        .iter()
-        .find(|r| r.operation.starts_with("same event redelivered"))
-        .unwrap();
-    assert_eq!(
-        duplicate.usage.requests,
-        requests(&[("Query", 1), ("TransactWriteItems", 1)])
-    );
-    // 101 items of ~1 KB read consistently: 25 units of 4 KB.
-    assert_row(&rows, "read 100 events", &[("Query", 1)], 0.0, 25.0);
-    let load = rows
-        .iter()
-        .find(|r| r.operation.starts_with("load state"))
-        .unwrap();
-    assert_eq!(load.usage.requests, requests(&[("Query", 1)]));
     let query = rows
         .iter()
         .find(|r| r.operation.starts_with("query 100 events"))

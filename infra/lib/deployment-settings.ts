@@ -28,6 +28,10 @@ export interface DeploymentSettings {
   readonly projectorSettings?: Record<string, unknown>;
   /** Snapshot every N events (SNAPSHOT_EVERY). */
   readonly snapshotEvery: number;
+  /** Where an event id is unique (DEDUPE_SCOPE): the whole store, or each stream. */
+  readonly dedupeScope: 'store' | 'stream';
+  /** Untyped events take their stream category's aggregate (AGGREGATE_TYPE_FROM_CATEGORY). */
+  readonly aggregateTypeFromCategory: boolean;
   /** Copy every raw bus event to S3 through Firehose (seed 001): off by default. */
   readonly rawArchive: boolean;
   /** Where `cargo lambda build` put the functions: `<dir>/<function>/bootstrap.zip`. */
@@ -80,6 +84,8 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     ingestPattern: json(lookup, 'ingestPattern') ?? DEFAULT_INGEST_PATTERN,
     projectorSettings: projectorSettings(lookup),
     snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
+    dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
+    aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
     rawArchive: flag(lookup, 'rawArchive', false),
     lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
   };
@@ -94,6 +100,22 @@ function text(lookup: (name: string) => unknown, name: string, fallback: string)
     throw new SettingsError(name, 'must be a non-empty string');
   }
   return value;
+}
+
+function oneOf<T extends string>(
+  lookup: (name: string) => unknown,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const value = lookup(name);
+  if (value === undefined) {
+    return fallback;
+  }
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new SettingsError(name, `'${String(value)}' is not one of ${choices.join(', ')}`);
+  }
+  return value as T;
 }
 
 function whole(lookup: (name: string) => unknown, name: string, fallback: number, min: number, max: number): number {

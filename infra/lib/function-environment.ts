@@ -15,6 +15,13 @@ export const EVENTS_TABLE: EnvironmentVariable = { name: 'EVENTS_TABLE', declare
 export const EVENT_TTL_DAYS: EnvironmentVariable = { name: 'EVENT_TTL_DAYS', declaredIn: 'crates/domain/src/settings.rs' };
 /** Settings::SNAPSHOT_EVERY: the projector snapshots a stream every N events. */
 export const SNAPSHOT_EVERY: EnvironmentVariable = { name: 'SNAPSHOT_EVERY', declaredIn: 'crates/domain/src/settings.rs' };
+/** Settings::DEDUPE_SCOPE: where an event id is unique, `store` or `stream`. */
+export const DEDUPE_SCOPE: EnvironmentVariable = { name: 'DEDUPE_SCOPE', declaredIn: 'crates/domain/src/settings.rs' };
+/** Settings::AGGREGATE_TYPE_FROM_CATEGORY: untyped events take their stream category's aggregate. */
+export const AGGREGATE_TYPE_FROM_CATEGORY: EnvironmentVariable = {
+  name: 'AGGREGATE_TYPE_FROM_CATEGORY',
+  declaredIn: 'crates/domain/src/settings.rs',
+};
 /** function_support::PROJECTIONS_TABLE: read models, checkpoints and transactions. */
 export const PROJECTIONS_TABLE: EnvironmentVariable = {
   name: 'PROJECTIONS_TABLE',
@@ -36,6 +43,8 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   EVENTS_TABLE,
   EVENT_TTL_DAYS,
   SNAPSHOT_EVERY,
+  DEDUPE_SCOPE,
+  AGGREGATE_TYPE_FROM_CATEGORY,
   PROJECTIONS_TABLE,
   EVENT_BUS_NAME,
   PROJECTOR_SETTINGS,

@@ -22,10 +22,13 @@ export interface StoreResources {
 const KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE = [...KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Appends: a conditional put or a transaction of puts and condition checks; the head query. */
+/**
+ * Appends: one transaction of puts (events, guards, a new stream's head) and an update (the
+ * stream's head); the head's read when no version is expected.
+ */
 export function persisterStatements(r: StoreResources): iam.PolicyStatement[] {
   return [
-    statement('AppendEvents', ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'], [
+    statement('AppendEvents', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], [
       r.eventsTable.tableArn,
     ]),
     statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),

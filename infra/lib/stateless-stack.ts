@@ -58,6 +58,8 @@ export class StatelessStack extends Stack {
       [env.EVENTS_TABLE.name]: props.eventsTable.tableName,
       [env.EVENT_TTL_DAYS.name]: String(settings.eventTtlDays),
       [env.SNAPSHOT_EVERY.name]: String(settings.snapshotEvery),
+      [env.DEDUPE_SCOPE.name]: settings.dedupeScope,
+      [env.AGGREGATE_TYPE_FROM_CATEGORY.name]: String(settings.aggregateTypeFromCategory),
     };
     const projections = { [env.PROJECTIONS_TABLE.name]: props.projectionsTable.tableName };
     const publishing = {

@@ -36,15 +36,11 @@ describe('the functions', () => {
 
   test('each function is told the tables, the bus and the settings it uses, and no more', () => {
     const variables = (name: string) => Object.keys(fn(name).Environment.Variables).sort();
-    expect(variables('persister')).toEqual(['EVENTS_TABLE', 'EVENT_TTL_DAYS', 'SNAPSHOT_EVERY']);
-    expect(variables('query')).toEqual(['EVENTS_TABLE', 'EVENT_TTL_DAYS', 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY']);
-    expect(variables('projector')).toEqual([
-      'EVENTS_TABLE',
-      'EVENT_BUS_NAME',
-      'EVENT_TTL_DAYS',
-      'PROJECTIONS_TABLE',
-      'SNAPSHOT_EVERY',
-    ]);
+    const store = ['AGGREGATE_TYPE_FROM_CATEGORY', 'DEDUPE_SCOPE', 'EVENTS_TABLE', 'EVENT_TTL_DAYS'];
+    expect(variables('persister')).toEqual([...store, 'SNAPSHOT_EVERY']);
+    expect(variables('query')).toEqual([...store, 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY']);
+    expect(variables('projector')).toEqual([...store, 'EVENT_BUS_NAME', 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY'].sort());
+    expect(fn('persister').Environment.Variables).toMatchObject({ DEDUPE_SCOPE: 'store', AGGREGATE_TYPE_FROM_CATEGORY: 'true' });
     expect(fn('projector').Environment.Variables).toMatchObject({ EVENT_TTL_DAYS: '90', SNAPSHOT_EVERY: '50' });
   });
 

@@ -69,8 +69,8 @@ describe('each function holds exactly the permissions it needs', () => {
         ...LOGS('Persister'),
         ...XRAY,
         'dynamodb:PutItem on events',
-        'dynamodb:ConditionCheckItem on events',
-        'dynamodb:Query on events',
+        'dynamodb:UpdateItem on events',
+        'dynamodb:GetItem on events',
         ...KEY_WRITE,
         ...['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map(
           (action) => `sqs:${action} on IngestQueue`,

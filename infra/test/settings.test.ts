@@ -16,6 +16,8 @@ describe('deployment settings', () => {
       ingestPattern: {},
       projectorSettings: undefined,
       snapshotEvery: 100,
+      dedupeScope: 'store',
+      aggregateTypeFromCategory: true,
       rawArchive: false,
       lambdaAssetsDir: '/assets',
     });
@@ -32,6 +34,8 @@ describe('deployment settings', () => {
     [{ ingestPattern: '{not json' }, 'ingestPattern'],
     [{ ingestPattern: '[1]' }, 'ingestPattern'],
     [{ rawArchive: 'yes' }, 'rawArchive'],
+    [{ dedupeScope: 'global' }, 'dedupeScope'],
+    [{ aggregateTypeFromCategory: 'maybe' }, 'aggregateTypeFromCategory'],
     [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
   ])('%j is refused with an error naming %s', (context, parameter) => {
     let error: unknown;

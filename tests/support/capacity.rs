@@ -5,6 +5,8 @@
 //! The rules applied:
 //! - a standard write of an item costs 1 WRU per started KB; a transactional write costs 2;
 //! - a `ConditionCheck` in a transaction costs 2 per started KB of the checked item;
+//! - an `Update` in a transaction costs 2 per started KB of the larger of the item before and
+//!   after: for a stream's head, priced as the largest head that stream can have;
 //! - each global secondary index the item appears in costs 1 WRU per started KB of the index
 //!   entry (the indexes project keys only: table keys plus index keys), when the write succeeds;
 //! - a write refused by its condition (or a cancelled transaction) still costs its item units;
@@ -30,7 +32,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use event_store_dynamodb::item_size::{item_size, write_units};
-use event_store_dynamodb::{attributes, TableDefinitions};
+use event_store_dynamodb::{attributes, head_item, TableDefinitions};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -118,6 +120,18 @@ impl CapacityMeter {
         state.usage.write_units += factor * write_units(size) as f64;
         state.sizes.insert(Self::key_of(item), size);
         index_write_units(item)
+    }
+
+    fn update(&self, key: &Item) {
+        let (stream, version) = Self::key_of(key);
+        let size = match event_store_domain::StreamId::new(stream) {
+            Ok(stream) if version == head_item::HEAD_SORT_KEY => head_item::largest_size(&stream),
+            _ => {
+                let state = self.0.lock().expect("meter lock");
+                state.sizes.get(&Self::key_of(key)).copied().unwrap_or(1)
+            }
+        };
+        self.0.lock().expect("meter lock").usage.write_units += 2.0 * write_units(size) as f64;
     }
 
     fn condition_check(&self, key: &Item) {
@@ -210,6 +224,9 @@ impl Intercept for CapacityMeter {
                 }
                 if let Some(check) = action.condition_check() {
                     self.condition_check(check.key());
+                }
+                if let Some(update) = action.update() {
+                    self.update(update.key());
                 }
             }
             cfg.interceptor_state()

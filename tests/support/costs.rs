@@ -3,7 +3,7 @@
 //! bytes with an aggregate type, a correlation id and a user id: every index written).
 
 use event_store_domain::{
-    AggregateType, AppendRequest, Direction, EventIndex, EventQuery, ExpectedVersion,
+    AggregateType, AppendRequest, DedupeScope, Direction, EventIndex, EventQuery, ExpectedVersion,
     JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, StreamRead, TimeRange,
     Version,
 };
@@ -11,7 +11,7 @@ use event_store_dynamodb::event_item;
 use event_store_dynamodb::item_size::item_size;
 use serde_json::json;
 
-use crate::{event, fresh_stream, local_store, LocalStore, Usage};
+use crate::{event, fresh_stream, local_store, local_store_with, LocalStore, Usage};
 
 /// The size of the measured event's item, in bytes.
 pub const EVENT_ITEM_BYTES: usize = 1000;
@@ -20,7 +20,9 @@ pub const EVENT_ITEM_BYTES: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct CostRow {
     /// What was done.
-    pub operation: &'static str,
+    pub operation: String,
+    /// The dedupe scope it was done in.
+    pub scope: DedupeScope,
     /// How many events it appended or read.
     pub events: usize,
     /// What it cost.
@@ -63,7 +65,7 @@ async fn append(local: &LocalStore, request: AppendRequest) {
 
 async fn measure(
     local: &LocalStore,
-    operation: &'static str,
+    operation: String,
     events: usize,
     work: impl std::future::Future<Output = ()>,
 ) -> CostRow {
@@ -71,102 +73,105 @@ async fn measure(
     work.await;
     CostRow {
         operation,
+        scope: local.store.settings().dedupe_scope,
         events,
         usage: local.meter.usage(),
     }
 }
 
-/// Measures every operation of the README's cost table, each on a fresh stream.
-pub async fn measure_costs() -> Vec<CostRow> {
-    let local = local_store().await;
+/// The appends of every path, for 1 event, 10 and the scope's largest batch: a new stream
+/// (`noStream`), an expected version, none (the bus path), and a redelivery of what was stored.
+async fn measure_appends(local: &LocalStore) -> Vec<CostRow> {
     let mut rows = Vec::new();
-    let request = |stream, expected, events| AppendRequest::new(stream, expected, events).unwrap();
+    let largest = local.store.settings().dedupe_scope.max_events_per_append();
+    for size in [1, 10, largest] {
+        let request =
+            |stream, expected| AppendRequest::new(stream, expected, events(size)).unwrap();
+        let label = |what: &str| {
+            if size == 1 {
+                format!("append 1 event, {what}")
+            } else {
+                format!("append {size} events, {what}")
+            }
+        };
+        let stream = fresh_stream("cost");
+        rows.push(
+            measure(
+                local,
+                label("new stream (expected: noStream)"),
+                size,
+                append(local, request(stream.clone(), ExpectedVersion::NoStream)),
+            )
+            .await,
+        );
+        let at = local.store.head(&stream).await.expect("head");
+        rows.push(
+            measure(
+                local,
+                label("at an expected version"),
+                size,
+                append(local, request(stream.clone(), ExpectedVersion::Exact(at))),
+            )
+            .await,
+        );
+        let bus = request(stream.clone(), ExpectedVersion::Any);
+        rows.push(
+            measure(
+                local,
+                label("no expected version (the bus path)"),
+                size,
+                append(local, bus.clone()),
+            )
+            .await,
+        );
+        if size == 1 {
+            rows.push(
+                measure(
+                    local,
+                    "the same event redelivered (duplicate, nothing written)".into(),
+                    1,
+                    append(local, bus),
+                )
+                .await,
+            );
+        }
+    }
+    rows
+}
 
-    let stream = fresh_stream("cost");
-    let first = request(stream.clone(), ExpectedVersion::NoStream, events(1));
-    rows.push(
-        measure(
-            &local,
-            "append 1 event, new stream (expected: noStream)",
-            1,
-            append(&local, first),
-        )
-        .await,
-    );
-    let next = request(
-        stream.clone(),
-        ExpectedVersion::Exact(Version::new(1)),
-        events(1),
-    );
-    rows.push(
-        measure(
-            &local,
-            "append 1 event at expected version",
-            1,
-            append(&local, next),
-        )
-        .await,
-    );
-    let ten = request(
-        stream.clone(),
-        ExpectedVersion::Exact(Version::new(2)),
-        events(10),
-    );
-    rows.push(
-        measure(
-            &local,
-            "append batch of 10 at expected version",
-            10,
-            append(&local, ten),
-        )
-        .await,
-    );
-    let hundred = request(fresh_stream("cost"), ExpectedVersion::NoStream, events(100));
-    rows.push(
-        measure(
-            &local,
-            "append batch of 100, new stream",
-            100,
-            append(&local, hundred),
-        )
-        .await,
-    );
-
-    let bus_event = events(1);
-    let any = request(stream.clone(), ExpectedVersion::Any, bus_event.clone());
-    rows.push(
-        measure(
-            &local,
-            "append 1 event, no expected version (exactly once)",
-            1,
-            append(&local, any.clone()),
-        )
-        .await,
-    );
-    rows.push(
-        measure(
-            &local,
-            "same event redelivered (duplicate, nothing written)",
-            1,
-            append(&local, any),
-        )
-        .await,
-    );
+/// Measures every operation of the README's cost table, each on a fresh stream: the appends in
+/// both dedupe scopes, the reads in the store-wide one.
+pub async fn measure_costs() -> Vec<CostRow> {
+    let per_stream = local_store_with(|s| s.dedupe_scope = DedupeScope::Stream).await;
+    let mut rows = measure_appends(&per_stream).await;
+    let local = local_store().await;
+    rows.extend(measure_appends(&local).await);
 
     let long = fresh_stream("cost");
-    for _ in 0..3 {
-        append(
-            &local,
-            request(long.clone(), ExpectedVersion::Any, events(50)),
-        )
-        .await;
+    for _ in 0..4 {
+        let request = AppendRequest::new(long.clone(), ExpectedVersion::Any, events(40)).unwrap();
+        append(&local, request).await;
     }
     let hundred_forward = StreamRead::forward(100);
     let read = local.store.read_stream(&long, &hundred_forward);
     rows.push(
-        measure(&local, "read 100 events (one page)", 100, async {
+        measure(&local, "read 100 events (one page)".into(), 100, async {
             read.await.unwrap();
         })
+        .await,
+    );
+
+    let first_event = local.all_events(&long).await.remove(0);
+    let by_id = local.store.get_event_by_id(&first_event.event_id);
+    rows.push(
+        measure(
+            &local,
+            "read 1 event by its id alone (store-wide scope)".into(),
+            1,
+            async {
+                by_id.await.unwrap().expect("found");
+            },
+        )
         .await,
     );
 
@@ -175,8 +180,8 @@ pub async fn measure_costs() -> Vec<CostRow> {
     rows.push(
         measure(
             &local,
-            "load state: snapshot at 100 + 50 events",
-            50,
+            "load state: snapshot at 100 + 60 events".into(),
+            60,
             async {
                 load.await.unwrap();
             },
@@ -196,7 +201,7 @@ pub async fn measure_costs() -> Vec<CostRow> {
     rows.push(
         measure(
             &local,
-            "query 100 events by event type (16 shards)",
+            "query 100 events by event type (16 shards)".into(),
             100,
             async {
                 by_type.await.unwrap();
@@ -210,7 +215,7 @@ pub async fn measure_costs() -> Vec<CostRow> {
     rows.push(
         measure(
             &local,
-            "global read of 100 events in time order (16 shards)",
+            "global read of 100 events in time order (16 shards)".into(),
             100,
             async {
                 global.await.unwrap();
@@ -224,7 +229,7 @@ pub async fn measure_costs() -> Vec<CostRow> {
 /// The rows as the README's markdown table.
 pub fn markdown(rows: &[CostRow]) -> String {
     let mut table = String::from(
-        "| operation | requests | WRU | WRU per event | RRU |\n|---|---|---|---|---|\n",
+        "| operation | dedupe scope | requests | WRU | WRU per event | RRU |\n|---|---|---|---|---|---|\n",
     );
     for row in rows {
         let requests: Vec<String> = row
@@ -234,8 +239,9 @@ pub fn markdown(rows: &[CostRow]) -> String {
             .map(|(op, n)| format!("{n} {op}"))
             .collect();
         table.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} |\n",
             row.operation,
+            row.scope,
             requests.join(" + "),
             row.usage.write_units,
             if row.usage.write_units > 0.0 {

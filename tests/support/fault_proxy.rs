@@ -1,9 +1,11 @@
 //! A fault-injecting HTTP proxy of ours between the SDK and the local endpoint. Each request gets
 //! a number; a schedule decides, from the number alone (so a run is repeatable), whether it passes,
-//! is delayed, is answered with a throttling error without reaching the endpoint, or reaches the
-//! endpoint and then has its connection dropped or its answer replaced by an HTTP 500 (the write
-//! happened, the client cannot know). The SDK's retries and the store's idempotency must turn
-//! every one of these into nothing lost and nothing doubled.
+//! is delayed, is answered with an error without reaching the endpoint (throttling, any service
+//! error, or a transaction cancelled with a given reason, which moto, answering one request at a
+//! time, never produces), or reaches the endpoint and then has its connection dropped or its
+//! answer replaced by an HTTP 500 (the write happened, the client cannot know). The SDK's retries
+//! and the store's idempotency must turn every one of these into nothing lost and nothing doubled,
+//! and its error classification into the right typed error.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,7 +27,15 @@ pub enum Fault {
     DropAfter,
     /// Forwarded and applied; answered HTTP 500 instead of the endpoint's answer.
     ServerErrorAfter,
+    /// Answered with this service error (HTTP status, `__type`, message); never forwarded.
+    Answer(u16, &'static str, &'static str),
+    /// A `TransactWriteItems` is answered `TransactionCanceledException` with this reason code
+    /// for its first action and `None` for the others; never forwarded. Other requests pass.
+    Cancel(&'static str),
 }
+
+/// The request id the proxy's own answers carry.
+pub const INJECTED_REQUEST_ID: &str = "injected-by-fault-proxy";
 
 /// What the proxy did so far.
 #[derive(Debug, Clone, Default)]
@@ -114,6 +124,32 @@ async fn serve(
                     ))
                     .await?;
                 continue;
+            }
+            Some(Fault::Answer(status, error_type, message)) => {
+                client
+                    .write_all(&error_response_with(status, error_type, message, ""))
+                    .await?;
+                continue;
+            }
+            Some(Fault::Cancel(code)) => {
+                if let Some(actions) = transaction_actions(&request) {
+                    let reasons: Vec<String> = (0..actions)
+                        .map(|i| {
+                            let code = if i == 0 { code } else { "None" };
+                            format!(r#"{{"Code":"{code}"}}"#)
+                        })
+                        .collect();
+                    let extra = format!(r#","CancellationReasons":[{}]"#, reasons.join(","));
+                    client
+                        .write_all(&error_response_with(
+                            400,
+                            "TransactionCanceledException",
+                            "Transaction cancelled, please refer cancellation reasons for specific reasons",
+                            &extra,
+                        ))
+                        .await?;
+                    continue;
+                }
             }
             Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,
             _ => {}
@@ -205,15 +241,37 @@ async fn read_message(
     }
 }
 
-fn error_response(status: u16, reason: &str, error_type: &str) -> Vec<u8> {
+fn error_response(status: u16, _reason: &str, error_type: &str) -> Vec<u8> {
+    error_response_with(status, error_type, "injected by the fault proxy", "")
+}
+
+/// An error answer as DynamoDB gives one: `__type`, `message`, any `extra` members, and a
+/// request id header.
+fn error_response_with(status: u16, error_type: &str, message: &str, extra: &str) -> Vec<u8> {
     let body = format!(
-        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"injected by the fault proxy"}}"#
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"{message}"{extra}}}"#
     );
+    let reason = if status >= 500 {
+        "Internal Server Error"
+    } else {
+        "Bad Request"
+    };
     format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: {INJECTED_REQUEST_ID}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
+}
+
+/// How many actions a `TransactWriteItems` request holds, or `None` for another request.
+fn transaction_actions(request: &[u8]) -> Option<usize> {
+    let head_end = find(request, b"\r\n\r\n").map(|i| i + 4)?;
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    if !head.contains("x-amz-target: dynamodb_20120810.transactwriteitems") {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(&request[head_end..]).ok()?;
+    body["TransactItems"].as_array().map(Vec::len)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Create the store's tables (idempotent).
-    CreateTables,
+    CreateTables(commands::create_tables::Args),
     /// Append events from a JSON append command (a file, or - for stdin).
     Append(commands::append::Args),
     /// Read a stream.
@@ -66,7 +66,7 @@ async fn main() {
         .init();
     let store = cli.target.store().await;
     let result = match cli.command {
-        Command::CreateTables => commands::create_tables::run(&store).await,
+        Command::CreateTables(args) => commands::create_tables::run(&store, args).await,
         Command::Append(args) => commands::append::run(&store, args, cli.json).await,
         Command::Read(args) => commands::read::run(&store, args, cli.json).await,
         Command::Event(args) => commands::event::run(&store, args, cli.json).await,

@@ -1,12 +1,31 @@
-//! `esctl create-tables`: the store's tables, from the same definitions infra uses.
+//! `esctl create-tables`: the store's tables (events and projections), from the same definitions
+//! infra uses.
 
 use event_store_domain::Error;
-use event_store_dynamodb::{create_events_table, DynamoEventStore};
+use event_store_dynamodb::{create_events_table, create_projections_table, DynamoEventStore};
 
-/// Creates the events table if it is missing.
-pub async fn run(store: &DynamoEventStore) -> Result<(), Error> {
+/// Arguments of `esctl create-tables`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The projections table (read models, cycles, checkpoints).
+    #[arg(
+        long,
+        env = "PROJECTIONS_TABLE",
+        default_value = "event-store-local-projections"
+    )]
+    pub projections_table: String,
+}
+
+/// Creates each table that is missing.
+pub async fn run(store: &DynamoEventStore, args: Args) -> Result<(), Error> {
+    let verb = |created: bool| if created { "created" } else { "exists" };
     let created = create_events_table(store.client(), store.table()).await?;
-    let verb = if created { "created" } else { "exists" };
-    println!("events table {}: {verb}", store.table());
+    println!("events table {}: {}", store.table(), verb(created));
+    let created = create_projections_table(store.client(), &args.projections_table).await?;
+    println!(
+        "projections table {}: {}",
+        args.projections_table,
+        verb(created)
+    );
     Ok(())
 }
