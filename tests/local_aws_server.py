@@ -8,7 +8,8 @@ the store relies on; connections stay threaded so idle keep-alive connections bl
 moto backs up a table before a transaction by deep-copying it once per action: a transaction of
 100 puts copies the whole table 100 times over, identical copies since nothing changes in
 between. The backup is made once per table and transaction here, and it copies the table's
-containers, not its items: the key maps and the stream shard's record list. moto replaces or
+key maps, not its items, and keeps the table's stream shard (the object readers' iterators
+hold), taking back out on rollback the records the cancelled actions added. moto replaces or
 removes an item for a put or a delete and never changes one for a check; an update changes its
 item in place, so the items the transaction's updates name are deep-copied into the backup (an
 append updates one item, its stream's head). What a failed transaction restores is the same
@@ -87,6 +88,7 @@ class TableBackups:
     def __init__(self):
         self.copies = None
         self.updated_keys = {}
+        self.shard_lengths = []
 
     def deepcopy(self, value, memo=None):
         if self.copies is None or not isinstance(value, Table):
@@ -94,6 +96,8 @@ class TableBackups:
         if id(value) not in self.copies:
             updated = self.updated_keys.get(value.name, [])
             self.copies[id(value)] = structural_copy(value, updated)
+            if value.stream_shard is not None:
+                self.shard_lengths.append((value.stream_shard, len(value.stream_shard.items)))
         return self.copies[id(value)]
 
     def __getattr__(self, name):
@@ -106,6 +110,7 @@ class TableBackups:
 
         def transact_write_items(backend, transact_items):
             backups.copies = {}
+            backups.shard_lengths = []
             backups.updated_keys = defaultdict(list)
             for action in transact_items:
                 update = action.get("Update")
@@ -113,6 +118,12 @@ class TableBackups:
                     backups.updated_keys[update["TableName"]].append(update["Key"])
             try:
                 return transact(backend, transact_items)
+            except Exception:
+                # The backup shares the stream shard (readers hold iterators on it): what the
+                # cancelled transaction's actions added to it is taken back out.
+                for shard, length in backups.shard_lengths:
+                    del shard.items[length:]
+                raise
             finally:
                 backups.copies = None
 
@@ -137,11 +148,6 @@ def structural_copy(table, updated_keys):
             backup.items[hash_key][range_key] = copy.deepcopy(
                 backup.items[hash_key][range_key]
             )
-    if table.stream_shard is not None:
-        shard = copy.copy(table.stream_shard)
-        shard.items = list(table.stream_shard.items)
-        shard.table = backup
-        backup.stream_shard = shard
     return backup
 
 

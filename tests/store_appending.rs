@@ -296,18 +296,22 @@ async fn appends_without_an_expected_version_store_each_event_id_once() {
 }
 
 #[tokio::test]
-async fn a_redelivered_event_id_is_found_even_when_sent_to_another_stream() {
+async fn an_event_id_sent_to_another_stream_even_with_the_same_content_is_reused_not_a_retry() {
     let local = local_store().await;
     let (stream, other) = (fresh_stream("first"), fresh_stream("second"));
     let id = format!("{stream}-evt");
     append(&local, &stream, ExpectedVersion::Any, vec![with_id(&id)])
         .await
         .unwrap();
-    let again = append(&local, &other, ExpectedVersion::Any, vec![with_id(&id)])
+    // A retry always targets its own stream: the same id elsewhere is another producer's event,
+    // refused so it is never dropped as if stored.
+    let error = append(&local, &other, ExpectedVersion::Any, vec![with_id(&id)])
         .await
-        .unwrap();
-    assert!(again.duplicate);
-    assert_eq!(again.stream_id, stream);
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::IdReused(at) if at.stream_id == stream && at.version == Version::new(1)),
+        "{error}"
+    );
     assert!(stored_ids(&local, &other).await.is_empty());
 }
 

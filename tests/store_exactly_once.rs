@@ -499,3 +499,101 @@ async fn untyped_events_take_their_stream_categorys_aggregate_unless_that_is_tur
         .unwrap();
     assert_eq!(found.items.len(), 1);
 }
+
+#[tokio::test]
+async fn a_batch_longer_than_the_heads_window_retried_is_one_duplicate_in_both_scopes() {
+    for scope in [DedupeScope::Store, DedupeScope::Stream] {
+        let local = local_store_with(|s| s.dedupe_scope = scope).await;
+        let stream = fresh_stream("long-batch");
+        let batch: Vec<NewEvent> = (0..30)
+            .map(|n| with_id(&id(&stream, &n.to_string()), n))
+            .collect();
+        append(&local, &stream, ExpectedVersion::Any, batch.clone())
+            .await
+            .unwrap();
+        let all: Vec<u64> = (1..=30).collect();
+        // Without an expected version, and (a writer that reloaded) at the stream's version: the
+        // head remembers only the last 20, the stream holds the rest right before them.
+        for expected in [
+            ExpectedVersion::Any,
+            ExpectedVersion::Exact(Version::new(30)),
+        ] {
+            let again = append(&local, &stream, expected, batch.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{scope} {expected}: {e}"));
+            assert_duplicate_at(&again, &stream, &all);
+        }
+        assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(30));
+    }
+}
+
+#[tokio::test]
+async fn a_chunked_append_retried_is_stored_once_where_the_scope_can_know_it() {
+    // Store-wide, with no expected version; per stream, at a known expected version (each chunk
+    // then meets its own events at their versions). Per stream with no expected version, chunks
+    // further back than the head's window of 20 cannot be known: the documented limit.
+    for (scope, expected) in [
+        (DedupeScope::Store, ExpectedVersion::Any),
+        (DedupeScope::Store, ExpectedVersion::NoStream),
+        (DedupeScope::Stream, ExpectedVersion::NoStream),
+    ] {
+        let local = local_store_with(|s| s.dedupe_scope = scope).await;
+        let stream = fresh_stream("chunked-retry");
+        let events: Vec<NewEvent> = (0..120)
+            .map(|n| with_id(&id(&stream, &n.to_string()), n))
+            .collect();
+        let first = local
+            .store
+            .append_chunked(&stream, expected, events.clone())
+            .await
+            .unwrap();
+        assert_eq!(first.last().unwrap().last_version(), Version::new(120));
+        let again = local
+            .store
+            .append_chunked(&stream, expected, events)
+            .await
+            .unwrap_or_else(|e| panic!("{scope} {expected}: {e}"));
+        assert!(
+            again.iter().all(|c| c.duplicate),
+            "{scope} {expected}: {again:?}"
+        );
+        assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(120));
+    }
+}
+
+#[tokio::test]
+async fn every_writer_of_a_stream_must_use_the_same_dedupe_scope() {
+    let store_wide = local_store().await;
+    let stream = fresh_stream("scopes");
+    append(
+        &store_wide,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![with_id(&id(&stream, "a"), 1)],
+    )
+    .await
+    .unwrap();
+    let per_stream = local_store_with(|s| {
+        s.events_table = store_wide.store.table().to_owned();
+        s.dedupe_scope = DedupeScope::Stream;
+    })
+    .await;
+    for expected in [
+        ExpectedVersion::Any,
+        ExpectedVersion::Exact(Version::new(1)),
+    ] {
+        let error = append(
+            &per_stream,
+            &stream,
+            expected,
+            vec![with_id(&id(&stream, "b"), 2)],
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&error, Error::Validation { field, .. } if field == "DEDUPE_SCOPE"),
+            "{expected}: {error}"
+        );
+    }
+    assert_eq!(store_wide.all_events(&stream).await.len(), 1);
+}

@@ -11,7 +11,7 @@ use event_store_tests::{event, fresh_stream, local_store, local_store_with, Loca
 use serde_json::json;
 
 async fn append_all(local: &LocalStore, stream: &StreamId, events: Vec<NewEvent>) {
-    for chunk in events.chunks(50) {
+    for chunk in events.chunks(49) {
         let request =
             AppendRequest::new(stream.clone(), ExpectedVersion::Any, chunk.to_vec()).unwrap();
         local.store.append(&request).await.unwrap();

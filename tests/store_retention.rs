@@ -241,3 +241,141 @@ async fn a_stream_whose_oldest_events_expired_before_any_snapshot_is_expired_to_
         other => panic!("expected Expired, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_expired_id_may_be_used_again_though_its_streams_head_still_remembers_it() {
+    for expected in [
+        ExpectedVersion::Any,
+        ExpectedVersion::Exact(Version::new(1)),
+    ] {
+        let local = one_day_store().await;
+        let stream = fresh_stream("reuse-expired");
+        append(
+            &local,
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![item(&stream, 1)],
+        )
+        .await;
+        expire_items(&local.client, local.store.table(), after_two_days()).await;
+        // The retention is the dedupe window: once the event has expired, its id is free.
+        let again = AppendRequest::single(stream.clone(), expected, item(&stream, 1)).unwrap();
+        let outcome = local.store.append(&again).await.unwrap();
+        assert!(!outcome.duplicate, "{expected}");
+        assert_eq!(outcome.versions, vec![Version::new(2)]);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_guard_that_ttl_has_not_deleted_yet_does_not_hold_its_id() {
+    let local = one_day_store().await;
+    let stream = fresh_stream("late-deletion");
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![item(&stream, 1)],
+    )
+    .await;
+    // A day passed: the event was deleted, its guard (expired too) is still there, as DynamoDB's
+    // TTL deletes late and in no order.
+    let guard_key =
+        event_store_dynamodb::guard_item::key(&EventId::new(format!("{stream}-e1")).unwrap());
+    local
+        .client
+        .update_item()
+        .table_name(local.store.table())
+        .set_key(Some(guard_key.clone()))
+        .update_expression("SET expiresAt = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N(
+                (chrono::Utc::now().timestamp() - 60).to_string(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    local
+        .client
+        .delete_item()
+        .table_name(local.store.table())
+        .key(
+            "streamId",
+            aws_sdk_dynamodb::types::AttributeValue::S(stream.to_string()),
+        )
+        .key(
+            "version",
+            aws_sdk_dynamodb::types::AttributeValue::N("1".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let again =
+        AppendRequest::single(stream.clone(), ExpectedVersion::Any, item(&stream, 1)).unwrap();
+    let outcome = local.store.append(&again).await.unwrap();
+    assert!(!outcome.duplicate);
+    assert_eq!(outcome.versions, vec![Version::new(2)]);
+}
+
+#[tokio::test]
+async fn a_gap_fill_takes_events_deleted_in_any_order_as_expired() {
+    let local = one_day_store().await;
+    let stream = fresh_stream("any-order");
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::NoStream,
+        (1..=5).map(|n| item(&stream, n)).collect(),
+    )
+    .await;
+    // TTL deleted 2 and 4 first; 1, 3 and 5 are still there.
+    for version in ["2", "4"] {
+        local
+            .client
+            .delete_item()
+            .table_name(local.store.table())
+            .key(
+                "streamId",
+                aws_sdk_dynamodb::types::AttributeValue::S(stream.to_string()),
+            )
+            .key(
+                "version",
+                aws_sdk_dynamodb::types::AttributeValue::N(version.into()),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    append(
+        &local,
+        &stream,
+        ExpectedVersion::Any,
+        vec![item(&stream, 6)],
+    )
+    .await;
+    let sixth = local.all_events(&stream).await.pop().unwrap();
+    let read_models = projections_table(&local, "retention").await;
+    let projector = Projector::new(
+        local.store.clone(),
+        read_models.clone(),
+        fixture_read_models(),
+        ReducerRegistry::with_examples(),
+    );
+    let generations = projector.generations().await.unwrap();
+    assert_eq!(
+        projector.project(&sixth, &generations).await.unwrap(),
+        4,
+        "1, 3, 5 and 6"
+    );
+    for n in [1, 3, 5, 6] {
+        assert!(
+            read_models
+                .get("testItems", &format!("{stream}-{n}"))
+                .await
+                .unwrap()
+                .is_some(),
+            "{n}"
+        );
+    }
+}

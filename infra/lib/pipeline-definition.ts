@@ -21,6 +21,8 @@ export interface StreamMappingDefinition {
   readonly retryAttempts: number;
   readonly maxRecordAgeSeconds: number;
   readonly parallelizationFactor: number;
+  /** Lambda's event filter: only inserted event items reach the projector. */
+  readonly filter: Record<string, unknown>;
 }
 
 export interface FunctionSizing {

@@ -43,6 +43,7 @@ export class StreamProjection extends Construct {
         maxRecordAge: Duration.seconds(mapping.maxRecordAgeSeconds),
         reportBatchItemFailures: true,
         parallelizationFactor: mapping.parallelizationFactor,
+        filters: [lambda.FilterCriteria.filter(mapping.filter)],
         onFailure: new SqsDlq(this.failureQueue),
       }),
     );

@@ -49,6 +49,7 @@ describe('what deploys is what pipeline.json says', () => {
       MaximumRetryAttempts: mapping.retryAttempts,
       MaximumRecordAgeInSeconds: mapping.maxRecordAgeSeconds,
       ParallelizationFactor: mapping.parallelizationFactor,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(mapping.filter) }] },
     });
   });
 

@@ -18,6 +18,11 @@ describe("the events table's stream feeds the projector", () => {
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 86400,
       ParallelizationFactor: 1,
+      FilterCriteria: {
+        Filters: [
+          { Pattern: '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"eventType":{"S":[{"exists":true}]}}}}' },
+        ],
+      },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^ProjectionFailureQueue/), 'Arn'] } },

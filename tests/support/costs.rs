@@ -134,6 +134,18 @@ async fn measure_appends(local: &LocalStore) -> Vec<CostRow> {
                 )
                 .await,
             );
+            let now_at = local.store.head(&stream).await.expect("head");
+            let retried = request(stream.clone(), ExpectedVersion::Exact(now_at));
+            append(local, retried.clone()).await;
+            rows.push(
+                measure(
+                    local,
+                    "the same event retried at its expected version (cancelled transaction)".into(),
+                    1,
+                    append(local, retried),
+                )
+                .await,
+            );
         }
     }
     rows

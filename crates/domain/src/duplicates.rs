@@ -2,14 +2,16 @@
 //! rule every path (an expected version or none, the bus, SQS batches, esctl) follows.
 //!
 //! - No id is stored: the events are new; the append goes on.
-//! - Every id is stored with the same content (the same payload hash), in one stream: a retry.
-//!   Success, nothing written, and the answer names where the events are.
-//! - Any id is stored with other content: [`Error::IdReused`], naming where; nothing written.
-//! - Some ids are stored with the same content and the others are not (or the stored ones are in
-//!   different streams): [`Error::PartlyStored`], naming the stored ones; nothing written. An
-//!   append stays atomic: it is never half a duplicate and half a write.
+//! - Every id is stored with the same content (the same payload hash) in the stream appended to:
+//!   a retry. Success, nothing written, and the answer names where the events are.
+//! - Any id is stored with other content, or in another stream (a retry always targets its own
+//!   stream: the same id elsewhere is another producer's event): [`Error::IdReused`], naming
+//!   where; nothing written.
+//! - Some ids are stored with the same content and the others are not: [`Error::PartlyStored`],
+//!   naming the stored ones; nothing written. An append stays atomic: it is never half a
+//!   duplicate and half a write.
 
-use crate::{AppendOutcome, Error, StoredAt};
+use crate::{AppendOutcome, Error, StoredAt, StreamId};
 
 /// An event id of an append found already stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +33,23 @@ pub enum Verdict {
     Refused(Error),
 }
 
-/// Judges an append whose events (in order) were found as `found` says (`None`: not stored).
-pub fn judge(found: &[Option<Prior>]) -> Verdict {
-    if let Some(reused) = found.iter().flatten().find(|prior| !prior.same_content) {
+/// Judges an append to `stream` whose events (in order) were found as `found` says (`None`:
+/// not stored).
+pub fn judge(stream: &StreamId, found: &[Option<Prior>]) -> Verdict {
+    if let Some(reused) = found
+        .iter()
+        .flatten()
+        .find(|prior| !prior.same_content || prior.at.stream_id != *stream)
+    {
         return Verdict::Refused(Error::IdReused(reused.at.clone()));
     }
     let stored: Vec<&StoredAt> = found.iter().flatten().map(|prior| &prior.at).collect();
     if stored.is_empty() {
         return Verdict::AllNew;
     }
-    let one_stream = stored.iter().all(|at| at.stream_id == stored[0].stream_id);
-    if stored.len() == found.len() && one_stream {
+    if stored.len() == found.len() {
         return Verdict::Duplicate(AppendOutcome {
-            stream_id: stored[0].stream_id.clone(),
+            stream_id: stream.clone(),
             versions: stored.iter().map(|at| at.version).collect(),
             duplicate: true,
         });
@@ -66,6 +72,10 @@ mod tests {
         }
     }
 
+    fn stream(id: &str) -> StreamId {
+        StreamId::new(id).unwrap()
+    }
+
     fn prior(id: &str, stream: &str, version: u64, same_content: bool) -> Option<Prior> {
         Some(Prior {
             at: at(id, stream, version),
@@ -75,12 +85,18 @@ mod tests {
 
     #[test]
     fn nothing_found_is_new() {
-        assert!(matches!(judge(&[None, None]), Verdict::AllNew));
+        assert!(matches!(
+            judge(&stream("s"), &[None, None]),
+            Verdict::AllNew
+        ));
     }
 
     #[test]
     fn everything_found_with_its_content_is_a_retry_naming_where() {
-        let verdict = judge(&[prior("a", "s", 4, true), prior("b", "s", 5, true)]);
+        let verdict = judge(
+            &stream("s"),
+            &[prior("a", "s", 4, true), prior("b", "s", 5, true)],
+        );
         let Verdict::Duplicate(outcome) = verdict else {
             panic!("{verdict:?}")
         };
@@ -91,7 +107,10 @@ mod tests {
 
     #[test]
     fn other_content_under_a_stored_id_is_a_reused_id_even_among_retries() {
-        let verdict = judge(&[prior("a", "s", 4, true), prior("b", "other", 9, false)]);
+        let verdict = judge(
+            &stream("s"),
+            &[prior("a", "s", 4, true), prior("b", "other", 9, false)],
+        );
         assert!(
             matches!(&verdict, Verdict::Refused(Error::IdReused(reused)) if *reused == at("b", "other", 9)),
             "{verdict:?}"
@@ -100,7 +119,7 @@ mod tests {
 
     #[test]
     fn stored_and_new_events_together_are_refused_naming_the_stored() {
-        let verdict = judge(&[None, prior("b", "s", 2, true)]);
+        let verdict = judge(&stream("s"), &[None, prior("b", "s", 2, true)]);
         let Verdict::Refused(Error::PartlyStored { stored }) = verdict else {
             panic!("{verdict:?}")
         };
@@ -108,11 +127,11 @@ mod tests {
     }
 
     #[test]
-    fn retries_stored_in_different_streams_are_not_one_duplicate() {
-        let verdict = judge(&[prior("a", "s", 1, true), prior("b", "t", 1, true)]);
-        assert!(matches!(
-            verdict,
-            Verdict::Refused(Error::PartlyStored { .. })
-        ));
+    fn the_same_id_and_content_in_another_stream_is_a_reused_id_not_a_retry() {
+        let verdict = judge(&stream("s"), &[prior("a", "other", 1, true)]);
+        assert!(
+            matches!(&verdict, Verdict::Refused(Error::IdReused(at)) if at.stream_id.as_str() == "other"),
+            "{verdict:?}"
+        );
     }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 
-/// The largest page any read returns; larger requests are capped to it.
+/// The largest page any read returns; a larger `limit` is a `Validation` error naming the range.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
 /// Reading order.
@@ -22,7 +22,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageRequest {
-    /// At most this many items (capped to [`MAX_PAGE_SIZE`]; 100 when absent).
+    /// At most this many items (1 to the read's cap, at most [`MAX_PAGE_SIZE`]; 100 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     /// The token from the previous page, to continue after it.

@@ -8,7 +8,8 @@
 //! causation and user ids, the source, times and every other metadata field are left out. The
 //! canonical JSON has no whitespace, object members sorted by the UTF-8 bytes of their names,
 //! strings escaped as serde_json escapes them, integers as integers and other numbers in their
-//! shortest round-trip form, with an integral float (`80.0`) written as the integer (`80`).
+//! shortest round-trip form, with an integral float within i64's range (`80.0`, `1e16`) written
+//! as the integer it is (`80`, `10000000000000000`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,11 +96,9 @@ fn write_canonical(out: &mut String, value: &Value) {
         Value::Number(number) => match (number.as_i64(), number.as_u64(), number.as_f64()) {
             (Some(integer), _, _) => out.push_str(&integer.to_string()),
             (None, Some(integer), _) => out.push_str(&integer.to_string()),
-            // Integral floats within f64's exact integer range are written as integers, so 80
-            // and 80.0 are the same content.
-            (None, None, Some(float))
-                if float.fract() == 0.0 && float.abs() < 9.007_199_254_740_992e15 =>
-            {
+            // Integral floats within i64's range are written as the integer they are exactly,
+            // so 80 and 80.0, or 1e16 and 10000000000000000, are the same content.
+            (None, None, Some(float)) if float.fract() == 0.0 && float.abs() < 9.2e18 => {
                 out.push_str(&(float as i64).to_string())
             }
             _ => out.push_str(&number.to_string()),
@@ -165,6 +164,8 @@ mod tests {
         let b = hash(json!({"type": "deposit", "amount": 80.0}));
         assert_eq!(a, b);
         assert_ne!(a, hash(json!({"type": "deposit", "amount": 80.4})));
+        let big: Value = serde_json::from_str(r#"{"n": 1e16}"#).unwrap();
+        assert_eq!(hash(big), hash(json!({"n": 10_000_000_000_000_000u64})));
     }
 
     #[test]

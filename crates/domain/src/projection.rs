@@ -40,7 +40,9 @@ pub fn builtin_projections() -> Vec<Box<dyn Projection>> {
 }
 
 /// Seed 004's account balances, one document per account stream: the `Account` aggregate's state
-/// (id, customer, type, balance, transaction count), evolved by each account event.
+/// (id, customer, type, balance, transaction count), evolved by each account event: those of
+/// aggregate type `Account`, and those naming no type in a stream of category `account` (as
+/// seed 004's own commands send them).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccountBalances;
 
@@ -50,8 +52,11 @@ impl Projection for AccountBalances {
     }
 
     fn key(&self, event: &RecordedEvent) -> Option<String> {
-        let is_account =
-            event.aggregate_type.as_ref().map(|t| t.as_str()) == Some(Account::AGGREGATE_TYPE);
+        let is_account = match &event.aggregate_type {
+            Some(aggregate_type) => aggregate_type.as_str() == Account::AGGREGATE_TYPE,
+            None => crate::category(&event.stream_id)
+                .is_some_and(|c| c.eq_ignore_ascii_case(Account::AGGREGATE_TYPE)),
+        };
         is_account.then(|| event.stream_id.to_string())
     }
 

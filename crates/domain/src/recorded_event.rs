@@ -35,11 +35,22 @@ pub struct RecordedEvent {
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     /// The SHA-256 of its content (event type, aggregate type, data): what tells a retry from a
-    /// reused id.
+    /// reused id. Events stored before the store kept it get it computed when read
+    /// ([`RecordedEvent::with_payload_hash`]).
+    #[serde(default)]
     pub payload_hash: PayloadHash,
 }
 
 impl RecordedEvent {
+    /// The same event with its payload hash filled in when it was stored without one.
+    pub fn with_payload_hash(mut self) -> Self {
+        if self.payload_hash.as_str().is_empty() {
+            self.payload_hash =
+                PayloadHash::of(&self.event_type, self.aggregate_type.as_ref(), &self.data);
+        }
+        self
+    }
+
     /// `event` as stored at `version` of `stream_id`, accepted at `recorded_time`. Its event time
     /// is the recorded time when the writer gave none.
     pub fn record(

@@ -13,7 +13,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::payload_hash::hex;
-use crate::{EventId, PayloadHash, Version};
+use crate::{DedupeScope, EventId, PayloadHash, Version};
 
 /// How many of a stream's latest events its head remembers.
 pub const RECENT_EVENTS: usize = 20;
@@ -29,6 +29,9 @@ pub struct StreamHead {
     pub recent_ids: Vec<String>,
     /// Per slot, the payload-hash mark of that event.
     pub recent_hashes: Vec<String>,
+    /// The dedupe scope the stream is written with (`None` for a head written before the store
+    /// kept it): every writer of a stream must use the same.
+    pub scope: Option<DedupeScope>,
 }
 
 /// A recent event the head remembers.
@@ -46,11 +49,24 @@ pub type SlotWrite = (usize, String, String);
 impl StreamHead {
     /// The head of a stream with no events.
     pub fn empty() -> Self {
+        StreamHead::at(Version::NONE)
+    }
+
+    /// A head at `version` that remembers no event yet (what a stream written before heads
+    /// existed gets, at its last event's version).
+    pub fn at(version: Version) -> Self {
         StreamHead {
-            version: Version::NONE,
+            version,
             recent_ids: vec![String::new(); RECENT_EVENTS],
             recent_hashes: vec![String::new(); RECENT_EVENTS],
+            scope: None,
         }
+    }
+
+    /// The same head, written with `scope`.
+    pub fn with_scope(mut self, scope: DedupeScope) -> Self {
+        self.scope = Some(scope);
+        self
     }
 
     /// The slot of `version`.

@@ -17,6 +17,7 @@ mod function_invoker;
 mod lambda_records;
 mod pipeline_definition;
 mod provision;
+mod record_filter;
 mod sqs_mapping;
 mod stream_batch_plan;
 mod stream_mapping;
@@ -31,6 +32,7 @@ pub use pipeline_definition::{
     SqsMappingDefinition, StreamMappingDefinition, TableNames,
 };
 pub use provision::{provision, Clients, Provisioned, PUBLISHED_PATTERN};
+pub use record_filter::passes;
 pub use sqs_mapping::{SqsBatchReport, SqsMapping};
 pub use stream_batch_plan::{plan_after, BatchOutcome, BatchPlan};
 pub use stream_mapping::{StreamMapping, StreamPassReport};

@@ -73,7 +73,7 @@ pub struct ProjectionDefinition {
 }
 
 /// A DynamoDB Streams event source mapping's settings.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamMappingDefinition {
     /// Records per invocation at most.
@@ -88,6 +88,8 @@ pub struct StreamMappingDefinition {
     pub max_record_age_seconds: u64,
     /// Concurrent batches per shard.
     pub parallelization_factor: u32,
+    /// Lambda's filter: only records that pass it are delivered (the store's event items).
+    pub filter: Value,
 }
 
 /// The tables' names.

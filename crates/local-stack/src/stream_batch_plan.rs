@@ -73,6 +73,7 @@ mod tests {
             retry_attempts: retries,
             max_record_age_seconds: 86_400,
             parallelization_factor: 1,
+            filter: serde_json::json!({}),
         }
     }
 

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::batch_window::{BatchWindow, NextPoll, IDLE_POLL};
 use crate::function_invoker::batch_item_failures;
+use crate::record_filter::passes;
 use crate::stream_reader::{shard_iterator, stream_shards};
 use crate::{
     dynamodb_event, plan_after, stream_record, BatchOutcome, BatchPlan, Checkpoints,
@@ -29,8 +30,10 @@ struct HeldRecord {
 /// What one pass over the shards came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StreamPassReport {
-    /// Records read from the stream.
+    /// Records read from the stream and handed to the function (they passed the filter).
     pub read: usize,
+    /// Records read that the mapping's filter kept from the function.
+    pub filtered: usize,
     /// Invocations made (retries and halves included).
     pub invocations: usize,
     /// Records given up on, described to the on-failure queue.
@@ -101,12 +104,16 @@ impl StreamMapping {
         self.iterators.clear();
         let mut report = StreamPassReport::default();
         for shard in self.shards().await? {
-            let records = self.gather(&shard).await?;
-            if records.is_empty() {
-                continue;
+            let (records, last_read) = self.gather(&shard, &mut report).await?;
+            if !records.is_empty() {
+                report.read += records.len();
+                self.deliver(&shard, records, &mut report).await?;
             }
-            report.read += records.len();
-            self.deliver(&shard, records, &mut report).await?;
+            // Every record read is done (delivered, given up, or filtered out): the shard's
+            // position moves past the last, as Lambda's does past filtered records.
+            if let Some(sequence) = last_read {
+                self.checkpoints.save(&self.stream_arn, &shard, &sequence)?;
+            }
         }
         Ok(report)
     }
@@ -130,8 +137,14 @@ impl StreamMapping {
         Ok(iterator)
     }
 
-    /// Up to `batchSize` records of `shard`, gathered within the batching window.
-    async fn gather(&mut self, shard: &str) -> Result<Vec<HeldRecord>, LocalStackError> {
+    /// Up to `batchSize` records of `shard` that pass the mapping's filter, gathered within the
+    /// batching window, and the sequence number of the last record read.
+    async fn gather(
+        &mut self,
+        shard: &str,
+        report: &mut StreamPassReport,
+    ) -> Result<(Vec<HeldRecord>, Option<String>), LocalStackError> {
+        let mut last_read = None;
         let mut window = BatchWindow::new(
             self.settings.batch_size,
             self.settings.batching_window_seconds,
@@ -139,7 +152,7 @@ impl StreamMapping {
         let mut batch = Vec::new();
         loop {
             let Some(iterator) = self.iterator(shard).await? else {
-                return Ok(batch);
+                return Ok((batch, last_read));
             };
             let output = self
                 .streams
@@ -155,20 +168,27 @@ impl StreamMapping {
             );
             for record in output.records() {
                 let change = record.dynamodb();
+                let sequence = change
+                    .and_then(|c| c.sequence_number())
+                    .unwrap_or_default()
+                    .to_owned();
+                last_read = Some(sequence.clone());
+                let lambda = stream_record(&self.stream_arn, record);
+                if !passes(&self.settings.filter, &lambda) {
+                    report.filtered += 1;
+                    continue;
+                }
                 batch.push(HeldRecord {
-                    sequence: change
-                        .and_then(|c| c.sequence_number())
-                        .unwrap_or_default()
-                        .to_owned(),
+                    sequence,
                     created_epoch: change
                         .and_then(|c| c.approximate_creation_date_time())
                         .map(|t| t.secs())
                         .unwrap_or(0),
-                    lambda: stream_record(&self.stream_arn, record),
+                    lambda,
                 });
             }
             match window.after_poll(batch.len(), output.records().len(), Instant::now()) {
-                NextPoll::Deliver => return Ok(batch),
+                NextPoll::Deliver => return Ok((batch, last_read)),
                 NextPoll::After(pause) => tokio::time::sleep(pause).await,
             }
         }

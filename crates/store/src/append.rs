@@ -20,50 +20,79 @@
 //!   `GetItem` of the head first (a retry the head remembers is answered from it, with nothing
 //!   written), then the same transaction at the head's version; a lost race reads the head again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::Utc;
 use event_store_domain::{
     judge, AppendOutcome, AppendRequest, DedupeScope, Error, EventId, FailureKind, PayloadHash,
-    Prior, RecordedEvent, ServiceFailure, StoredAt, StreamHead, Verdict, Version,
+    RecordedEvent, StreamHead, Verdict, Version,
 };
 
+use crate::append_findings::{recent_prior, Found, Layout};
 use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
-use crate::sdk_error::{failure, from_sdk};
+use crate::sdk_error::failure;
 use crate::{attributes, guard_item, head_item, retry_policy, DynamoEventStore};
 
 /// How often an append without an expected version reads the head again after losing a race.
 const MAX_RACE_TRIES: usize = 64;
-/// How often a transaction cancelled for a passing reason (a concurrent transaction on the same
-/// item, throttling) is sent before the append reports `Unavailable`.
-const MAX_TRANSIENT_TRIES: usize = 5;
+/// How many plans an append at a known version may need: the first, one creating the head of a
+/// stream written before heads existed, one clearing the marks of expired events.
+const MAX_PLANS: usize = 3;
 
 /// One event of an append, its item built once (the version is set when it is written).
-struct PreparedEvent {
-    id: EventId,
-    hash: PayloadHash,
-    item: Item,
+pub(crate) struct PreparedEvent {
+    pub(crate) id: EventId,
+    pub(crate) hash: PayloadHash,
+    pub(crate) item: Item,
 }
 
 /// An append's events, ready to write at any base version.
-struct Prepared {
-    events: Vec<PreparedEvent>,
-    expires_at: Option<i64>,
+pub(crate) struct Prepared {
+    pub(crate) events: Vec<PreparedEvent>,
+    pub(crate) expires_at: Option<i64>,
+}
+
+/// How the stream's head is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeadWrite {
+    /// Put a new head (a new stream, or one written before heads existed).
+    Create,
+    /// Update the head, on condition it is at the base version.
+    Advance,
+}
+
+/// One write attempt: after which version, how the head is written, and which events' ids are
+/// left out of the head's "remembers none of them" condition (their marks are in the window but
+/// their events have expired).
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) base: Version,
+    pub(crate) head: HeadWrite,
+    pub(crate) cleared: BTreeSet<usize>,
+}
+
+impl Plan {
+    pub(crate) fn at(base: Version, head: HeadWrite) -> Self {
+        Plan {
+            base,
+            head,
+            cleared: BTreeSet::new(),
+        }
+    }
 }
 
 /// What one write attempt found.
-enum Written {
+pub(crate) enum Written {
     /// Stored now, or found already stored (a retry).
     Stored(AppendOutcome),
-    /// Another writer holds the head at this version.
+    /// Another writer holds the stream at this version.
     Conflict(Version),
+    /// Write again with this plan: the stream predates heads, or expired marks are to be cleared.
+    Again(Plan),
 }
 
 impl DynamoEventStore {
@@ -72,20 +101,47 @@ impl DynamoEventStore {
     ///
     /// Returns the versions given, or, for a retry, where the events already are (`duplicate`).
     /// A stale expected version is [`Error::Conflict`] with the stream's actual version; an id
-    /// already stored with other content is [`Error::IdReused`]; some events already stored and
-    /// others not is [`Error::PartlyStored`]; an event over 400 KB is [`Error::TooLarge`], and
-    /// so is a batch over the scope's limit (a `Validation` error naming `events`): nothing is
-    /// sent for those.
+    /// already stored with other content, or in another stream, is [`Error::IdReused`]; some
+    /// events already stored and others not is [`Error::PartlyStored`]; an event over 400 KB is
+    /// [`Error::TooLarge`], and a batch over the scope's limit a `Validation` error naming
+    /// `events`: nothing is sent for those.
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
         request.check_scope(self.settings.dedupe_scope)?;
         let prepared = self.prepare(request)?;
         match request.expected().known_version() {
-            Some(base) => match self.write(request, &prepared, base).await? {
-                Written::Stored(outcome) => Ok(outcome),
-                Written::Conflict(actual) => Err(conflict_error(request, actual)),
-            },
+            Some(base) => self.append_at(request, &prepared, base).await,
             None => self.append_at_head(request, &prepared).await,
         }
+    }
+
+    /// An append at a known version: one transaction; another only for a stream written before
+    /// heads existed, or to clear the marks of expired events.
+    async fn append_at(
+        &self,
+        request: &AppendRequest,
+        prepared: &Prepared,
+        base: Version,
+    ) -> Result<AppendOutcome, Error> {
+        let head = if base == Version::NONE {
+            HeadWrite::Create
+        } else {
+            HeadWrite::Advance
+        };
+        let mut plan = Plan::at(base, head);
+        for _ in 0..MAX_PLANS {
+            match self.write(request, prepared, &plan).await? {
+                Written::Stored(outcome) => return Ok(outcome),
+                Written::Conflict(actual) => return Err(conflict_error(request, actual)),
+                Written::Again(next) => plan = next,
+            }
+        }
+        Err(Error::Corrupt {
+            attribute: attributes::HEAD_VERSION.into(),
+            reason: format!(
+                "the head of stream {} refused {MAX_PLANS} plans in a row",
+                request.stream_id()
+            ),
+        })
     }
 
     async fn append_at_head(
@@ -93,31 +149,69 @@ impl DynamoEventStore {
         request: &AppendRequest,
         prepared: &Prepared,
     ) -> Result<AppendOutcome, Error> {
+        let stream = request.stream_id();
         let mut waits = retry_policy::waits(MAX_RACE_TRIES);
+        // A stream with no head is new (version 0), unless a write finds events in it: then it
+        // was written before heads existed, and its head is created at its last version.
+        let mut headless_at = Version::NONE;
         loop {
-            let head = self.read_head(request.stream_id()).await?;
+            let head = self.read_head(stream).await?;
+            let mut plan = match &head {
+                Some(head) => {
+                    self.check_scope_of(stream, head)?;
+                    Plan::at(head.version, HeadWrite::Advance)
+                }
+                None => Plan::at(headless_at, HeadWrite::Create),
+            };
+            if !request.expected().is_satisfied_by(plan.base) {
+                // Before refusing a stream that looks new, make sure it does not predate heads.
+                if head.is_none() && headless_at == Version::NONE {
+                    headless_at = self.last_event_version(stream).await?;
+                    if headless_at > Version::NONE {
+                        continue;
+                    }
+                }
+                return Err(conflict_error(request, plan.base));
+            }
             if let Some(head) = &head {
-                let found: Vec<Option<Prior>> = prepared
+                let found: Vec<Found> = prepared
                     .events
                     .iter()
-                    .map(|event| recent_prior(request, head, event))
+                    .map(|event| match recent_prior(request, head, event) {
+                        Some(prior) => Found::Remembered(prior),
+                        None => Found::Unknown,
+                    })
                     .collect();
-                match judge(&found) {
-                    Verdict::AllNew => {}
-                    Verdict::Duplicate(outcome) => return Ok(outcome),
-                    Verdict::Refused(error) => return Err(error),
+                // A retry the head remembers whole is answered from it; one it remembers in part
+                // (a batch longer than the window) is completed from the stream before judging.
+                if found.iter().any(|f| !matches!(f, Found::Unknown)) {
+                    let (priors, cleared) = self.confirm(request, prepared, found).await?;
+                    match judge(stream, &priors) {
+                        Verdict::AllNew => plan.cleared = cleared,
+                        Verdict::Duplicate(outcome) => return Ok(outcome),
+                        Verdict::Refused(error) => return Err(error),
+                    }
                 }
             }
-            let version = head.map_or(Version::NONE, |h| h.version);
-            if !request.expected().is_satisfied_by(version) {
-                return Err(conflict_error(request, version));
-            }
-            match self.write(request, prepared, version).await? {
+            // Another writer got there first, or the stream turned out older than heads: read the
+            // head again and go on from it.
+            let actual = match self.write(request, prepared, &plan).await? {
                 Written::Stored(outcome) => return Ok(outcome),
-                Written::Conflict(actual) => match waits.next() {
-                    Some(wait) => tokio::time::sleep(wait).await,
-                    None => return Err(conflict_error(request, actual)),
-                },
+                Written::Again(_) => plan.base,
+                Written::Conflict(actual) => {
+                    if head.is_none() {
+                        headless_at = actual;
+                        if actual > plan.base {
+                            // Not a race: the stream predates heads; go on from its version now.
+                            continue;
+                        }
+                    }
+                    actual
+                }
+            };
+            match waits.next() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(conflict_error(request, actual)),
             }
         }
     }
@@ -155,30 +249,35 @@ impl DynamoEventStore {
         Ok(Prepared { events, expires_at })
     }
 
-    /// One transaction writing the head, the events and (store-wide) their guards after `base`.
+    /// One transaction writing the head, the events and (store-wide) their guards after the
+    /// plan's base version.
     async fn write(
         &self,
         request: &AppendRequest,
         prepared: &Prepared,
-        base: Version,
+        plan: &Plan,
     ) -> Result<Written, Error> {
         let stream = request.stream_id();
+        let base = plan.base;
         let guards = self.settings.dedupe_scope == DedupeScope::Store;
         let ids: Vec<(&EventId, &PayloadHash)> =
             prepared.events.iter().map(|e| (&e.id, &e.hash)).collect();
         let mut transaction = Vec::with_capacity(1 + ids.len() * 2);
-        let head = if base == Version::NONE {
-            let item = head_item::to_item(stream, &StreamHead::empty().after(&ids));
-            let bytes = item_size(&item);
-            (self.put_if_absent(item, attributes::HEAD_VERSION)?, bytes)
-        } else {
-            (
-                self.advance_head(request, prepared, base)?,
-                head_item::largest_size(stream),
-            )
+        let mut total = match plan.head {
+            HeadWrite::Create => {
+                let head = StreamHead::at(base)
+                    .with_scope(self.settings.dedupe_scope)
+                    .after(&ids);
+                let item = head_item::to_item(stream, &head);
+                let bytes = item_size(&item);
+                transaction.push(self.put_if_absent(item, attributes::HEAD_VERSION, None)?);
+                bytes
+            }
+            HeadWrite::Advance => {
+                transaction.push(self.advance_head(request, prepared, plan)?);
+                head_item::largest_size(stream)
+            }
         };
-        transaction.push(head.0);
-        let mut total = head.1;
         for (offset, event) in prepared.events.iter().enumerate() {
             let mut item = event.item.clone();
             item.insert(
@@ -186,9 +285,11 @@ impl DynamoEventStore {
                 AttributeValue::N(base.plus(offset as u64 + 1).to_string()),
             );
             total += item_size(&item);
-            transaction.push(self.put_if_absent(item, attributes::VERSION)?);
+            transaction.push(self.put_if_absent(item, attributes::VERSION, None)?);
         }
         if guards {
+            // An expired guard DynamoDB's TTL has not deleted yet is gone all the same.
+            let now = self.settings.event_ttl_days.map(|_| Utc::now().timestamp());
             for (offset, event) in prepared.events.iter().enumerate() {
                 let version = base.plus(offset as u64 + 1);
                 let guard = guard_item::to_item(
@@ -199,7 +300,7 @@ impl DynamoEventStore {
                     prepared.expires_at,
                 );
                 total += item_size(&guard);
-                transaction.push(self.put_if_absent(guard, attributes::STREAM_ID)?);
+                transaction.push(self.put_if_absent(guard, attributes::STREAM_ID, now)?);
             }
         }
         if total > MAX_TRANSACTION_BYTES {
@@ -213,34 +314,56 @@ impl DynamoEventStore {
             events: prepared.events.len(),
             guards,
         };
-        self.send(transaction, &layout, request, prepared, base)
+        let reasons = match self.send(transaction).await? {
+            None => {
+                return Ok(Written::Stored(AppendOutcome {
+                    stream_id: stream.clone(),
+                    versions: (1..=prepared.events.len() as u64)
+                        .map(|i| base.plus(i))
+                        .collect(),
+                    duplicate: false,
+                }))
+            }
+            Some(reasons) => reasons,
+        };
+        self.interpret(&layout, &reasons, request, prepared, plan)
             .await
     }
 
-    /// The head's update for an append after `base`: its version moves on and the new events
-    /// take their slots, on condition that it is at `base` and remembers none of the ids.
+    /// The head's update for an append after the plan's base: its version moves on and the new
+    /// events take their slots, on condition that it is at the base, written with this store's
+    /// dedupe scope (or before scopes were kept), and remembers none of the ids (but those the
+    /// plan clears).
     fn advance_head(
         &self,
         request: &AppendRequest,
         prepared: &Prepared,
-        base: Version,
+        plan: &Plan,
     ) -> Result<TransactWriteItem, Error> {
         let ids: Vec<(&EventId, &PayloadHash)> =
             prepared.events.iter().map(|e| (&e.id, &e.hash)).collect();
+        let base = plan.base;
         let next = base.plus(ids.len() as u64);
         let mut values: HashMap<String, AttributeValue> = HashMap::from([
             (":base".into(), AttributeValue::N(base.to_string())),
             (":next".into(), AttributeValue::N(next.to_string())),
+            (
+                ":scope".into(),
+                AttributeValue::S(self.settings.dedupe_scope.to_string()),
+            ),
         ]);
         let mut remembered = Vec::with_capacity(ids.len());
         for (index, (id, _)) in ids.iter().enumerate() {
+            if plan.cleared.contains(&index) {
+                continue;
+            }
             values.insert(
                 format!(":m{index}"),
                 AttributeValue::S(StreamHead::id_mark(id)),
             );
             remembered.push(format!("contains(#ri, :m{index})"));
         }
-        let mut sets = vec!["#h = :next".to_owned()];
+        let mut sets = vec!["#h = :next".to_owned(), "#sc = :scope".to_owned()];
         for (index, (slot, id_mark, hash_mark)) in
             StreamHead::slot_writes(base, &ids).into_iter().enumerate()
         {
@@ -250,7 +373,10 @@ impl DynamoEventStore {
         }
         // One NOT over ORs keeps the condition at 2 operators per event, well under DynamoDB's
         // 300 per expression for a batch of 99.
-        let condition = format!("#h = :base AND NOT ({})", remembered.join(" OR "));
+        let mut condition = "#h = :base AND (attribute_not_exists(#sc) OR #sc = :scope)".to_owned();
+        if !remembered.is_empty() {
+            condition.push_str(&format!(" AND NOT ({})", remembered.join(" OR ")));
+        }
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(head_item::key(request.stream_id())))
@@ -259,6 +385,7 @@ impl DynamoEventStore {
             .expression_attribute_names("#h", attributes::HEAD_VERSION)
             .expression_attribute_names("#ri", attributes::RECENT_IDS)
             .expression_attribute_names("#rh", attributes::RECENT_HASHES)
+            .expression_attribute_names("#sc", attributes::DEDUPE_SCOPE)
             .set_expression_attribute_values(Some(values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
@@ -272,257 +399,35 @@ impl DynamoEventStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Sends the transaction, again when it is cancelled for a passing reason, and says what
-    /// a cancellation found.
-    async fn send(
+    /// A put on condition its key is free (or, with `expired_before`, holds an item that
+    /// expired before then: DynamoDB's TTL deletes late, and an expired item is gone).
+    fn put_if_absent(
         &self,
-        transaction: Vec<TransactWriteItem>,
-        layout: &Layout,
-        request: &AppendRequest,
-        prepared: &Prepared,
-        base: Version,
-    ) -> Result<Written, Error> {
-        let mut waits = retry_policy::waits(MAX_TRANSIENT_TRIES);
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(transaction.clone()))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => {
-                    return Ok(Written::Stored(AppendOutcome {
-                        stream_id: request.stream_id().clone(),
-                        versions: (1..=prepared.events.len() as u64)
-                            .map(|i| base.plus(i))
-                            .collect(),
-                        duplicate: false,
-                    }))
-                }
-                Err(error) => error,
-            };
-            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                error.as_service_error()
-            else {
-                return Err(from_sdk("TransactWriteItems", error));
-            };
-            match passing_or_refused(cancelled.cancellation_reasons()) {
-                Some(kind) if kind.is_transient() => match waits.next() {
-                    Some(wait) => tokio::time::sleep(wait).await,
-                    None => {
-                        let request_id = error.request_id().map(str::to_owned);
-                        tracing::warn!(request_id, kind = ?kind, "transaction cancelled {MAX_TRANSIENT_TRIES} times");
-                        return Err(Error::service(
-                            ServiceFailure::new(kind, "TransactWriteItems")
-                                .with_request_id(request_id),
-                        ));
-                    }
-                },
-                Some(kind) => {
-                    let request_id = error.request_id().map(str::to_owned);
-                    let detail = aws_smithy_types::error::display::DisplayErrorContext(&error);
-                    tracing::warn!(request_id, kind = ?kind, detail = %detail, "transaction refused");
-                    return Err(Error::service(
-                        ServiceFailure::new(kind, "TransactWriteItems")
-                            .with_request_id(request_id)
-                            .with_source(error),
-                    ));
-                }
-                None => {
-                    return layout.interpret(
-                        cancelled.cancellation_reasons(),
-                        request,
-                        prepared,
-                        base,
-                    )
-                }
-            }
-        }
-    }
-
-    fn put_if_absent(&self, item: Item, key_attribute: &str) -> Result<TransactWriteItem, Error> {
-        let put = Put::builder()
+        item: Item,
+        key_attribute: &str,
+        expired_before: Option<i64>,
+    ) -> Result<TransactWriteItem, Error> {
+        let mut put = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#k)")
             .expression_attribute_names("#k", key_attribute)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|e| {
-                failure(
-                    FailureKind::InvalidRequest,
-                    "TransactWriteItems",
-                    e.to_string(),
-                )
-            })?;
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        put = match expired_before {
+            None => put.condition_expression("attribute_not_exists(#k)"),
+            Some(now) => put
+                .condition_expression("attribute_not_exists(#k) OR #x < :now")
+                .expression_attribute_names("#x", attributes::EXPIRES_AT)
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string())),
+        };
+        let put = put.build().map_err(|e| {
+            failure(
+                FailureKind::InvalidRequest,
+                "TransactWriteItems",
+                e.to_string(),
+            )
+        })?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
-
-    /// The stream's head, if it has one: one strongly consistent `GetItem`.
-    pub(crate) async fn read_head(
-        &self,
-        stream: &event_store_domain::StreamId,
-    ) -> Result<Option<StreamHead>, Error> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(head_item::key(stream)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| from_sdk("GetItem", e))?;
-        output.item.as_ref().map(head_item::from_item).transpose()
-    }
-}
-
-/// What a cancellation reason code means.
-enum Reason {
-    /// The action would have succeeded.
-    Passed,
-    /// Its condition failed: the old item says why.
-    ConditionFailed,
-    /// A failure of this kind.
-    Failed(FailureKind),
-}
-
-/// Every cancellation reason code DynamoDB documents, and the rest as not known to pass.
-fn reason_of(code: Option<&str>) -> Reason {
-    match code {
-        None | Some("None") => Reason::Passed,
-        Some("ConditionalCheckFailed") => Reason::ConditionFailed,
-        Some("TransactionConflict") => Reason::Failed(FailureKind::TransactionConflict),
-        Some("ProvisionedThroughputExceeded" | "ThrottlingError") => {
-            Reason::Failed(FailureKind::Throttled)
-        }
-        Some("ValidationError") => Reason::Failed(FailureKind::InvalidRequest),
-        Some("ItemCollectionSizeLimitExceeded") => Reason::Failed(FailureKind::Other),
-        Some(_) => Reason::Failed(FailureKind::Other),
-    }
-}
-
-/// The kind of failure that cancelled a transaction, when it was not only failed conditions: a
-/// refusal (not transient) wins over a passing cause.
-fn passing_or_refused(reasons: &[CancellationReason]) -> Option<FailureKind> {
-    let kinds: Vec<FailureKind> = reasons
-        .iter()
-        .filter_map(|r| match reason_of(r.code()) {
-            Reason::Failed(kind) => Some(kind),
-            Reason::Passed | Reason::ConditionFailed => None,
-        })
-        .collect();
-    kinds
-        .iter()
-        .copied()
-        .find(|k| !k.is_transient())
-        .or_else(|| kinds.first().copied())
-}
-
-/// Where the head remembers `event` of `request`'s stream.
-fn recent_prior(
-    request: &AppendRequest,
-    head: &StreamHead,
-    event: &PreparedEvent,
-) -> Option<Prior> {
-    head.recent(&event.id, &event.hash).map(|recent| Prior {
-        at: StoredAt {
-            event_id: event.id.clone(),
-            stream_id: request.stream_id().clone(),
-            version: recent.version,
-        },
-        same_content: recent.same_content,
-    })
-}
-
-/// The order of actions in an append transaction: `head, events.., [guards..]`.
-struct Layout {
-    events: usize,
-    guards: bool,
-}
-
-impl Layout {
-    /// What a transaction cancelled only by failed conditions found.
-    fn interpret(
-        &self,
-        reasons: &[CancellationReason],
-        request: &AppendRequest,
-        prepared: &Prepared,
-        base: Version,
-    ) -> Result<Written, Error> {
-        let failed = |index: usize| {
-            reasons
-                .get(index)
-                .is_some_and(|r| matches!(reason_of(r.code()), Reason::ConditionFailed))
-        };
-        let old = |index: usize| reasons.get(index).and_then(|r| r.item());
-        let head = if failed(0) {
-            old(0).map(head_item::from_item).transpose()?
-        } else {
-            None
-        };
-        let mut found = Vec::with_capacity(self.events);
-        for (offset, event) in prepared.events.iter().enumerate() {
-            let event_index = 1 + offset;
-            let guard_index = 1 + self.events + offset;
-            let prior = if self.guards && failed(guard_index) {
-                let stored = old(guard_index).ok_or_else(|| missing_old_item("guard"))?;
-                let (at, hash) = guard_item::guarded(&event.id, stored)?;
-                Some(Prior {
-                    at,
-                    same_content: hash == event.hash,
-                })
-            } else if failed(event_index) && holds_event(old(event_index), &event.id) {
-                Some(Prior {
-                    at: StoredAt {
-                        event_id: event.id.clone(),
-                        stream_id: request.stream_id().clone(),
-                        version: base.plus(offset as u64 + 1),
-                    },
-                    same_content: stored_hash(old(event_index)) == Some(event.hash.as_str()),
-                })
-            } else {
-                head.as_ref()
-                    .and_then(|head| recent_prior(request, head, event))
-            };
-            found.push(prior);
-        }
-        match judge(&found) {
-            Verdict::Duplicate(outcome) => Ok(Written::Stored(outcome)),
-            Verdict::Refused(error) => Err(error),
-            Verdict::AllNew if failed(0) => {
-                Ok(Written::Conflict(head.map_or(Version::NONE, |h| h.version)))
-            }
-            Verdict::AllNew => Err(Error::Corrupt {
-                attribute: attributes::VERSION.into(),
-                reason: format!(
-                    "stream {} holds an event above its head's version {base}",
-                    request.stream_id()
-                ),
-            }),
-        }
-    }
-}
-
-fn missing_old_item(what: &str) -> Error {
-    Error::Corrupt {
-        attribute: what.into(),
-        reason: "a failed condition returned no old item".into(),
-    }
-}
-
-/// Whether an old item (from `ALL_OLD`) is the event `event_id`.
-fn holds_event(old: Option<&Item>, event_id: &EventId) -> bool {
-    old.and_then(|item| item.get(attributes::EVENT_ID))
-        .and_then(|value| value.as_s().ok())
-        .is_some_and(|stored| stored == event_id.as_str())
-}
-
-/// The payload hash an old event item carries.
-fn stored_hash(old: Option<&Item>) -> Option<&str> {
-    old.and_then(|item| item.get(attributes::PAYLOAD_HASH))
-        .and_then(|value| value.as_s().ok())
-        .map(String::as_str)
 }
 
 fn conflict_error(request: &AppendRequest, actual: Version) -> Error {
@@ -530,52 +435,5 @@ fn conflict_error(request: &AppendRequest, actual: Version) -> Error {
         stream: request.stream_id().clone(),
         expected: request.expected(),
         actual,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reason(code: &str) -> CancellationReason {
-        CancellationReason::builder().code(code).build()
-    }
-
-    #[test]
-    fn every_documented_reason_code_is_classified() {
-        assert!(matches!(reason_of(Some("None")), Reason::Passed));
-        assert!(matches!(
-            reason_of(Some("ConditionalCheckFailed")),
-            Reason::ConditionFailed
-        ));
-        for (code, kind) in [
-            ("TransactionConflict", FailureKind::TransactionConflict),
-            ("ProvisionedThroughputExceeded", FailureKind::Throttled),
-            ("ThrottlingError", FailureKind::Throttled),
-            ("ValidationError", FailureKind::InvalidRequest),
-            ("ItemCollectionSizeLimitExceeded", FailureKind::Other),
-            ("SomethingNew", FailureKind::Other),
-        ] {
-            assert!(
-                matches!(reason_of(Some(code)), Reason::Failed(k) if k == kind),
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_refusal_wins_over_a_passing_cause_and_conditions_alone_are_no_failure() {
-        let conflict_and_invalid = [reason("TransactionConflict"), reason("ValidationError")];
-        assert_eq!(
-            passing_or_refused(&conflict_and_invalid),
-            Some(FailureKind::InvalidRequest)
-        );
-        let conflict = [reason("None"), reason("TransactionConflict")];
-        assert_eq!(
-            passing_or_refused(&conflict),
-            Some(FailureKind::TransactionConflict)
-        );
-        let conditions = [reason("ConditionalCheckFailed"), reason("None")];
-        assert_eq!(passing_or_refused(&conditions), None);
     }
 }

@@ -27,3 +27,5 @@ pub const HEAD_VERSION: &str = "head";
 pub const RECENT_IDS: &str = "recentIds";
 /// On head items: the payload-hash marks of the stream's recent events.
 pub const RECENT_HASHES: &str = "recentHashes";
+/// On head items: the dedupe scope the stream is written with.
+pub const DEDUPE_SCOPE: &str = "scope";

@@ -32,7 +32,7 @@ impl DynamoEventStore {
         let Some(guard) = output.item else {
             return Ok(None);
         };
-        let (at, _) = guard_item::guarded(event_id, &guard)?;
-        self.get_event(&at.stream_id, at.version).await
+        let found = guard_item::guarded(event_id, &guard)?;
+        self.get_event(&found.at.stream_id, found.at.version).await
     }
 }

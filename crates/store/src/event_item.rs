@@ -64,12 +64,22 @@ pub fn to_item(
     Ok(item)
 }
 
-/// The event stored in `item`; an item that does not decode is `Corrupt`, naming the reason.
+/// The event stored in `item`; an item that does not decode is `Corrupt`, naming the reason. An
+/// event stored before the store kept payload hashes gets its hash computed.
 pub fn from_item(item: Item) -> Result<RecordedEvent, Error> {
-    serde_dynamo::from_item(item).map_err(|e| Error::Corrupt {
-        attribute: "event item".into(),
-        reason: e.to_string(),
-    })
+    serde_dynamo::from_item::<_, RecordedEvent>(item)
+        .map(RecordedEvent::with_payload_hash)
+        .map_err(|e| Error::Corrupt {
+            attribute: "event item".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// When an item expires (its `expiresAt`, epoch seconds), if it does.
+pub fn expires_at(item: &Item) -> Option<i64> {
+    item.get(attributes::EXPIRES_AT)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
 }
 
 #[cfg(test)]

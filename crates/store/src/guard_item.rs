@@ -63,8 +63,19 @@ pub fn to_item(
     item
 }
 
-/// Where a guard of `event_id` says its event is stored, and with which payload hash.
-pub fn guarded(event_id: &EventId, item: &Item) -> Result<(StoredAt, PayloadHash), Error> {
+/// What a guard says of its event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guarded {
+    /// Where the event is stored.
+    pub at: StoredAt,
+    /// With which payload hash (absent on guards written before the store kept it).
+    pub hash: Option<PayloadHash>,
+    /// When the guard expires (epoch seconds), with retention.
+    pub expires_at: Option<i64>,
+}
+
+/// What a guard of `event_id` says: where its event is stored, and with which payload hash.
+pub fn guarded(event_id: &EventId, item: &Item) -> Result<Guarded, Error> {
     let corrupt = |attribute: &str| Error::Corrupt {
         attribute: attribute.into(),
         reason: format!("missing or malformed on the guard of event {event_id}"),
@@ -79,19 +90,29 @@ pub fn guarded(event_id: &EventId, item: &Item) -> Result<(StoredAt, PayloadHash
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<u64>().ok())
         .ok_or_else(|| corrupt(attributes::GUARD_VERSION))?;
-    let hash = item
-        .get(attributes::PAYLOAD_HASH)
-        .and_then(|v| v.as_s().ok())
-        .and_then(|h| PayloadHash::parse(h))
-        .ok_or_else(|| corrupt(attributes::PAYLOAD_HASH))?;
-    Ok((
-        StoredAt {
+    let hash = match item.get(attributes::PAYLOAD_HASH) {
+        None => None,
+        Some(value) => Some(
+            value
+                .as_s()
+                .ok()
+                .and_then(|h| PayloadHash::parse(h))
+                .ok_or_else(|| corrupt(attributes::PAYLOAD_HASH))?,
+        ),
+    };
+    let expires_at = item
+        .get(attributes::EXPIRES_AT)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok());
+    Ok(Guarded {
+        at: StoredAt {
             event_id: event_id.clone(),
             stream_id: stream,
             version: Version::new(version),
         },
         hash,
-    ))
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -112,8 +133,12 @@ mod tests {
         );
         assert_eq!(item["streamId"], AttributeValue::S("$event#evt-1".into()));
         assert_eq!(crate::ItemKind::of(&item), crate::ItemKind::Guard);
-        let (at, stored_hash) = guarded(&id, &item).unwrap();
-        assert_eq!((at.stream_id.as_str(), at.version.get()), ("s-1", 9));
-        assert_eq!(stored_hash, hash);
+        let found = guarded(&id, &item).unwrap();
+        assert_eq!(
+            (found.at.stream_id.as_str(), found.at.version.get()),
+            ("s-1", 9)
+        );
+        assert_eq!(found.hash, Some(hash));
+        assert_eq!(found.expires_at, None);
     }
 }

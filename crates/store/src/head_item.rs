@@ -7,7 +7,7 @@
 //! the digits of its version: about 730 bytes plus the stream id.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{Error, StreamHead, StreamId, Version, RECENT_EVENTS};
+use event_store_domain::{DedupeScope, Error, StreamHead, StreamId, Version, RECENT_EVENTS};
 
 use crate::attributes;
 use crate::event_item::Item;
@@ -52,7 +52,14 @@ pub fn to_item(stream: &StreamId, head: &StreamHead) -> Item {
             marks(&head.recent_hashes),
         ),
     ]
-    .into()
+    .into_iter()
+    .chain(head.scope.map(|scope| {
+        (
+            attributes::DEDUPE_SCOPE.to_string(),
+            AttributeValue::S(scope.to_string()),
+        )
+    }))
+    .collect()
 }
 
 /// The key of `stream`'s head.
@@ -95,18 +102,28 @@ pub fn from_item(item: &Item) -> Result<StreamHead, Error> {
             })
             .collect()
     };
+    let scope = match item.get(attributes::DEDUPE_SCOPE) {
+        None => None,
+        Some(value) => Some(
+            value
+                .as_s()
+                .ok()
+                .and_then(|s| s.parse::<DedupeScope>().ok())
+                .ok_or_else(|| corrupt(attributes::DEDUPE_SCOPE))?,
+        ),
+    };
     Ok(StreamHead {
         version: Version::new(version),
         recent_ids: marks(attributes::RECENT_IDS)?,
         recent_hashes: marks(attributes::RECENT_HASHES)?,
+        scope,
     })
 }
 
 /// The size of the largest head `stream` can have (a 20-digit version): what an update of it
 /// costs at most.
 pub fn largest_size(stream: &StreamId) -> usize {
-    let mut head = StreamHead::empty();
-    head.version = Version::new(u64::MAX);
+    let head = StreamHead::at(Version::new(u64::MAX)).with_scope(DedupeScope::Stream);
     crate::item_size::item_size(&to_item(stream, &head))
 }
 
@@ -121,7 +138,9 @@ mod tests {
         let stream = StreamId::new("account-7c9e6679-7425-40de-944b-e07fc1f90ae7").unwrap();
         let id = EventId::new("e-1").unwrap();
         let hash = PayloadHash::of(&EventType::new("A").unwrap(), None, &json!({}));
-        let head = StreamHead::empty().after(&[(&id, &hash)]);
+        let head = StreamHead::empty()
+            .with_scope(DedupeScope::Store)
+            .after(&[(&id, &hash)]);
         let item = to_item(&stream, &head);
         assert_eq!(crate::ItemKind::of(&item), crate::ItemKind::Head);
         assert_eq!(from_item(&item).unwrap(), head);

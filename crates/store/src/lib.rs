@@ -8,6 +8,8 @@
 #![warn(missing_docs)]
 
 mod append;
+mod append_findings;
+mod append_transaction;
 pub mod attributes;
 mod chunked_append;
 mod client;
@@ -31,6 +33,7 @@ mod scan_events;
 pub mod sdk_error;
 pub mod snapshot_item;
 mod snapshots;
+mod stream_heads;
 mod table_definition;
 mod tables;
 

@@ -104,9 +104,8 @@ impl DynamoEventStore {
 
     /// Every event of `stream` from `from` to `to`, in order, or a `Corrupt` error naming the
     /// first version missing: what a projector fills a gap with, where a hole would fold a wrong
-    /// model. With `EVENT_TTL_DAYS` set, versions missing at the start of the range are taken
-    /// as expired (DynamoDB's TTL removes the oldest events first) and left out; a hole after
-    /// a stored event is still `Corrupt`.
+    /// model. With `EVENT_TTL_DAYS` set, a missing version is one DynamoDB's TTL deleted (nothing
+    /// else deletes events; TTL deletes in no particular order) and is left out.
     pub async fn read_versions(
         &self,
         stream: &StreamId,
@@ -118,16 +117,14 @@ impl DynamoEventStore {
         }
         let wanted = usize::try_from(to.get() - from.get() + 1).unwrap_or(usize::MAX);
         let events = self.query_range(stream, from, to, false, wanted).await?;
-        let first = match events.first() {
-            Some(first) if self.settings.event_ttl_days.is_some() => first.version.get(),
-            None if self.settings.event_ttl_days.is_some() => return Ok(events),
-            _ => from.get(),
-        };
+        if self.settings.event_ttl_days.is_some() {
+            return Ok(events);
+        }
         let found = events
             .iter()
             .map(|e| Some(e.version.get()))
             .chain(std::iter::repeat(None));
-        if let Some((missing, _)) = (first..=to.get())
+        if let Some((missing, _)) = (from.get()..=to.get())
             .zip(found)
             .find(|(expected, got)| *got != Some(*expected))
         {

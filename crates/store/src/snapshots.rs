@@ -109,15 +109,36 @@ impl DynamoEventStore {
         aggregate_type: Option<&str>,
     ) -> Result<State, Error> {
         let tail = self.tail(stream).await?;
-        let found_type = ReducerRegistry::aggregate_type_of(
+        let named = ReducerRegistry::aggregate_type_of(
             aggregate_type,
             tail.snapshot.as_ref(),
             &tail.events_newest_first,
             stream,
-            self.categories(),
+            &event_store_domain::AggregateCategories::off(),
         )
         .map(str::to_owned);
-        self.fold_tail(stream, registry.reducer_for(found_type.as_deref()), tail)
+        if named.is_some() {
+            return self.fold_tail(stream, registry.reducer_for(named.as_deref()), tail);
+        }
+        // Only the stream's category names a type: its aggregate folds the stream when it can;
+        // a stream of other shapes (`account-x` holding no seed 004 events) folds as JSON.
+        let inferred = self.categories().resolve(stream).map(|t| t.to_string());
+        match inferred {
+            Some(inferred) => {
+                let retry = Tail {
+                    head: tail.head.clone(),
+                    events_newest_first: tail.events_newest_first.clone(),
+                    snapshot: tail.snapshot.clone(),
+                };
+                match self.fold_tail(stream, registry.reducer_for(Some(&inferred)), tail) {
+                    Err(Error::Corrupt { .. }) => {
+                        self.fold_tail(stream, registry.reducer_for(None), retry)
+                    }
+                    folded => folded,
+                }
+            }
+            None => self.fold_tail(stream, registry.reducer_for(None), tail),
+        }
     }
 
     /// Folds a tail, checking it reaches the head: events the head counts but the partition no

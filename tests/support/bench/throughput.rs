@@ -146,7 +146,7 @@ pub async fn pipeline_rates(streams: usize, per_stream: usize) -> Vec<Rate> {
 pub async fn state_load_cost(events: usize) -> (usize, f64) {
     let local = local_store().await;
     let stream = fresh_stream("state");
-    for chunk in (0..events).collect::<Vec<_>>().chunks(50) {
+    for chunk in (0..events).collect::<Vec<_>>().chunks(49) {
         let batch = chunk.iter().map(|_| one_kb_event("Loaded")).collect();
         let request =
             AppendRequest::new(stream.clone(), ExpectedVersion::Any, batch).expect("valid");

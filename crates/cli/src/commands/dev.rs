@@ -113,7 +113,7 @@ async fn start_mappings(
         &provisioned.stream_arn,
         provisioned.queue_url(&pipeline.projection.failure_queue),
         FunctionInvoker::at(endpoint, "projector", timeout_of(pipeline, "projector")).await,
-        pipeline.projection.mapping,
+        pipeline.projection.mapping.clone(),
         Checkpoints::open(checkpoints).map_err(unavailable)?,
     );
     Ok(vec![

@@ -172,7 +172,7 @@ async fn invalid_payloads_get_a_typed_error_naming_the_field() {
         ),
         (
             json!({"streamId": "s", "expectedVersion": "soon", "events": []}),
-            "command",
+            "expectedVersion",
         ),
         (json!({"what": "ever"}), "payload"),
     ] {

@@ -152,7 +152,11 @@ impl Projector {
         for cycle in &self.settings.cycles {
             metering.extend(crate::cycles::advance(&self.read_models, cycle, event).await?);
         }
-        self.snapshot_if_due(event).await?;
+        // A snapshot only makes loads cheaper: one that cannot be taken must not stop the
+        // stream's projections (loads fold from the previous snapshot).
+        if let Err(error) = self.snapshot_if_due(event).await {
+            tracing::warn!(stream = %event.stream_id, version = %event.version, error_type = error.kind(), reason = %error, "snapshot not taken");
+        }
         self.publish(event, metering).await?;
         for target in &generations.building {
             self.read_models

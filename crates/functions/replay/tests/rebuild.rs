@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use event_store_domain::{
-    AggregateType, AppendRequest, ExpectedVersion, NewEvent, ReducerRegistry, StreamId,
-};
+use event_store_domain::{AggregateType, ExpectedVersion, NewEvent, ReducerRegistry, StreamId};
 use event_store_dynamodb::DynamoReadModels;
 use event_store_tests::read_models::{
     all_documents, fixture_read_models, projections_table, replayer,
@@ -93,8 +91,12 @@ async fn append(setup: &Setup, streams: usize, from: u64, per_stream: u64) -> Ve
                 0 => ExpectedVersion::NoStream,
                 n => ExpectedVersion::Exact(event_store_domain::Version::new(n)),
             };
-            let request = AppendRequest::new(stream.clone(), expected, events).unwrap();
-            setup.local.store.append(&request).await.unwrap();
+            setup
+                .local
+                .store
+                .append_chunked(&stream, expected, events)
+                .await
+                .unwrap();
             ids.push(stream);
         }
     }

@@ -32,7 +32,7 @@ async fn setup(count: i64) -> Setup {
             .filter(|minute| minute % 3 == s)
             .map(|minute| event("Ticked", json!({"minute": minute})).with_event_time(at(minute)))
             .collect();
-        for chunk in events.chunks(50) {
+        for chunk in events.chunks(49) {
             let request =
                 AppendRequest::new(stream.clone(), ExpectedVersion::Any, chunk.to_vec()).unwrap();
             local.store.append(&request).await.unwrap();
