@@ -17,6 +17,7 @@ async fn every_entry_reaches_a_queue_subscribed_to_the_bus() {
             detail_type: "Published".into(),
             detail: json!({"n": n, "padding": "x".repeat(if n == 3 { 150 * 1024 } else { 10 })}),
             resources: vec![],
+            subject: None,
         })
         .collect();
     publisher.publish(&publications).await.unwrap();
@@ -40,6 +41,7 @@ async fn other_sources_are_not_routed_to_the_subscription() {
         detail_type: "X".into(),
         detail: json!({}),
         resources: vec![],
+        subject: None,
     };
     publisher
         .publish(&[publication("test.other"), publication("test.wanted")])

@@ -1,15 +1,20 @@
 //! Read-model documents on the local endpoint: seed 003's items list built by its declarative
-//! rules, and the guarantees the projector relies on: a redelivered record changes nothing, a
-//! deleted document stays deleted, concurrent writers lose no update.
-
-use std::collections::BTreeSet;
+//! rules, and the guarantees the projector relies on, each event one step with its stream's
+//! checkpoint: a redelivered or older record changes nothing, a deleted document is deleted and
+//! stays so, concurrent writers lose no update, a document touched by ten thousand streams stays
+//! as small as its content, and one that would pass DynamoDB's 400 KB is refused naming it.
 
 use event_store_domain::{
-    EventType, NewEvent, PageRequest, ReadModelDefinition, RecordedEvent, StreamId, Version,
+    Error, EventType, NewEvent, PageRequest, Projection, ReadModelDefinition, RecordedEvent,
+    StreamId, Version,
 };
-use event_store_dynamodb::{create_projections_table, Applied, DocumentChange, DynamoReadModels};
+use event_store_dynamodb::item_size::item_size;
+use event_store_dynamodb::{
+    create_projections_table, reads_of, writes_of, Applied, DocumentChange, DynamoReadModels,
+    ProjectionStep, StepPlan, StepWrite,
+};
 use event_store_tests::{fixture, fresh_stream, metered_client};
-use futures::future::join_all;
+use futures::StreamExt;
 use serde_json::{json, Value};
 
 async fn read_models() -> DynamoReadModels {
@@ -33,23 +38,67 @@ fn seed_003_items() -> ReadModelDefinition {
     serde_json::from_value(fixture("settings/projector.json")["readModels"][0].clone()).unwrap()
 }
 
-/// Applies `event` through the read model's rules, as the projector does.
+/// The checkpoints of these tests' steps, one per stream, as the stream summaries are.
+const CHECKPOINTS: &str = "$test-checkpoints";
+
+/// Applies `event` through the read model's rules in one step with its stream's checkpoint, as
+/// the projector does.
 async fn project(
     models: &DynamoReadModels,
     definition: &ReadModelDefinition,
     event: &RecordedEvent,
 ) -> Applied {
-    let key = definition.key_of(event).expect("the event has a key");
-    models
-        .apply(
-            &definition.name,
-            &key,
-            &event.stream_id,
-            event.version,
-            |current| definition.apply(current, event).into(),
-        )
-        .await
-        .unwrap()
+    try_project(models, definition, event).await.unwrap()
+}
+
+async fn try_project(
+    models: &DynamoReadModels,
+    projection: &dyn Projection,
+    event: &RecordedEvent,
+) -> Result<Applied, Error> {
+    let projections = [(projection, projection.name().to_owned())];
+    let step = ProjectionStep {
+        checkpoint_model: CHECKPOINTS,
+        stream: &event.stream_id,
+        version: event.version,
+        reads: reads_of(&projections, event),
+    };
+    let written = models
+        .apply_step(&step, |reads| {
+            let writes = writes_of(&projections, event, reads)?;
+            let checkpoint = json!({"version": event.version});
+            Ok((StepPlan { writes, checkpoint }, ()))
+        })
+        .await?;
+    Ok(match written {
+        Some(()) => Applied::Written,
+        None => Applied::AlreadyApplied,
+    })
+}
+
+/// A read model counting every event, all in one document: what a low-cardinality key does.
+struct CountAll;
+
+impl Projection for CountAll {
+    fn name(&self) -> &str {
+        "counts"
+    }
+
+    fn key(&self, _event: &RecordedEvent) -> Option<String> {
+        Some("all".into())
+    }
+
+    fn apply(
+        &self,
+        current: Option<&Value>,
+        _event: &RecordedEvent,
+    ) -> Result<Option<event_store_domain::ReadModelChange>, Error> {
+        let count = current.and_then(|d| d["count"].as_u64()).unwrap_or(0);
+        Ok(Some(event_store_domain::ReadModelChange::Put {
+            key: "all".into(),
+            document: json!({ "count": count + 1 }),
+        }))
+    }
 }
 
 async fn listed(models: &DynamoReadModels, model: &str) -> Vec<Value> {
@@ -144,7 +193,7 @@ async fn a_redelivered_or_older_record_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_deleted_document_is_not_brought_back_by_an_older_record() {
+async fn a_deleted_document_is_deleted_and_not_brought_back_by_an_older_record() {
     let (models, items) = (read_models().await, seed_003_items());
     let stream = fresh_stream("tombstone");
     project(
@@ -175,15 +224,8 @@ async fn a_deleted_document_is_not_brought_back_by_an_older_record() {
         Applied::AlreadyApplied
     );
     assert!(listed(&models, "testItems").await.is_empty());
-    assert_eq!(
-        models
-            .get("testItems", "9")
-            .await
-            .unwrap()
-            .unwrap()
-            .document,
-        None
-    );
+    // No tombstone is kept: the checkpoint is what refuses the older record.
+    assert_eq!(models.get("testItems", "9").await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -193,23 +235,109 @@ async fn concurrent_writers_from_many_streams_lose_no_update() {
     let writes = streams.iter().map(|stream| {
         let models = models.clone();
         async move {
-            models
-                .apply("totals", "all", stream, Version::new(1), |current| {
-                    let count = current.and_then(|d| d["count"].as_u64()).unwrap_or(0);
-                    DocumentChange::Put(json!({"count": count + 1}))
-                })
-                .await
-                .unwrap()
+            let event = recorded(stream, 1, "Counted", json!({}));
+            try_project(&models, &CountAll, &event).await.unwrap()
         }
     });
-    assert!(join_all(writes)
+    assert!(futures::future::join_all(writes)
         .await
         .iter()
         .all(|a| *a == Applied::Written));
-    let document = models.get("totals", "all").await.unwrap().unwrap();
+    let document = models.get("counts", "all").await.unwrap().unwrap();
     assert_eq!(document.document, Some(json!({"count": 8})));
-    let applied: BTreeSet<&String> = document.positions.keys().collect();
-    assert_eq!(applied.len(), 8);
+}
+
+#[tokio::test]
+async fn a_document_ten_thousand_streams_touched_stays_as_small_as_its_content() {
+    let models = read_models().await;
+    let streams: Vec<StreamId> = (0..10_000)
+        .map(|n| StreamId::new(format!("many-{n}")).unwrap())
+        .collect();
+    futures::stream::iter(&streams)
+        .for_each_concurrent(4, |stream| {
+            let models = &models;
+            async move {
+                let event = recorded(stream, 1, "Counted", json!({}));
+                try_project(models, &CountAll, &event).await.unwrap();
+            }
+        })
+        .await;
+    let stored = |models: DynamoReadModels| async move {
+        let item = models
+            .client()
+            .get_item()
+            .table_name(models.table())
+            .key(
+                "model",
+                aws_sdk_dynamodb::types::AttributeValue::S("counts".into()),
+            )
+            .key(
+                "key",
+                aws_sdk_dynamodb::types::AttributeValue::S("all".into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        item_size(&item)
+    };
+    let bytes = stored(models.clone()).await;
+    // model, key, {"count": 10000}, revision, updatedAt: no trace of the 10,000 streams.
+    assert!(bytes <= 200, "the document is {bytes} bytes");
+    let document = models.get("counts", "all").await.unwrap().unwrap();
+    assert_eq!(document.document, Some(json!({"count": 10_000})));
+    // A redelivered record of any of them still changes nothing.
+    let again = recorded(&streams[4_242], 1, "Counted", json!({}));
+    assert_eq!(
+        try_project(&models, &CountAll, &again).await.unwrap(),
+        Applied::AlreadyApplied
+    );
+    assert_eq!(
+        models.get("counts", "all").await.unwrap().unwrap(),
+        document
+    );
+}
+
+#[tokio::test]
+async fn a_document_that_would_pass_400_kb_is_refused_naming_it_and_nothing_is_written() {
+    let models = read_models().await;
+    let stream = fresh_stream("huge");
+    let event = recorded(&stream, 1, "Grew", json!({}));
+    let step = ProjectionStep {
+        checkpoint_model: CHECKPOINTS,
+        stream: &stream,
+        version: Version::new(1),
+        reads: vec![],
+    };
+    let error = models
+        .apply_step(&step, |_| {
+            let writes = vec![StepWrite {
+                model: "big".into(),
+                key: "one".into(),
+                change: DocumentChange::Put(json!({"blob": "x".repeat(410 * 1024)})),
+            }];
+            Ok((
+                StepPlan {
+                    writes,
+                    checkpoint: json!({"version": 1}),
+                },
+                (),
+            ))
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::TooLarge { event_id, .. } if event_id == "document big/one"),
+        "{error}"
+    );
+    assert_eq!(models.get("big", "one").await.unwrap(), None);
+    assert_eq!(
+        models.stream_position(CHECKPOINTS, &stream).await.unwrap(),
+        0
+    );
+    let _ = event;
 }
 
 #[tokio::test]
@@ -218,16 +346,16 @@ async fn a_model_lists_in_pages() {
     let stream = fresh_stream("pages");
     for n in 0..7 {
         models
-            .apply(
+            .put_versioned(
                 "numbers",
                 &format!("k{n}"),
-                &stream,
-                Version::new(n + 1),
-                |_| DocumentChange::Put(json!({"n": n})),
+                Version::new(1),
+                json!({"n": n}),
             )
             .await
             .unwrap();
     }
+    let _ = stream;
     let (mut page, mut seen) = (PageRequest::first(3), Vec::new());
     loop {
         let result = models.list("numbers", &page).await.unwrap();

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { NEVER_INGESTED } from './ingest-pattern';
 
 /**
  * The parameters of a deployment, read from CDK context (`-c name=value` or cdk.json) and checked
@@ -82,7 +83,7 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     logRetentionDays: whole(lookup, 'logRetentionDays', 30, 1, 3653),
     existingBusName: existingBusName as string | undefined,
     ingestPattern: json(lookup, 'ingestPattern') ?? DEFAULT_INGEST_PATTERN,
-    projectorSettings: projectorSettings(lookup),
+    projectorSettings: checkedLoopGuard(projectorSettings(lookup)),
     snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
     dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
     aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
@@ -162,6 +163,24 @@ function json(lookup: (name: string) => unknown, name: string): Record<string, u
     throw new SettingsError(name, 'must be a JSON object');
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * The loop guard, checked rather than trusted: change notices published under a source the
+ * ingest rule would match would be stored again, and published again, forever.
+ */
+function checkedLoopGuard(settings: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const notices = settings?.changeNotices as { source?: unknown } | undefined;
+  if (notices !== undefined && notices !== null) {
+    const source = notices.source ?? 'event-store.changes';
+    if (typeof source !== 'string' || !NEVER_INGESTED.includes(source)) {
+      throw new SettingsError(
+        'projectorSettings',
+        `changeNotices.source '${String(source)}' would be ingested again (a loop): use one of ${NEVER_INGESTED.join(', ')}`,
+      );
+    }
+  }
+  return settings;
 }
 
 /** `projectorSettings` inline, or `projectorSettingsFile`: a JSON file read at synth. */

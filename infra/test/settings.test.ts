@@ -35,6 +35,7 @@ describe('deployment settings', () => {
     [{ ingestPattern: '[1]' }, 'ingestPattern'],
     [{ rawArchive: 'yes' }, 'rawArchive'],
     [{ dedupeScope: 'global' }, 'dedupeScope'],
+    [{ projectorSettings: '{"changeNotices": {"source": "my.changes"}}' }, 'projectorSettings'],
     [{ aggregateTypeFromCategory: 'maybe' }, 'aggregateTypeFromCategory'],
     [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
   ])('%j is refused with an error naming %s', (context, parameter) => {

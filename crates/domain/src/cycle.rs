@@ -126,13 +126,7 @@ impl CycleDefinition {
         let mut change = CycleChange::default();
         let open = match open {
             Some(instance) if self.timed_out(&instance, event.event_time) => {
-                change.closed = Some(self.close(
-                    instance,
-                    format!(
-                        "not finished within {} minutes",
-                        self.timeout_minutes.unwrap_or_default()
-                    ),
-                ));
+                change.closed = Some(self.time_out(instance));
                 None
             }
             other => other,
@@ -169,6 +163,13 @@ impl CycleDefinition {
             change.closed = Some(self.close(instance, reason));
         }
         change
+    }
+
+    /// `instance`, closed as partial because it was not finished within the timeout: what the
+    /// next event of its entity does to it, and what the scheduled sweep does when none comes.
+    pub fn time_out(&self, instance: CycleInstance) -> CycleInstance {
+        let minutes = self.timeout_minutes.unwrap_or_default();
+        self.close(instance, format!("not finished within {minutes} minutes"))
     }
 
     /// Whether `instance` is still in progress past its timeout at `now`.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::{Account, Aggregate, ReadModelChange, ReadModelDefinition, RecordedEvent};
+use crate::{Account, Aggregate, Error, ReadModelChange, ReadModelDefinition, RecordedEvent};
 
 /// A read model: pure, no I/O.
 pub trait Projection: Send + Sync {
@@ -15,8 +15,13 @@ pub trait Projection: Send + Sync {
     fn key(&self, event: &RecordedEvent) -> Option<String>;
 
     /// What `event` does to its document, given the stored one (`None`: it does not concern
-    /// this read model).
-    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange>;
+    /// this read model). A stored document that does not decode is `Corrupt`, naming it: never
+    /// silently started again from scratch.
+    fn apply(
+        &self,
+        current: Option<&Value>,
+        event: &RecordedEvent,
+    ) -> Result<Option<ReadModelChange>, Error>;
 }
 
 impl Projection for ReadModelDefinition {
@@ -28,8 +33,12 @@ impl Projection for ReadModelDefinition {
         self.key_of(event)
     }
 
-    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange> {
-        ReadModelDefinition::apply(self, current, event)
+    fn apply(
+        &self,
+        current: Option<&Value>,
+        event: &RecordedEvent,
+    ) -> Result<Option<ReadModelChange>, Error> {
+        Ok(ReadModelDefinition::apply(self, current, event))
     }
 }
 
@@ -60,17 +69,33 @@ impl Projection for AccountBalances {
         is_account.then(|| event.stream_id.to_string())
     }
 
-    fn apply(&self, current: Option<&Value>, event: &RecordedEvent) -> Option<ReadModelChange> {
-        let key = self.key(event)?;
-        let account_event = Account::decode(event).ok()?;
-        let mut account: Account = current
-            .and_then(|document| serde_json::from_value(document.clone()).ok())
-            .unwrap_or_default();
+    fn apply(
+        &self,
+        current: Option<&Value>,
+        event: &RecordedEvent,
+    ) -> Result<Option<ReadModelChange>, Error> {
+        let Some(key) = self.key(event) else {
+            return Ok(None);
+        };
+        // An event of an account stream that is not an account event leaves the balance alone.
+        let Ok(account_event) = Account::decode(event) else {
+            return Ok(None);
+        };
+        let mut account: Account = match current {
+            None => Account::default(),
+            Some(document) => {
+                serde_json::from_value(document.clone()).map_err(|e| Error::Corrupt {
+                    attribute: format!("accountBalances/{key}"),
+                    reason: e.to_string(),
+                })?
+            }
+        };
         account.evolve(&account_event);
-        Some(ReadModelChange::Put {
-            key,
-            document: serde_json::to_value(&account).ok()?,
-        })
+        let document = serde_json::to_value(&account).map_err(|e| Error::Corrupt {
+            attribute: format!("accountBalances/{key}"),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(ReadModelChange::Put { key, document }))
     }
 }
 
@@ -103,13 +128,14 @@ mod tests {
             "TransactionProcessed",
             json!({"transactionId": "t-1", "amount": 100.5, "type": "deposit"}),
         );
-        let Some(ReadModelChange::Put { key, document }) = AccountBalances.apply(None, &created)
+        let Some(ReadModelChange::Put { key, document }) =
+            AccountBalances.apply(None, &created).unwrap()
         else {
             panic!()
         };
         assert_eq!(key, "account-123");
         let Some(ReadModelChange::Put { document, .. }) =
-            AccountBalances.apply(Some(&document), &deposit)
+            AccountBalances.apply(Some(&document), &deposit).unwrap()
         else {
             panic!()
         };
@@ -125,6 +151,22 @@ mod tests {
             NewEvent::new(EventType::new("ITEM_CREATED").unwrap(), json!({})),
             chrono::Utc::now(),
         );
-        assert_eq!(AccountBalances.apply(None, &event), None);
+        assert_eq!(AccountBalances.apply(None, &event).unwrap(), None);
+    }
+
+    #[test]
+    fn a_stored_balance_that_does_not_decode_is_corrupt_not_a_fresh_account() {
+        let deposit = account_event(
+            2,
+            "TransactionProcessed",
+            json!({"transactionId": "t-1", "amount": 1.0, "type": "deposit"}),
+        );
+        let error = AccountBalances
+            .apply(Some(&json!({"balance": "lots"})), &deposit)
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Corrupt { attribute, .. } if attribute == "accountBalances/account-123"),
+            "{error}"
+        );
     }
 }

@@ -20,6 +20,15 @@ pub struct ChangeNotices {
     pub source: String,
 }
 
+/// The sources the store publishes under that the ingest rule never matches (`neverIngested` in
+/// `infra/pipeline.json`, which a test keeps equal to this): change notices, metering events,
+/// replays. A change notice under any other source would be ingested again, and loop.
+pub const NEVER_INGESTED_SOURCES: [&str; 3] = [
+    "event-store.changes",
+    "event-store.metering",
+    "event-store.replay",
+];
+
 impl ChangeNotices {
     /// The source when none is configured.
     pub const DEFAULT_SOURCE: &'static str = "event-store.changes";
@@ -92,10 +101,15 @@ impl ProjectorSettings {
             }
         }
         if let Some(notices) = &document.change_notices {
-            if notices.source.trim().is_empty() {
+            // The loop guard is checked, not trusted: the ingest rule excludes only these.
+            if !NEVER_INGESTED_SOURCES.contains(&notices.source.as_str()) {
                 return Err(SettingsError {
-                    variable: "changeNotices",
-                    reason: "the source must not be empty".into(),
+                    variable: "changeNotices.source",
+                    reason: format!(
+                        "is {:?}, which the ingest rule would take in again (a loop): use one of {} (infra/pipeline.json's neverIngested)",
+                        notices.source,
+                        NEVER_INGESTED_SOURCES.join(", ")
+                    ),
                 });
             }
         }
@@ -158,6 +172,22 @@ mod tests {
             ProjectorSettings::from_json(&format!(r#"{{"readModels": [{model}, {model}]}}"#))
                 .unwrap_err();
         assert!(twice.reason.contains("twice"));
+    }
+
+    #[test]
+    fn a_change_notice_source_the_ingest_rule_would_take_in_is_refused_naming_the_setting() {
+        let error = ProjectorSettings::from_json(r#"{"changeNotices": {"source": "my.changes"}}"#)
+            .unwrap_err();
+        assert_eq!(error.variable, "changeNotices.source");
+        assert!(
+            error.reason.contains("event-store.changes"),
+            "{}",
+            error.reason
+        );
+        for source in NEVER_INGESTED_SOURCES {
+            let text = format!(r#"{{"changeNotices": {{"source": "{source}"}}}}"#);
+            assert!(ProjectorSettings::from_json(&text).is_ok(), "{source}");
+        }
     }
 
     #[test]

@@ -143,6 +143,14 @@ mod tests {
     }
 
     #[test]
+    fn the_sources_never_ingested_are_those_the_projectors_settings_allow_for_notices() {
+        assert_eq!(
+            PipelineDefinition::for_env("x").never_ingested,
+            event_store_domain::NEVER_INGESTED_SOURCES
+        );
+    }
+
+    #[test]
     fn the_change_notice_source_is_the_projectors_default() {
         assert_eq!(
             PipelineDefinition::for_env("x").change_notice_source,

@@ -35,6 +35,7 @@ use crate::append_findings::{recent_prior, Found, Layout};
 use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
 use crate::sdk_error::failure;
+use crate::transaction::send_transaction;
 use crate::{attributes, guard_item, head_item, retry_policy, DynamoEventStore};
 
 /// How often an append without an expected version reads the head again after losing a race.
@@ -106,6 +107,12 @@ impl DynamoEventStore {
     /// [`Error::TooLarge`], and a batch over the scope's limit a `Validation` error naming
     /// `events`: nothing is sent for those.
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+        // Boxed: an append is a deep state machine (SDK calls, the judgement of a cancellation),
+        // and every caller's future would otherwise carry all of it inline.
+        Box::pin(self.append_unboxed(request)).await
+    }
+
+    async fn append_unboxed(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
         request.check_scope(self.settings.dedupe_scope)?;
         let prepared = self.prepare(request)?;
         match request.expected().known_version() {
@@ -185,7 +192,8 @@ impl DynamoEventStore {
                 // A retry the head remembers whole is answered from it; one it remembers in part
                 // (a batch longer than the window) is completed from the stream before judging.
                 if found.iter().any(|f| !matches!(f, Found::Unknown)) {
-                    let (priors, cleared) = self.confirm(request, prepared, found).await?;
+                    let (priors, cleared) =
+                        Box::pin(self.confirm(request, prepared, found)).await?;
                     match judge(stream, &priors) {
                         Verdict::AllNew => plan.cleared = cleared,
                         Verdict::Duplicate(outcome) => return Ok(outcome),
@@ -314,7 +322,7 @@ impl DynamoEventStore {
             events: prepared.events.len(),
             guards,
         };
-        let reasons = match self.send(transaction).await? {
+        let reasons = match send_transaction(&self.client, transaction).await? {
             None => {
                 return Ok(Written::Stored(AppendOutcome {
                     stream_id: stream.clone(),
@@ -326,8 +334,8 @@ impl DynamoEventStore {
             }
             Some(reasons) => reasons,
         };
-        self.interpret(&layout, &reasons, request, prepared, plan)
-            .await
+        // A cancelled transaction is the cold path: boxed, so the append's future stays small.
+        Box::pin(self.interpret(&layout, &reasons, request, prepared, plan)).await
     }
 
     /// The head's update for an append after the plan's base: its version moves on and the new

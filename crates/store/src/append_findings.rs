@@ -15,10 +15,10 @@ use event_store_domain::{
 };
 
 use crate::append::{HeadWrite, Plan, Prepared, PreparedEvent, Written};
-use crate::append_transaction::{reason_of, Reason};
 use crate::event_item::{self, Item};
 use crate::item_kind::ItemKind;
 use crate::sdk_error::from_sdk;
+use crate::transaction::{reason_of, Reason};
 use crate::{attributes, guard_item, head_item, DynamoEventStore};
 
 /// What is known of one event id before judging: from its guard or its own item (certain),

@@ -1,30 +1,18 @@
 //! Publishing to an EventBridge bus: what the projector emits (follow-ups, metering events,
-//! change notices). Entries go in PutEvents requests of at most 10 entries and 256 KB; entries
-//! EventBridge refuses are sent again (with backoff), and if they still fail the whole call
-//! fails, so the caller's record is retried: nothing is dropped silently.
+//! change notices) and replays re-publish. Each entry is fitted to EventBridge's limit first (a
+//! claim check for one that would not fit), then entries go in PutEvents requests of at most 10
+//! entries and 256 KB; entries EventBridge refuses for a passing reason are sent again (with
+//! backoff), and if they still fail the whole call fails, so the caller's record is retried:
+//! nothing is dropped silently.
 
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
-use event_store_domain::{chunk_by_size, entry_size, Error};
-use serde_json::Value;
+use event_store_domain::{chunk_by_size, Error, Publication};
 
 use crate::retry_policy;
 use crate::sdk_error::{failure, from_sdk, kind_of_code};
 
 /// How often entries EventBridge refused for a passing reason are sent before the call fails.
 const MAX_TRIES: usize = 4;
-
-/// One event to publish.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Publication {
-    /// The `source`.
-    pub source: String,
-    /// The `detail-type`.
-    pub detail_type: String,
-    /// The `detail`.
-    pub detail: Value,
-    /// The `resources`.
-    pub resources: Vec<String>,
-}
 
 /// Publishes to one bus.
 #[derive(Debug, Clone)]
@@ -34,6 +22,13 @@ pub struct EventBridgePublisher {
 }
 
 impl EventBridgePublisher {
+    /// A publisher to `bus` (a name or an ARN) with a client from the standard AWS
+    /// configuration chain, built once at cold start.
+    pub async fn from_env(bus: impl Into<String>) -> Self {
+        let config = crate::sdk_config().await;
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&config), bus)
+    }
+
     /// A publisher to `bus` (a name or an ARN).
     pub fn new(client: aws_sdk_eventbridge::Client, bus: impl Into<String>) -> Self {
         EventBridgePublisher {
@@ -42,15 +37,17 @@ impl EventBridgePublisher {
         }
     }
 
-    /// Publishes every entry, in order within each request; fails if any entry is still refused
-    /// after the retries (those that went through are not sent twice by this call).
+    /// Publishes every entry, in order within each request, each fitted to EventBridge's entry
+    /// limit first (a claim check for one that would not fit); fails if any entry is still
+    /// refused after the retries (those that went through are not sent twice by this call).
     pub async fn publish(&self, publications: &[Publication]) -> Result<(), Error> {
-        let details: Vec<String> = publications.iter().map(|p| p.detail.to_string()).collect();
-        let sizes: Vec<usize> = publications
+        let publications: Vec<Publication> = publications
             .iter()
-            .zip(&details)
-            .map(|(p, detail)| entry_size(&p.source, &p.detail_type, detail, &p.resources))
+            .cloned()
+            .map(Publication::fitted)
             .collect();
+        let details: Vec<String> = publications.iter().map(|p| p.detail.to_string()).collect();
+        let sizes: Vec<usize> = publications.iter().map(Publication::size).collect();
         for chunk in chunk_by_size(&sizes) {
             let entries: Vec<PutEventsRequestEntry> = chunk
                 .clone()

@@ -1,13 +1,13 @@
 //! Bringing a generation under construction up to date with one stream: the events it has not
-//! applied yet, in version order, into each of its read models, then its per-stream checkpoint.
-//! A rebuild does this for every stream it scans and the projector for every event that arrives
-//! while the rebuild runs; both may do it for one stream at once, which is safe because every
-//! document and the checkpoint refuse a version they already applied.
+//! applied yet, in version order, each one step into its read models and its per-stream
+//! checkpoint. A rebuild does this for every stream it scans and the projector for every event
+//! that arrives while the rebuild runs; both may do it for one stream at once, which is safe
+//! because a step refuses a version its checkpoint already records.
 
 use event_store_domain::{Error, Projection, RecordedEvent, StreamId, Version};
 use serde_json::json;
 
-use crate::{DocumentChange, DynamoEventStore, DynamoReadModels};
+use crate::{DynamoEventStore, DynamoReadModels, ProjectionStep, StepPlan, StepReads, StepWrite};
 
 /// One generation under construction: the projections it rebuilds, each with the stored name of
 /// its new generation, and the read model that keeps its checkpoint per stream.
@@ -28,34 +28,29 @@ impl DynamoReadModels {
         self.stream_position(&target.checkpoints, stream).await
     }
 
-    /// The last version of `stream` recorded by its document in `model` (keyed by the stream id,
-    /// as the stream summaries and rebuild checkpoints are); 0 when none.
-    pub async fn stream_position(&self, model: &str, stream: &StreamId) -> Result<u64, Error> {
-        let stored = self.get(model, stream.as_str()).await?;
-        Ok(stored
-            .and_then(|d| d.positions.get(stream.as_str()).copied())
-            .unwrap_or(0))
-    }
-
-    /// Applies `event` to each of `projections` that it concerns, each into its stored name.
-    pub async fn project_into(
+    /// Applies `event` to `target`'s projections that it concerns, and records it in the
+    /// target's checkpoint for its stream, in one step (nothing when the checkpoint has it).
+    pub async fn apply_to_target(
         &self,
-        projections: &[(&dyn Projection, String)],
+        target: &GenerationTarget<'_>,
         event: &RecordedEvent,
     ) -> Result<(), Error> {
-        for (projection, stored_name) in projections {
-            let Some(key) = projection.key(event) else {
-                continue;
-            };
-            self.apply(
-                stored_name,
-                &key,
-                &event.stream_id,
-                event.version,
-                |current| projection.apply(current, event).into(),
-            )
-            .await?;
-        }
+        let step = ProjectionStep {
+            checkpoint_model: &target.checkpoints,
+            stream: &event.stream_id,
+            version: event.version,
+            reads: reads_of(&target.projections, event),
+        };
+        self.apply_step(&step, |reads| {
+            Ok((
+                StepPlan {
+                    writes: writes_of(&target.projections, event, reads)?,
+                    checkpoint: json!({ "version": event.version }),
+                },
+                (),
+            ))
+        })
+        .await?;
         Ok(())
     }
 
@@ -92,16 +87,40 @@ impl DynamoReadModels {
             read.iter().collect()
         };
         for event in &events {
-            self.project_into(&target.projections, event).await?;
+            self.apply_to_target(target, event).await?;
         }
-        self.apply(
-            &target.checkpoints,
-            stream.as_str(),
-            stream,
-            Version::new(last),
-            |_| DocumentChange::Put(json!({ "version": last })),
-        )
-        .await?;
         Ok(events.len())
     }
+}
+
+/// The documents `event` concerns among `projections`: (stored name, key).
+pub fn reads_of(
+    projections: &[(&dyn Projection, String)],
+    event: &RecordedEvent,
+) -> Vec<(String, String)> {
+    projections
+        .iter()
+        .filter_map(|(projection, stored)| projection.key(event).map(|key| (stored.clone(), key)))
+        .collect()
+}
+
+/// What `event` does to each of `projections`' documents, from what the step read.
+pub fn writes_of(
+    projections: &[(&dyn Projection, String)],
+    event: &RecordedEvent,
+    reads: &StepReads,
+) -> Result<Vec<StepWrite>, Error> {
+    let mut writes = Vec::new();
+    for (projection, stored) in projections {
+        let Some(key) = projection.key(event) else {
+            continue;
+        };
+        let change = projection.apply(reads.document(stored, &key), event)?;
+        writes.push(StepWrite {
+            model: stored.clone(),
+            key,
+            change: change.into(),
+        });
+    }
+    Ok(writes)
 }

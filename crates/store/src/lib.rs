@@ -9,7 +9,6 @@
 
 mod append;
 mod append_findings;
-mod append_transaction;
 pub mod attributes;
 mod chunked_append;
 mod client;
@@ -26,6 +25,7 @@ pub mod item_kind;
 pub mod item_size;
 mod model_generations;
 mod page_token;
+mod projection_step;
 mod read_models;
 mod read_stream;
 mod retry_policy;
@@ -34,20 +34,27 @@ pub mod sdk_error;
 pub mod snapshot_item;
 mod snapshots;
 mod stream_heads;
+pub mod stream_record;
 mod table_definition;
 mod tables;
+mod transaction;
 
 pub use chunked_append::ChunkedAppendError;
 pub use client::{dynamodb_client, sdk_config};
 pub use dynamo_event_store::DynamoEventStore;
-pub use event_bridge_publisher::{EventBridgePublisher, Publication};
-pub use generation_catch_up::GenerationTarget;
+pub use event_bridge_publisher::EventBridgePublisher;
+pub use event_store_domain::Publication;
+pub use generation_catch_up::{reads_of, writes_of, GenerationTarget};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;
+pub use projection_step::{
+    still_contended, Committed, Prepared, ProjectionStep, ReadyStep, StepPlan, StepReads, StepWrite,
+};
 pub use read_models::{
     transaction_key, Applied, DocumentChange, DynamoReadModels, ReadModelDocument,
     TRANSACTIONS_MODEL,
 };
+pub use retry_policy::waits as retry_waits;
 pub use snapshots::Tail;
 pub use table_definition::{
     IndexDefinition, KeyAttribute, TableDefinition, TableDefinitions, TABLES_JSON,

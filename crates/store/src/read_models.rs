@@ -1,8 +1,11 @@
-//! Read-model documents in the projections table, written idempotently. Each document keeps the
-//! version it has applied of every stream that touched it: a redelivered or older record changes
-//! nothing. A revision number makes concurrent projector instances take turns (a conditional
-//! write; the loser reads again), and a deletion leaves a tombstone, so an older record can never
-//! bring a deleted document back.
+//! Read-model documents in the projections table: each a document with a revision (bumped by
+//! every write, so concurrent projector instances take turns through conditional writes) and,
+//! for the documents that are checkpoints (a stream's summary, a rebuild's per-stream
+//! checkpoint, a replay's progress), the version they record. A document keeps no trace of the
+//! streams that touched it: what makes a redelivered record change nothing is the checkpoint,
+//! written in the same transaction as every document an event changes
+//! ([`crate::ProjectionStep`]), so a document's size never grows with the streams behind it,
+//! and a deleted document is deleted, not kept as a tombstone.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -43,26 +46,49 @@ pub struct ReadModelDocument {
     pub model: String,
     /// The document's key.
     pub key: String,
-    /// The document; `None` once deleted (a tombstone).
+    /// The document (`None` only for a tombstone an earlier version of the store left).
     #[serde(default)]
     pub document: Option<Value>,
-    /// The last version applied, by stream.
-    pub positions: BTreeMap<String, u64>,
+    /// For a checkpoint: the version it records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
     /// Bumped by every write.
     pub revision: u64,
     /// When it last changed.
     pub updated_at: String,
+    /// What an earlier version of the store kept per document (the version applied of each
+    /// stream); read for stream summaries written then, never written.
+    #[serde(default, rename = "positions", skip_serializing)]
+    pub legacy_positions: BTreeMap<String, u64>,
+}
+
+impl ReadModelDocument {
+    /// A document of `model` at `key` holding `document`, at `revision`.
+    pub fn new(model: &str, key: &str, document: Value, revision: u64) -> Self {
+        ReadModelDocument {
+            model: model.to_owned(),
+            key: key.to_owned(),
+            document: Some(document),
+            position: None,
+            revision,
+            updated_at: format_time(&chrono::Utc::now()),
+            legacy_positions: BTreeMap::new(),
+        }
+    }
 }
 
 /// What a change does to a document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocumentChange {
-    /// Store this document.
+    /// Store this document (on condition it is still the one read).
     Put(Value),
-    /// Delete it (leaving a tombstone).
+    /// Delete it (on condition it is still the one read).
     Delete,
-    /// Leave it as it is (still recording the position).
+    /// Leave it as it is.
     Keep,
+    /// Store this document whatever is there: for a document only ever written by the step that
+    /// also writes a document it was derived from (a cycle's instance, written with its cycle).
+    Overwrite(Value),
 }
 
 impl From<Option<ReadModelChange>> for DocumentChange {
@@ -82,7 +108,7 @@ impl From<Option<ReadModelChange>> for DocumentChange {
 pub enum Applied {
     /// Written now.
     Written,
-    /// The document had already applied this version of the stream (or a later one).
+    /// The document had already recorded this version (or a later one).
     AlreadyApplied,
 }
 
@@ -107,7 +133,12 @@ impl DynamoReadModels {
         &self.table
     }
 
-    /// The document `key` of `model`, tombstones included (strongly consistent).
+    /// The DynamoDB client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The document `key` of `model` (strongly consistent).
     pub async fn get(&self, model: &str, key: &str) -> Result<Option<ReadModelDocument>, Error> {
         let output = self
             .client
@@ -122,64 +153,56 @@ impl DynamoReadModels {
         output.item.map(decode).transpose()
     }
 
-    /// Applies what `change` makes of the current document, as version `version` of `stream`,
-    /// unless the document already applied it.
-    pub async fn apply(
+    /// The version `stream`'s checkpoint document in `model` records (keyed by the stream id,
+    /// as stream summaries and rebuild checkpoints are); 0 when none.
+    pub async fn stream_position(&self, model: &str, stream: &StreamId) -> Result<u64, Error> {
+        let stored = self.get(model, stream.as_str()).await?;
+        Ok(stored.map_or(0, |d| checkpoint_position(&d, stream)))
+    }
+
+    /// Stores `document` as version `version` of the document `key` of `model`, unless it
+    /// already records that version or a later one: a checkpoint an older writer sends late
+    /// changes nothing.
+    pub async fn put_versioned(
         &self,
         model: &str,
         key: &str,
-        stream: &StreamId,
         version: Version,
-        change: impl Fn(Option<&Value>) -> DocumentChange,
+        document: Value,
     ) -> Result<Applied, Error> {
         self.modify(model, key, |current| {
             if current
-                .and_then(|d| d.positions.get(stream.as_str()))
-                .is_some_and(|applied| *applied >= version.get())
+                .and_then(|d| d.position)
+                .is_some_and(|at| at >= version.get())
             {
                 return Ok(None);
             }
-            let previous = current.and_then(|d| d.document.as_ref());
-            let document = match change(previous) {
-                DocumentChange::Put(document) => Some(document),
-                DocumentChange::Delete => None,
-                DocumentChange::Keep => previous.cloned(),
-            };
-            let mut positions = current.map(|d| d.positions.clone()).unwrap_or_default();
-            positions.insert(stream.to_string(), version.get());
-            Ok(Some((document, positions)))
+            Ok(Some((Some(document.clone()), Some(version.get()))))
         })
         .await
     }
 
-    /// Writes what `next` makes of the stored document (its new body and positions; `None`:
-    /// nothing to write), as a compare-and-set on the revision: when another writer got there
-    /// first, reads again and asks `next` again.
+    /// Writes what `next` makes of the stored document (its new body, `None` to delete it, and
+    /// position; `None` altogether: nothing to write), as a compare-and-set on the revision: when
+    /// another writer got there first, reads again and asks `next` again.
     pub(crate) async fn modify(
         &self,
         model: &str,
         key: &str,
-        next: impl Fn(
-            Option<&ReadModelDocument>,
-        ) -> Result<Option<(Option<Value>, BTreeMap<String, u64>)>, Error>,
+        next: impl Fn(Option<&ReadModelDocument>) -> Result<Option<(Option<Value>, Option<u64>)>, Error>,
     ) -> Result<Applied, Error> {
         let mut waits = crate::retry_policy::waits(MAX_TRIES);
         loop {
             let current = self.get(model, key).await?;
-            let Some((document, positions)) = next(current.as_ref())? else {
+            let Some((document, position)) = next(current.as_ref())? else {
                 return Ok(Applied::AlreadyApplied);
             };
             let revision = current.as_ref().map_or(0, |d| d.revision);
-            let next = ReadModelDocument {
-                model: model.to_owned(),
-                key: key.to_owned(),
-                document,
-                positions,
-                revision: revision + 1,
-                updated_at: format_time(&chrono::Utc::now()),
-            };
+            let mut next_document =
+                ReadModelDocument::new(model, key, document.unwrap_or(Value::Null), revision + 1);
+            next_document.position = position;
             if self
-                .write_if_revision(&next, current.is_some().then_some(revision))
+                .write_if_revision(&next_document, current.is_some().then_some(revision))
                 .await?
             {
                 return Ok(Applied::Written);
@@ -203,8 +226,7 @@ impl DynamoReadModels {
         next: &ReadModelDocument,
         expected: Option<u64>,
     ) -> Result<bool, Error> {
-        let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(next)
-            .map_err(|e| Error::validation("document", format!("cannot be stored: {e}")))?;
+        let item = encode(next)?;
         let mut request = self
             .client
             .put_item()
@@ -309,9 +331,34 @@ impl DynamoReadModels {
     }
 }
 
+/// The version `stream`'s checkpoint document records: its position, or, for a summary written
+/// by an earlier version of the store, the version it kept for the stream.
+pub(crate) fn checkpoint_position(document: &ReadModelDocument, stream: &StreamId) -> u64 {
+    document
+        .position
+        .or_else(|| document.legacy_positions.get(stream.as_str()).copied())
+        .unwrap_or(0)
+}
+
+/// A document as an item.
+pub(crate) fn encode(
+    document: &ReadModelDocument,
+) -> Result<HashMap<String, AttributeValue>, Error> {
+    serde_dynamo::to_item(document)
+        .map_err(|e| Error::validation("document", format!("cannot be stored: {e}")))
+}
+
+/// The document an item holds; one that does not decode is `Corrupt`, naming it.
 pub(crate) fn decode(item: HashMap<String, AttributeValue>) -> Result<ReadModelDocument, Error> {
+    let name = |attribute: &str| {
+        item.get(attribute)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (model, key) = (name("model"), name("key"));
     serde_dynamo::from_item(item).map_err(|e| Error::Corrupt {
-        attribute: "read model document".into(),
+        attribute: format!("read model document {model}/{key}"),
         reason: e.to_string(),
     })
 }

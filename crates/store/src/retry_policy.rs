@@ -9,7 +9,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 
 /// The waits between `tries` tries (so `tries - 1` of them), jittered.
-pub(crate) fn waits(tries: usize) -> ExponentialBackoff {
+pub fn waits(tries: usize) -> ExponentialBackoff {
     ExponentialBuilder::new()
         .with_min_delay(Duration::from_millis(5))
         .with_max_delay(Duration::from_millis(200))

@@ -1,17 +1,13 @@
-//! Seed 000's correlated transactions: each configured cycle's open instance per entity lives in
-//! read model `$cycle:<name>`; every instance, in progress or ended (complete or partial), is
-//! kept in `$transactions` under `<entity>#<started>#<cycle>`; a completed cycle publishes a metering
-//! event. Writes are conditional on the stream version like every projection, and the metering
-//! event carries a deterministic `meteringId` so a republished one can be recognized.
-
-use std::sync::Mutex;
+//! Seed 000's correlated transactions, as part of an event's projection step: each configured
+//! cycle's open instance per entity lives in read model `$cycle:<name>`; every instance, in
+//! progress or ended (complete or partial), is kept in `$transactions` under
+//! `<entity>#<started>#<cycle>`; a completed cycle publishes a metering event with a
+//! deterministic `meteringId`, so one published twice can be recognized.
 
 use event_store_domain::{
-    format_time, CycleDefinition, CycleInstance, CycleStatus, Error, RecordedEvent,
+    format_time, CycleDefinition, CycleInstance, CycleStatus, Error, Publication, RecordedEvent,
 };
-use event_store_dynamodb::{
-    Applied, DocumentChange, DynamoReadModels, Publication, TRANSACTIONS_MODEL,
-};
+use event_store_dynamodb::{DocumentChange, StepReads, StepWrite, TRANSACTIONS_MODEL};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -28,113 +24,70 @@ pub fn transaction_key(instance: &CycleInstance) -> String {
     event_store_dynamodb::transaction_key(&instance.entity, &instance.started, &instance.cycle)
 }
 
-/// The document of one entity in `$cycle:<name>`: its open instance, and the instances the last
-/// applied event ended (so a retry of that event publishes their metering events again).
+/// The document of one entity in `$cycle:<name>`: its open instance.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CycleDocument {
-    open: Option<CycleInstance>,
-    last_event: Option<(String, u64)>,
-    last_ended: Vec<CycleInstance>,
+pub struct CycleDocument {
+    /// The instance in progress, if any.
+    pub open: Option<CycleInstance>,
 }
 
-/// Advances `cycle` with `event`: updates the open instance, keeps ended ones in
-/// `$transactions`, and returns the metering events to publish (again, when the record is a
-/// retry of the event that ended them).
-pub async fn advance(
-    read_models: &DynamoReadModels,
-    cycle: &CycleDefinition,
+/// The documents `event` makes the cycles read: each cycle's document of the event's entity.
+pub fn cycle_reads(cycles: &[CycleDefinition], event: &RecordedEvent) -> Vec<(String, String)> {
+    cycles
+        .iter()
+        .filter_map(|cycle| Some((open_model(cycle), cycle.entity_of(event)?)))
+        .collect()
+}
+
+/// What `event` does to the cycles: the documents to write, and the metering events of the
+/// cycles it completed. A cycle document that does not decode is `Corrupt`, naming it.
+pub fn advance_cycles(
+    cycles: &[CycleDefinition],
     event: &RecordedEvent,
-) -> Result<Vec<Publication>, Error> {
-    let Some(entity) = cycle.entity_of(event) else {
-        return Ok(Vec::new());
-    };
-    let model = open_model(cycle);
-    let this_event = (event.stream_id.to_string(), event.version.get());
-    let ended = Mutex::new(Vec::new());
-    let still_open = Mutex::new(None);
-    let applied = read_models
-        .apply(
-            &model,
-            &entity,
-            &event.stream_id,
-            event.version,
-            |current| {
-                let document: CycleDocument = current
-                    .and_then(|d| serde_json::from_value(d.clone()).ok())
-                    .unwrap_or_default();
-                let change = cycle.advance(document.open, event);
-                let (open, finished): (Option<CycleInstance>, Option<CycleInstance>) =
-                    match change.current {
-                        Some(instance) if instance.status == CycleStatus::InProgress => {
-                            (Some(instance), None)
-                        }
-                        other => (None, other),
-                    };
-                let last_ended: Vec<CycleInstance> =
-                    change.closed.into_iter().chain(finished).collect();
-                *ended.lock().expect("ended lock") = last_ended.clone();
-                *still_open.lock().expect("open lock") = open.clone();
-                DocumentChange::Put(json!(CycleDocument {
-                    open,
-                    last_event: Some(this_event.clone()),
-                    last_ended
-                }))
-            },
-        )
-        .await?;
-    let (ended, open) = match applied {
-        Applied::Written => (
-            ended.into_inner().expect("ended lock"),
-            still_open.into_inner().expect("open lock"),
-        ),
-        Applied::AlreadyApplied => {
-            let stored = read_models.get(&model, &entity).await?;
-            let document: CycleDocument = stored
-                .and_then(|d| d.document)
-                .and_then(|d| serde_json::from_value(d).ok())
-                .unwrap_or_default();
-            if document.last_event.as_ref() == Some(&this_event) {
-                (document.last_ended, document.open)
-            } else {
-                (Vec::new(), None)
+    reads: &StepReads,
+) -> Result<(Vec<StepWrite>, Vec<Publication>), Error> {
+    let mut writes = Vec::new();
+    let mut metering = Vec::new();
+    for cycle in cycles {
+        let Some(entity) = cycle.entity_of(event) else {
+            continue;
+        };
+        let model = open_model(cycle);
+        let document: CycleDocument = match reads.document(&model, &entity) {
+            None => CycleDocument::default(),
+            Some(stored) => serde_json::from_value(stored.clone()).map_err(|e| Error::Corrupt {
+                attribute: format!("{model}/{entity}"),
+                reason: e.to_string(),
+            })?,
+        };
+        let change = cycle.advance(document.open, event);
+        let (open, finished) = match change.current {
+            Some(instance) if instance.status == CycleStatus::InProgress => (Some(instance), None),
+            other => (None, other),
+        };
+        // In progress instances are listed too: "the most recent maintenance window" may be open.
+        for instance in open.iter().chain(&change.closed).chain(&finished) {
+            writes.push(StepWrite {
+                model: TRANSACTIONS_MODEL.to_owned(),
+                key: transaction_key(instance),
+                change: DocumentChange::Overwrite(json!(instance)),
+            });
+            if instance.status == CycleStatus::Complete {
+                metering.push(metering_event(instance, transaction_key(instance)));
             }
         }
-    };
-    if let Some(instance) = open {
-        // In progress instances are listed too: "the most recent maintenance window" may be open.
-        keep(read_models, &instance, event).await?;
+        writes.push(StepWrite {
+            model,
+            key: entity,
+            change: DocumentChange::Put(json!(CycleDocument { open })),
+        });
     }
-    let mut metering = Vec::new();
-    for instance in ended {
-        let key = keep(read_models, &instance, event).await?;
-        if instance.status == CycleStatus::Complete {
-            metering.push(metering_event(&instance, key));
-        }
-    }
-    Ok(metering)
+    Ok((writes, metering))
 }
 
-/// Keeps `instance` in `$transactions` as of `event`; returns its key.
-async fn keep(
-    read_models: &DynamoReadModels,
-    instance: &CycleInstance,
-    event: &RecordedEvent,
-) -> Result<String, Error> {
-    let key = transaction_key(instance);
-    read_models
-        .apply(
-            TRANSACTIONS_MODEL,
-            &key,
-            &event.stream_id,
-            event.version,
-            |_| DocumentChange::Put(json!(instance)),
-        )
-        .await?;
-    Ok(key)
-}
-
-fn metering_event(instance: &CycleInstance, metering_id: String) -> Publication {
+/// The metering event of a completed `instance`, identified by `metering_id`.
+pub fn metering_event(instance: &CycleInstance, metering_id: String) -> Publication {
     let completed = instance.completed.unwrap_or(instance.started);
     let steps: Vec<Value> = instance
         .steps
@@ -156,5 +109,6 @@ fn metering_event(instance: &CycleInstance, metering_id: String) -> Publication 
             "steps": steps,
         }),
         resources: Vec::new(),
+        subject: None,
     }
 }

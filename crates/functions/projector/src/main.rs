@@ -1,13 +1,15 @@
 //! The projector's Lambda entry point: settings and clients once, then the handler per batch.
 
-use aws_lambda_events::event::dynamodb::Event;
 use event_store_domain::{ProjectorSettings, ReducerRegistry};
 use event_store_dynamodb::EventBridgePublisher;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use projector::Projector;
+use serde_json::Value;
 
 /// The bus follow-ups and change notices are published to.
 const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// Events one invocation applies at most, gap fills included (`DEFAULT_EVENT_BUDGET` unset).
+const PROJECTOR_EVENT_BUDGET: &str = "PROJECTOR_EVENT_BUDGET";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -22,17 +24,25 @@ async fn main() -> Result<(), Error> {
     })?;
     let publishes = !settings.follow_ups.is_empty() || settings.change_notices.is_some();
     let bus = std::env::var(EVENT_BUS_NAME).ok().filter(|b| !b.is_empty());
+    let budget = std::env::var(PROJECTOR_EVENT_BUDGET)
+        .ok()
+        .map(|text| {
+            text.trim().parse::<usize>().map_err(|_| {
+                format!("setting {PROJECTOR_EVENT_BUDGET} is {text:?}, expected a whole number of events")
+            })
+        })
+        .transpose()?
+        .unwrap_or(projector::DEFAULT_EVENT_BUDGET);
     let mut projector = Projector::new(
         events,
         read_models,
         settings,
         ReducerRegistry::with_examples(),
-    );
+    )
+    .with_event_budget(budget);
     match bus {
         Some(bus) => {
-            let config = event_store_dynamodb::sdk_config().await;
-            let client = aws_sdk_eventbridge::Client::new(&config);
-            projector = projector.with_publisher(EventBridgePublisher::new(client, bus));
+            projector = projector.with_publisher(EventBridgePublisher::from_env(bus).await)
         }
         None if publishes => {
             return Err(format!(
@@ -43,8 +53,8 @@ async fn main() -> Result<(), Error> {
         None => {}
     }
     let projector = &projector;
-    run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, Error>(projector.handle(event.payload).await)
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(projector.handle_input(event.payload).await)
     }))
     .await
 }

@@ -2,8 +2,7 @@
 //! (seed 000, "stream these changes to publishers"). Published by the projector from the
 //! stream, so an event is published if and only if it was stored.
 
-use event_store_domain::{ProjectorSettings, RecordedEvent};
-use event_store_dynamodb::Publication;
+use event_store_domain::{ProjectorSettings, Publication, PublishedEvent, RecordedEvent};
 use serde_json::{json, Value};
 
 /// The `source` of follow-up events. The ingest rule takes them in (they are new events to
@@ -35,6 +34,7 @@ pub fn publications(settings: &ProjectorSettings, event: &RecordedEvent) -> Vec<
             detail_type: follow_up.event_type.to_string(),
             detail,
             resources: Vec::new(),
+            subject: Some(PublishedEvent::of(event)),
         });
     }
     if let Some(notices) = &settings.change_notices {
@@ -44,6 +44,7 @@ pub fn publications(settings: &ProjectorSettings, event: &RecordedEvent) -> Vec<
                 detail_type: event.event_type.to_string(),
                 detail: serde_json::to_value(event).unwrap_or(Value::Null),
                 resources: Vec::new(),
+                subject: Some(PublishedEvent::of(event)),
             });
         }
     }

@@ -173,8 +173,7 @@ async fn bad_queries_get_typed_errors_without_internals() {
 async fn read_models_and_transactions_are_served() {
     use event_store_domain::parse_time;
     use event_store_dynamodb::{
-        create_projections_table, transaction_key, DocumentChange, DynamoReadModels,
-        TRANSACTIONS_MODEL,
+        create_projections_table, transaction_key, DynamoReadModels, TRANSACTIONS_MODEL,
     };
     let (without, local) = query_over_sample().await;
     let table = format!("projections-{}", uuid::Uuid::new_v4());
@@ -182,11 +181,13 @@ async fn read_models_and_transactions_are_served() {
         .await
         .unwrap();
     let read_models = DynamoReadModels::new(local.client.clone(), table);
-    let stream = StreamId::new("poc").unwrap();
     read_models
-        .apply("testItems", "1", &stream, Version::new(1), |_| {
-            DocumentChange::Put(json!({"itemId": "1", "amount": 500}))
-        })
+        .put_versioned(
+            "testItems",
+            "1",
+            Version::new(1),
+            json!({"itemId": "1", "amount": 500}),
+        )
         .await
         .unwrap();
     for (version, started, status) in [
@@ -199,9 +200,12 @@ async fn read_models_and_transactions_are_served() {
             "account-maintenance",
         );
         read_models
-            .apply(TRANSACTIONS_MODEL, &key, &stream, Version::new(version), |_| {
-                DocumentChange::Put(json!({"cycle": "account-maintenance", "started": started, "status": status}))
-            })
+            .put_versioned(
+                TRANSACTIONS_MODEL,
+                &key,
+                Version::new(version),
+                json!({"cycle": "account-maintenance", "started": started, "status": status}),
+            )
             .await
             .unwrap();
     }

@@ -5,11 +5,9 @@
 use std::time::{Duration, Instant};
 
 use event_store_domain::{
-    builtin_projections, format_time, Error, Projection, ProjectorSettings, StreamId, Version,
+    builtin_projections, format_time, Error, Projection, ProjectorSettings, Version,
 };
-use event_store_dynamodb::{
-    DocumentChange, DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication,
-};
+use event_store_dynamodb::{DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication};
 use function_support::{error_payload, validation_payload, Metrics};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -298,15 +296,8 @@ impl Replayer {
         version: u64,
         document: Value,
     ) -> Result<(), Error> {
-        let position = StreamId::new(format!("replay.{replay_id}"))?;
         self.read_models
-            .apply(
-                REPLAYS_MODEL,
-                replay_id,
-                &position,
-                Version::new(version),
-                |_| DocumentChange::Put(document.clone()),
-            )
+            .put_versioned(REPLAYS_MODEL, replay_id, Version::new(version), document)
             .await?;
         Ok(())
     }
@@ -321,6 +312,7 @@ fn replayed(event: &event_store_domain::RecordedEvent, replay_id: &str) -> Publi
         detail_type: event.event_type.to_string(),
         detail,
         resources: Vec::new(),
+        subject: Some(event_store_domain::PublishedEvent::of(event)),
     }
 }
 

@@ -1,32 +1,33 @@
-//! Sending an append's transaction, and what its cancellation reasons mean: every reason code
-//! DynamoDB documents is classified; only passing causes (a concurrent transaction,
-//! throttling) are sent again, with the store's one retry policy; a refusal is an error of its
-//! kind; failed conditions alone go back to be judged.
+//! Sending a `TransactWriteItems` (an append's, or an event's projection step), and what its
+//! cancellation reasons mean: every reason code DynamoDB documents is classified; only passing
+//! causes (a concurrent transaction, throttling) are sent again, with the store's one retry
+//! policy; a refusal is an error of its kind; failed conditions alone go back to the caller.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 use event_store_domain::{Error, FailureKind, ServiceFailure};
 
+use aws_sdk_dynamodb::Client;
+
+use crate::retry_policy;
 use crate::sdk_error::from_sdk;
-use crate::{retry_policy, DynamoEventStore};
 
 /// How often a transaction cancelled for a passing reason (a concurrent transaction on the same
-/// item, throttling) is sent before the append reports `Unavailable`.
+/// item, throttling) is sent before the caller gets `Unavailable`.
 const MAX_TRANSIENT_TRIES: usize = 5;
 
-impl DynamoEventStore {
-    /// Sends the transaction, again when it is cancelled for a passing reason; `None` when it
-    /// was written, the cancellation reasons when only conditions failed.
-    pub(crate) async fn send(
-        &self,
-        transaction: Vec<TransactWriteItem>,
-    ) -> Result<Option<Vec<CancellationReason>>, Error> {
+/// Sends `transaction`, again when it is cancelled for a passing reason; `None` when it was
+/// written, the cancellation reasons when only conditions failed.
+pub(crate) async fn send_transaction(
+    client: &Client,
+    transaction: Vec<TransactWriteItem>,
+) -> Result<Option<Vec<CancellationReason>>, Error> {
+    {
         let actions = transaction.len();
         let mut waits = retry_policy::waits(MAX_TRANSIENT_TRIES);
         loop {
-            let result = self
-                .client
+            let result = client
                 .transact_write_items()
                 .set_transact_items(Some(transaction.clone()))
                 .send()

@@ -1,0 +1,98 @@
+//! A record's event and the gap before it: DynamoDB Streams order records per item, and each
+//! event is its own item, so a record may arrive above its stream's checkpoint + 1. The missing
+//! versions are read from the table (strongly consistent) in pages of 100 and applied in order
+//! before it: nothing skipped, nothing applied twice, memory bounded by a page, and at most the
+//! invocation's event budget applied, after which the record is left for the next invocation,
+//! which goes on from the checkpoint.
+
+use event_store_domain::{Error, RecordedEvent, Version};
+
+use crate::{BatchGenerations, Projector, STREAMS_MODEL};
+
+/// Events read from the table per page of a gap fill.
+const GAP_PAGE: u64 = 100;
+
+/// What projecting one record did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Events applied (the record's and its gap's).
+    pub applied: usize,
+    /// Snapshots that could not be taken (skipped: loads fold from the previous one).
+    pub snapshot_failures: usize,
+}
+
+/// How far a record got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The record's event is applied (or was already).
+    Done(Applied),
+    /// The budget ran out before the record's event: what was applied is checkpointed.
+    Paused(Applied),
+}
+
+impl Projector {
+    /// Projects `event` into `generations`, first filling any gap between the stream's last
+    /// applied version and it; returns how many events were applied. No budget: what tests and
+    /// rebuilds use.
+    pub async fn project(
+        &self,
+        event: &RecordedEvent,
+        generations: &BatchGenerations<'_>,
+    ) -> Result<usize, Error> {
+        match self.project_within(event, generations, usize::MAX).await? {
+            Progress::Done(applied) | Progress::Paused(applied) => Ok(applied.applied),
+        }
+    }
+
+    /// Projects `event`, applying at most `budget` events (its gap's and its own).
+    pub async fn project_within(
+        &self,
+        event: &RecordedEvent,
+        generations: &BatchGenerations<'_>,
+        budget: usize,
+    ) -> Result<Progress, Error> {
+        let mut done = Applied::default();
+        let mut from = self
+            .read_models
+            .stream_position(STREAMS_MODEL, &event.stream_id)
+            .await?
+            + 1;
+        let until = event.version.get();
+        if until < from {
+            return Ok(Progress::Done(done));
+        }
+        while from < until {
+            let to = (from + GAP_PAGE - 1).min(until - 1);
+            let page = self
+                .events
+                .read_versions(&event.stream_id, Version::new(from), Version::new(to))
+                .await?;
+            for earlier in &page {
+                if done.applied >= budget {
+                    return Ok(Progress::Paused(done));
+                }
+                self.apply_counted(earlier, generations, &mut done).await?;
+            }
+            from = to + 1;
+        }
+        if done.applied >= budget {
+            return Ok(Progress::Paused(done));
+        }
+        self.apply_counted(event, generations, &mut done).await?;
+        Ok(Progress::Done(done))
+    }
+
+    async fn apply_counted(
+        &self,
+        event: &RecordedEvent,
+        generations: &BatchGenerations<'_>,
+        done: &mut Applied,
+    ) -> Result<(), Error> {
+        let snapshot = self.apply(event, generations).await?;
+        done.applied += 1;
+        if snapshot == crate::snapshots::SnapshotOutcome::Failed {
+            done.snapshot_failures += 1;
+        }
+        Ok(())
+    }
+}

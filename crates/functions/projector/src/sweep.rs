@@ -1,0 +1,117 @@
+//! The cycle sweep, run on a schedule (an EventBridge schedule in infra/, a timer in `make dev`):
+//! a cycle whose entity stops sending events would stay "in progress" forever if its timeout
+//! were judged only when the entity's next event arrives, and seed 000's point (identify partial
+//! cycles) would be missed exactly when it matters. The sweep marks every open instance past its
+//! cycle's `timeoutMinutes` partial (reason: not finished within N minutes), once: the instance
+//! leaves its cycle's document and is kept as partial in `$transactions` in one transaction, on
+//! condition the document is still as read (a concurrent event of the entity wins, and the sweep
+//! reads again).
+
+use event_store_domain::{Error, PageRequest, Timestamp};
+use event_store_dynamodb::{DocumentChange, StepWrite, TRANSACTIONS_MODEL};
+use serde_json::json;
+
+use crate::cycles::{open_model, transaction_key, CycleDocument};
+use crate::Projector;
+
+/// How often the sweep tries one entity's document again after a concurrent write.
+const MAX_TRIES: usize = 8;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Open instances looked at.
+    pub open: usize,
+    /// Instances marked partial now (timed out).
+    pub timed_out: usize,
+}
+
+impl Projector {
+    /// Marks every open cycle instance past its timeout at `now` partial.
+    pub async fn sweep_cycles(&self, now: Timestamp) -> Result<SweepReport, Error> {
+        let mut report = SweepReport::default();
+        for cycle in self
+            .settings
+            .cycles
+            .iter()
+            .filter(|c| c.timeout_minutes.is_some())
+        {
+            let model = open_model(cycle);
+            let mut page = PageRequest::first(100);
+            loop {
+                let found = self.read_models.list(&model, &page).await?;
+                for document in found.items {
+                    let Some(open) = decode(&document)?.open else {
+                        continue;
+                    };
+                    report.open += 1;
+                    if cycle.timed_out(&open, now) && self.time_out(cycle, &document.key).await? {
+                        report.timed_out += 1;
+                    }
+                }
+                match found.next_page_token {
+                    Some(token) => page.page_token = Some(token),
+                    None => break,
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Times out the open instance of `entity` in `cycle`, if it still is open and timed out;
+    /// `true` when this sweep did it.
+    async fn time_out(
+        &self,
+        cycle: &event_store_domain::CycleDefinition,
+        entity: &str,
+    ) -> Result<bool, Error> {
+        let model = open_model(cycle);
+        let mut waits = event_store_dynamodb::retry_waits(MAX_TRIES);
+        loop {
+            let Some(document) = self.read_models.get(&model, entity).await? else {
+                return Ok(false);
+            };
+            let Some(open) = decode(&document)?.open else {
+                return Ok(false);
+            };
+            if !cycle.timed_out(&open, chrono::Utc::now()) {
+                return Ok(false);
+            }
+            let partial = cycle.time_out(open);
+            let writes = vec![
+                StepWrite {
+                    model: TRANSACTIONS_MODEL.to_owned(),
+                    key: transaction_key(&partial),
+                    change: DocumentChange::Overwrite(json!(partial)),
+                },
+                StepWrite {
+                    model: model.clone(),
+                    key: entity.to_owned(),
+                    change: DocumentChange::Put(json!(CycleDocument { open: None })),
+                },
+            ];
+            if self
+                .read_models
+                .write_documents(&[document], writes)
+                .await?
+            {
+                tracing::info!(cycle = %cycle.name, entity, "cycle timed out: partial");
+                return Ok(true);
+            }
+            match waits.next() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Ok(false),
+            }
+        }
+    }
+}
+
+fn decode(document: &event_store_dynamodb::ReadModelDocument) -> Result<CycleDocument, Error> {
+    match &document.document {
+        None => Ok(CycleDocument::default()),
+        Some(stored) => serde_json::from_value(stored.clone()).map_err(|e| Error::Corrupt {
+            attribute: format!("{}/{}", document.model, document.key),
+            reason: e.to_string(),
+        }),
+    }
+}
