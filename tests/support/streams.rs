@@ -54,13 +54,23 @@ pub async fn all_stream_records(local: &LocalStore) -> Vec<Value> {
             .send()
             .await
             .unwrap();
-        let output = streams
-            .get_records()
-            .shard_iterator(iterator.shard_iterator().unwrap())
-            .send()
-            .await
-            .unwrap();
-        for record in output.records() {
+        let mut next = iterator.shard_iterator().map(str::to_owned);
+        let mut shard_records = Vec::new();
+        // A page holds at most 1,000 records: read the shard to its end.
+        while let Some(at) = next {
+            let output = streams
+                .get_records()
+                .shard_iterator(at)
+                .send()
+                .await
+                .unwrap();
+            if output.records().is_empty() {
+                break;
+            }
+            shard_records.extend(output.records().iter().cloned());
+            next = output.next_shard_iterator().map(str::to_owned);
+        }
+        for record in &shard_records {
             let change = record.dynamodb().unwrap();
             let image: serde_dynamo::Item = change.new_image().cloned().unwrap_or_default().into();
             let keys: serde_dynamo::Item = change.keys().cloned().unwrap_or_default().into();

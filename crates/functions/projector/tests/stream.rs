@@ -7,7 +7,7 @@ use event_store_dynamodb::TRANSACTIONS_MODEL;
 use event_store_dynamodb::{
     create_projections_table, DynamoReadModels, EventBridgePublisher, ReadModelDocument,
 };
-use event_store_tests::bus::{receive, subscribed_bus, Subscription};
+use event_store_tests::bus::{receive, receive_until, subscribed_bus, Subscription};
 use event_store_tests::streams::{batch, stream_records};
 use event_store_tests::{fixture, local_store, local_store_with, LocalStore};
 use projector::{Projector, STREAMS_MODEL};
@@ -366,4 +366,175 @@ async fn a_snapshot_that_cannot_be_folded_never_stops_the_stream() {
         .await
         .unwrap();
     assert_eq!(state.state, json!({"x": 1, "y": 3}));
+}
+
+#[tokio::test]
+async fn a_300_kb_event_is_published_as_a_claim_check_and_its_stream_goes_on() {
+    let local = local_store().await;
+    let stream = format!("big-{}", uuid::Uuid::new_v4());
+    let command = json!({"streamId": stream, "expectedVersion": 0, "events": [
+        {"eventType": "DocumentScanned", "data": {"pages": "x".repeat(300 * 1024)}},
+        {"eventType": "DocumentFiled", "data": {"shelf": 4}}
+    ]});
+    local
+        .store
+        .append(&AppendCommand::from_json(command).unwrap())
+        .await
+        .unwrap();
+    let (projector, read_models, subscription) = publishing_projector(&local).await;
+    project_all(&projector, &local).await;
+    let notices = receive_until(&subscription, |got| {
+        got.iter()
+            .filter(|e| {
+                e["source"] == "event-store.changes" && e["detail"]["streamId"] == json!(stream)
+            })
+            .count()
+            >= 2
+    })
+    .await;
+    let mine: Vec<&Value> = notices
+        .iter()
+        .filter(|e| {
+            e["source"] == "event-store.changes" && e["detail"]["streamId"] == json!(stream)
+        })
+        .collect();
+    let scanned = mine
+        .iter()
+        .find(|e| e["detail-type"] == "DocumentScanned")
+        .expect("the big event's notice");
+    let claim = &scanned["detail"]["claimCheck"];
+    assert_eq!(claim["dataOmitted"], true, "{scanned}");
+    assert_eq!(
+        claim["read"],
+        json!({"op": "getEvent", "streamId": stream, "version": 1})
+    );
+    assert!(scanned.to_string().len() < 256 * 1024);
+    assert!(scanned["detail"].get("data").is_none());
+    let filed = mine
+        .iter()
+        .find(|e| e["detail-type"] == "DocumentFiled")
+        .expect("the next event's notice");
+    assert_eq!(filed["detail"]["data"], json!({"shelf": 4}));
+    let summary = read_models
+        .get(STREAMS_MODEL, &stream)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.document.unwrap()["lastVersion"], 2);
+}
+
+#[tokio::test]
+async fn a_gap_of_thousands_is_filled_across_invocations_within_the_budget_applying_each_once() {
+    let local = local_store().await;
+    let stream = format!("backlog-{}", uuid::Uuid::new_v4());
+    let events: Vec<event_store_domain::NewEvent> = (0..2_000)
+        .map(|n| {
+            event_store_tests::event(
+                "ITEM_AMOUNT_CHANGED",
+                json!({"itemId": format!("{stream}-{}", n % 10), "amount": n}),
+            )
+        })
+        .collect();
+    let stream_id = StreamId::new(stream.clone()).unwrap();
+    local
+        .store
+        .append_chunked(
+            &stream_id,
+            event_store_domain::ExpectedVersion::NoStream,
+            events,
+        )
+        .await
+        .unwrap();
+    let (projector, read_models) = projector(&local).await;
+    let projector = projector.with_event_budget(300);
+    // Only the stream's last record arrives (its earlier ones were trimmed from the stream, or
+    // will come later): the whole gap is filled from the table, 300 events per invocation.
+    let records = stream_records(&local).await;
+    let last = records
+        .iter()
+        .rev()
+        .find(|r| r["dynamodb"]["NewImage"]["streamId"]["S"] == json!(stream))
+        .cloned()
+        .unwrap();
+    let mut invocations = 0;
+    loop {
+        invocations += 1;
+        let response = projector.handle(batch(std::slice::from_ref(&last))).await;
+        let position = read_models
+            .stream_position(STREAMS_MODEL, &stream_id)
+            .await
+            .unwrap();
+        if response.batch_item_failures.is_empty() {
+            break;
+        }
+        assert_eq!(
+            position,
+            300 * invocations,
+            "each invocation applies its budget"
+        );
+    }
+    assert_eq!(invocations, 7, "2,000 events at 300 per invocation");
+    let summary = read_models
+        .get(STREAMS_MODEL, &stream)
+        .await
+        .unwrap()
+        .unwrap();
+    let summary = summary.document.unwrap();
+    assert_eq!(
+        (summary["lastVersion"].clone(), summary["count"].clone()),
+        (json!(2000), json!(2000)),
+        "each applied once"
+    );
+    // Delivered again: nothing changes.
+    let before = read_models.get(STREAMS_MODEL, &stream).await.unwrap();
+    assert!(projector
+        .handle(batch(std::slice::from_ref(&last)))
+        .await
+        .batch_item_failures
+        .is_empty());
+    assert_eq!(
+        read_models.get(STREAMS_MODEL, &stream).await.unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_cycle_document_that_does_not_decode_is_corrupt_naming_it() {
+    let local = local_store().await;
+    let (projector, read_models) = projector(&local).await;
+    read_models
+        .put_versioned(
+            "$cycle:account-release",
+            "999999999999",
+            event_store_domain::Version::new(1),
+            json!({"open": "not an instance"}),
+        )
+        .await
+        .unwrap();
+    local
+        .store
+        .append(
+            &AppendCommand::from_json(json!({"streamId": "999999999999", "events": [
+                {"eventType": "CreatedAccount", "data": {}}
+            ]}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let event = local
+        .all_events(&StreamId::new("999999999999").unwrap())
+        .await
+        .remove(0);
+    let generations = projector.generations().await.unwrap();
+    let error = projector.project(&event, &generations).await.unwrap_err();
+    assert!(
+        matches!(&error, event_store_domain::Error::Corrupt { attribute, .. } if attribute == "$cycle:account-release/999999999999"),
+        "{error}"
+    );
+    // Nothing of the event was applied: not its summary, not a fresh cycle.
+    assert!(read_models
+        .get(STREAMS_MODEL, "999999999999")
+        .await
+        .unwrap()
+        .is_none());
 }

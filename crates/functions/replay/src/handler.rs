@@ -84,7 +84,8 @@ impl Replayer {
         &self.read_models
     }
 
-    pub(crate) fn store(&self) -> &DynamoEventStore {
+    /// The events store it replays from.
+    pub fn store(&self) -> &DynamoEventStore {
         &self.store
     }
 

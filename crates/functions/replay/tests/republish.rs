@@ -194,3 +194,41 @@ async fn unknown_replays_and_bad_filters_are_typed_errors() {
     .await;
     assert_eq!(bad["error"]["field"], "filter", "{bad}");
 }
+
+#[tokio::test]
+async fn a_300_kb_event_is_republished_as_a_claim_check_and_the_replay_goes_on() {
+    let setup = setup(0).await;
+    let local = setup.replayer.store().clone();
+    let stream = fresh_stream("big-replayed");
+    let events = vec![
+        event("Scanned", json!({"pages": "x".repeat(300 * 1024)})).with_event_time(at(1)),
+        event("Filed", json!({"shelf": 4})).with_event_time(at(2)),
+    ];
+    local
+        .append(&AppendRequest::new(stream.clone(), ExpectedVersion::NoStream, events).unwrap())
+        .await
+        .unwrap();
+    let answer = ask(
+        &setup,
+        json!({"op": "republish", "filter": {"streamId": stream}}),
+    )
+    .await;
+    assert_eq!(answer["status"], "complete", "{answer}");
+    assert_eq!(answer["done"], 2);
+    let received = receive_until(&setup.bus, |got| got.len() >= 2).await;
+    let scanned = received
+        .iter()
+        .find(|e| e["detail-type"] == "Scanned")
+        .unwrap();
+    assert_eq!(
+        scanned["detail"]["claimCheck"]["dataOmitted"], true,
+        "{scanned}"
+    );
+    assert_eq!(scanned["detail"]["claimCheck"]["read"]["version"], 1);
+    assert!(scanned["detail"]["replay"]["originalEventId"].is_string());
+    let filed = received
+        .iter()
+        .find(|e| e["detail-type"] == "Filed")
+        .unwrap();
+    assert_eq!(filed["detail"]["data"], json!({"shelf": 4}));
+}
