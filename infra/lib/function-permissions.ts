@@ -18,6 +18,19 @@ export interface StoreResources {
   readonly tables: TableDefinitions;
 }
 
+/**
+ * Writing read models: an event's projection step reads its documents in one BatchGetItem and
+ * writes them (puts, deletes) in one TransactWriteItems, which DynamoDB authorizes action by
+ * action; listings query.
+ */
+const PROJECTION_WRITES = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+];
+
 /** DynamoDB reads data keys with the caller's credentials: readers decrypt, writers also encrypt. */
 const KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE = [...KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey'];
@@ -61,7 +74,7 @@ export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
       resources: [r.eventsTable.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': r.tables.events.snapshotAttributes } },
     }),
-    statement('WriteProjections', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [
+    statement('WriteProjections', PROJECTION_WRITES, [
       r.projectionsTable.tableArn,
     ]),
     statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),
@@ -80,7 +93,7 @@ export function replayStatements(r: StoreResources): iam.PolicyStatement[] {
       ...indexArns(r),
     ]),
     statement('CountEvents', ['dynamodb:DescribeTable'], [r.eventsTable.tableArn]),
-    statement('WriteProjections', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [
+    statement('WriteProjections', PROJECTION_WRITES, [
       r.projectionsTable.tableArn,
     ]),
     statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),

@@ -48,6 +48,8 @@ export interface PipelineDefinition {
   readonly projection: {
     readonly failureQueue: string;
     readonly mapping: StreamMappingDefinition;
+    /** The schedule that invokes the projector's cycle sweep. */
+    readonly cycleSweep: { readonly rule: string; readonly everyMinutes: number };
   };
   readonly tables: { readonly events: string; readonly projections: string };
   readonly functions: Record<'persister' | 'query' | 'projector' | 'replay', FunctionSizing>;

@@ -7,6 +7,7 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { CycleSweep } from './cycle-sweep';
 import { DeploymentSettings } from './deployment-settings';
 import * as env from './function-environment';
 import {
@@ -38,6 +39,7 @@ export class StatelessStack extends Stack {
   readonly storeBus: StoreBus;
   readonly ingest: IngestPipeline;
   readonly projection: StreamProjection;
+  readonly cycleSweep: CycleSweep;
   readonly monitoring: StoreMonitoring;
   readonly rawArchive?: RawEventArchive;
 
@@ -106,6 +108,10 @@ export class StatelessStack extends Stack {
     this.projection = new StreamProjection(this, 'Projection', {
       pipeline,
       table: props.eventsTable,
+      projector: this.functions.projector.function,
+    });
+    this.cycleSweep = new CycleSweep(this, 'CycleSweep', {
+      pipeline,
       projector: this.functions.projector.function,
     });
     if (settings.rawArchive) {

@@ -56,6 +56,9 @@ const LOGS = (fn: string) => [`logs:CreateLogStream on ${fn}Logs`, `logs:PutLogE
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 const KEY_READ = ['kms:Decrypt on data-key', 'kms:DescribeKey on data-key'];
 const KEY_WRITE = [...KEY_READ, 'kms:Encrypt on data-key', 'kms:GenerateDataKey on data-key'];
+const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem'].map(
+  (action) => `dynamodb:${action} on projections`,
+);
 const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
 const onEventsAndIndexes = (action: string) => [
   `${action} on events`,
@@ -104,9 +107,7 @@ describe('each function holds exactly the permissions it needs', () => {
         'dynamodb:GetItem on events',
         'dynamodb:Query on events',
         `dynamodb:PutItem on events${snapshotOnly}`,
-        'dynamodb:GetItem on projections',
-        'dynamodb:Query on projections',
-        'dynamodb:PutItem on projections',
+        ...PROJECTION_WRITES,
         'events:PutEvents on Bus',
         ...KEY_WRITE,
         // the stream event source mapping's grant
@@ -132,9 +133,7 @@ describe('each function holds exactly the permissions it needs', () => {
         ...onEventsAndIndexes('dynamodb:BatchGetItem'),
         ...onEventsAndIndexes('dynamodb:Scan'),
         'dynamodb:DescribeTable on events',
-        'dynamodb:GetItem on projections',
-        'dynamodb:Query on projections',
-        'dynamodb:PutItem on projections',
+        ...PROJECTION_WRITES,
         'events:PutEvents on Bus',
         ...KEY_WRITE,
       ].sort(),

@@ -30,3 +30,17 @@ describe("the events table's stream feeds the projector", () => {
     });
   });
 });
+
+describe('the cycle sweep', () => {
+  const { service } = synthesize();
+
+  test("a schedule invokes the projector's sweep every few minutes, as pipeline.json says", () => {
+    const rule = onlyResource(service, 'AWS::Events::Rule', { Name: 'event-store-dev-cycle-sweep' });
+    expect(rule.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.Targets).toHaveLength(1);
+    expect(JSON.parse(rule.Targets[0].Input)).toEqual({ sweep: 'cycles' });
+    expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ProjectorFunction/), 'Arn'] });
+    expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 2 });
+  });
+});

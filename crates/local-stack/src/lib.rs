@@ -28,8 +28,8 @@ pub use error::LocalStackError;
 pub use function_invoker::{batch_item_failures, FunctionInvoker, InvokeOutcome};
 pub use lambda_records::{dynamodb_event, sqs_event, stream_record};
 pub use pipeline_definition::{
-    FunctionSizing, IngestDefinition, PipelineDefinition, ProjectionDefinition,
-    SqsMappingDefinition, StreamMappingDefinition, TableNames,
+    CycleSweepDefinition, FunctionSizing, IngestDefinition, PipelineDefinition,
+    ProjectionDefinition, SqsMappingDefinition, StreamMappingDefinition, TableNames,
 };
 pub use provision::{provision, Clients, Provisioned, PUBLISHED_PATTERN};
 pub use record_filter::passes;

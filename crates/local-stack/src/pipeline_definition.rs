@@ -70,6 +70,18 @@ pub struct ProjectionDefinition {
     pub failure_queue: String,
     /// The mapping's settings.
     pub mapping: StreamMappingDefinition,
+    /// The schedule of the projector's cycle sweep.
+    pub cycle_sweep: CycleSweepDefinition,
+}
+
+/// The schedule invoking the projector's cycle sweep.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CycleSweepDefinition {
+    /// The schedule rule's name (in AWS).
+    pub rule: String,
+    /// Minutes between sweeps.
+    pub every_minutes: u64,
 }
 
 /// A DynamoDB Streams event source mapping's settings.

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use event_store_domain::{Error, FailureKind, Settings};
 use event_store_dynamodb::{dynamodb_client, DynamoEventStore};
 use event_store_local_stack::{
-    provision, Checkpoints, Clients, FunctionInvoker, PipelineDefinition, Provisioned, SqsMapping,
-    StreamMapping,
+    provision, Checkpoints, Clients, FunctionInvoker, InvokeOutcome, PipelineDefinition,
+    Provisioned, SqsMapping, StreamMapping,
 };
 
 use crate::commands::{append, read, state};
@@ -116,10 +116,33 @@ async fn start_mappings(
         pipeline.projection.mapping.clone(),
         Checkpoints::open(checkpoints).map_err(unavailable)?,
     );
+    let sweeper =
+        FunctionInvoker::at(endpoint, "projector", timeout_of(pipeline, "projector")).await;
+    let every = std::time::Duration::from_secs(60 * pipeline.projection.cycle_sweep.every_minutes);
     Ok(vec![
         tokio::spawn(ingest.run()),
         tokio::spawn(projection.run()),
+        tokio::spawn(sweep_cycles(sweeper, every)),
     ])
+}
+
+/// What the cycle sweep's schedule does in AWS: invokes the projector with the sweep input every
+/// `every` (infra/pipeline.json's `cycleSweep`).
+async fn sweep_cycles(projector: FunctionInvoker, every: std::time::Duration) {
+    let mut timer = tokio::time::interval(every);
+    timer.tick().await;
+    loop {
+        timer.tick().await;
+        match projector
+            .invoke(&serde_json::json!({"sweep": "cycles"}))
+            .await
+        {
+            InvokeOutcome::Answered(answer) => {
+                tracing::info!(%answer, "cycle sweep");
+            }
+            InvokeOutcome::Failed(reason) => tracing::warn!(%reason, "cycle sweep failed"),
+        }
+    }
 }
 
 /// The function's timeout in infra/pipeline.json.

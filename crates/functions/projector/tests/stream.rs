@@ -538,3 +538,51 @@ async fn a_cycle_document_that_does_not_decode_is_corrupt_naming_it() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn the_sweep_marks_a_cycle_that_stopped_partial_once() {
+    let local = local_store().await;
+    let (projector, read_models) = projector(&local).await;
+    let entity = format!("{}", 100_000_000_000u64 + rand_suffix());
+    let started = chrono::Utc::now() - chrono::Duration::days(2);
+    local
+        .store
+        .append(
+            &AppendCommand::from_json(json!({"streamId": entity, "events": [
+                {"eventType": "CreatedAccount", "eventTime": event_store_domain::format_time(&started), "data": {}}
+            ]}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    project_all(&projector, &local).await;
+    // The account's release never went on: only the sweep can tell the cycle stopped.
+    let answer = projector.handle_input(json!({"sweep": "cycles"})).await;
+    assert_eq!(answer["sweep"]["timedOut"], 1, "{answer}");
+    let key = event_store_dynamodb::transaction_key(
+        &entity,
+        &event_store_domain::truncate_to_millis(started),
+        "account-release",
+    );
+    let instance = read_models
+        .get(TRANSACTIONS_MODEL, &key)
+        .await
+        .unwrap()
+        .unwrap()
+        .document
+        .unwrap();
+    assert_eq!(instance["status"], "partial");
+    assert_eq!(instance["reason"], "not finished within 1440 minutes");
+    let open = read_models
+        .get("$cycle:account-release", &entity)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(open.document.unwrap()["open"], Value::Null);
+    let again = projector.handle_input(json!({"sweep": "cycles"})).await;
+    assert_eq!(again["sweep"]["timedOut"], 0, "once: {again}");
+}
+
+fn rand_suffix() -> u64 {
+    u64::from(uuid::Uuid::new_v4().as_fields().0) % 1_000_000_000
+}
