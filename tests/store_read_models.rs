@@ -11,7 +11,7 @@ use event_store_domain::{
 use event_store_dynamodb::item_size::item_size;
 use event_store_dynamodb::{
     create_projections_table, reads_of, writes_of, Applied, DocumentChange, DynamoReadModels,
-    ProjectionStep, StepPlan, StepWrite,
+    ProjectionPart, ProjectionStep, StepPart, StepPlan, StepWrite,
 };
 use event_store_tests::{fixture, fresh_stream, metered_client};
 use futures::StreamExt;
@@ -56,16 +56,19 @@ async fn try_project(
     projection: &dyn Projection,
     event: &RecordedEvent,
 ) -> Result<Applied, Error> {
-    let projections = [(projection, projection.name().to_owned())];
+    let parts: Vec<Box<dyn StepPart + '_>> = vec![Box::new(ProjectionPart {
+        projection,
+        stored_name: projection.name().to_owned(),
+    })];
     let step = ProjectionStep {
         checkpoint_model: CHECKPOINTS,
         stream: &event.stream_id,
         version: event.version,
-        reads: reads_of(&projections, event),
+        reads: reads_of(&parts, event),
     };
     let written = models
         .apply_step(&step, |reads| {
-            let writes = writes_of(&projections, event, reads)?;
+            let (writes, _) = writes_of(&parts, event, reads)?;
             let checkpoint = json!({"version": event.version});
             Ok((StepPlan { writes, checkpoint }, ()))
         })

@@ -1,7 +1,8 @@
 /**
  * The cycle sweep: an EventBridge schedule invoking the projector with `{"sweep": "cycles"}`, so a
  * cycle whose entity stops sending events is marked partial (timed out) instead of staying "in
- * progress" forever. Its period and rule name come from infra/pipeline.json, which the local stack
+ * progress" forever, and the read-model generations a rebuild replaced or abandoned are deleted
+ * once their grace period has passed (crates/functions/projector/src/sweep.rs). Its period and rule name come from infra/pipeline.json, which the local stack
  * reads too.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -27,7 +28,7 @@ export class CycleSweep extends Construct {
     const sweep = props.pipeline.projection.cycleSweep;
     this.rule = new events.Rule(this, 'Schedule', {
       ruleName: sweep.rule,
-      description: 'Marks cycles past their timeout partial (the projector\'s sweep)',
+      description: 'Marks cycles past their timeout partial, deletes retired read-model generations (the projector\'s sweep)',
       schedule: events.Schedule.rate(Duration.minutes(sweep.everyMinutes)),
       targets: [
         new targets.LambdaFunction(props.projector, {

@@ -33,6 +33,10 @@ export interface DeploymentSettings {
   readonly dedupeScope: 'store' | 'stream';
   /** Untyped events take their stream category's aggregate (AGGREGATE_TYPE_FROM_CATEGORY). */
   readonly aggregateTypeFromCategory: boolean;
+  /** Events one projector invocation applies at most, gap fills included (PROJECTOR_EVENT_BUDGET). */
+  readonly projectorEventBudget: number;
+  /** Hours a generation a rebuild replaced is kept before the sweep deletes it (REBUILD_GRACE_HOURS). */
+  readonly rebuildGraceHours: number;
   /** Copy every raw bus event to S3 through Firehose (seed 001): off by default. */
   readonly rawArchive: boolean;
   /** Where `cargo lambda build` put the functions: `<dir>/<function>/bootstrap.zip`. */
@@ -87,6 +91,8 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
     dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
     aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
+    projectorEventBudget: whole(lookup, 'projectorEventBudget', 1000, 1, 100000),
+    rebuildGraceHours: whole(lookup, 'rebuildGraceHours', 24, 0, 8760),
     rawArchive: flag(lookup, 'rawArchive', false),
     lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
   };

@@ -38,6 +38,17 @@ export const PROJECTOR_SETTINGS: EnvironmentVariable = {
   declaredIn: 'crates/domain/src/projector_settings.rs',
 };
 
+/** Events one projector invocation applies at most, gap fills included. */
+export const PROJECTOR_EVENT_BUDGET: EnvironmentVariable = {
+  name: 'PROJECTOR_EVENT_BUDGET',
+  declaredIn: 'crates/functions/projector/src/main.rs',
+};
+/** Hours a generation a rebuild replaced is kept before the cycle sweep deletes its documents. */
+export const REBUILD_GRACE_HOURS: EnvironmentVariable = {
+  name: 'REBUILD_GRACE_HOURS',
+  declaredIn: 'crates/functions/replay/src/main.rs',
+};
+
 /** Every variable above, for the test that keeps them in step with the Rust side. */
 export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   EVENTS_TABLE,
@@ -48,4 +59,6 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   PROJECTIONS_TABLE,
   EVENT_BUS_NAME,
   PROJECTOR_SETTINGS,
+  PROJECTOR_EVENT_BUDGET,
+  REBUILD_GRACE_HOURS,
 ];

@@ -21,7 +21,8 @@ export interface StoreResources {
 /**
  * Writing read models: an event's projection step reads its documents in one BatchGetItem and
  * writes them (puts, deletes) in one TransactWriteItems, which DynamoDB authorizes action by
- * action; listings query.
+ * action; listings query; the sweep deletes a retired generation's documents in BatchWriteItem
+ * pages.
  */
 const PROJECTION_WRITES = [
   'dynamodb:GetItem',
@@ -29,6 +30,7 @@ const PROJECTION_WRITES = [
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
 ];
 
 /** DynamoDB reads data keys with the caller's credentials: readers decrypt, writers also encrypt. */

@@ -86,8 +86,22 @@ export class StatelessStack extends Stack {
     this.functions = {
       persister: make('persister', store),
       query: make('query', { ...store, ...projections }),
-      projector: make('projector', { ...store, ...projections, ...publishing }, STREAM_WILDCARD_REASON),
-      replay: make('replay', { ...store, ...projections, ...publishing }),
+      projector: make(
+        'projector',
+        {
+          ...store,
+          ...projections,
+          ...publishing,
+          [env.PROJECTOR_EVENT_BUDGET.name]: String(settings.projectorEventBudget),
+        },
+        STREAM_WILDCARD_REASON,
+      ),
+      replay: make('replay', {
+        ...store,
+        ...projections,
+        ...publishing,
+        [env.REBUILD_GRACE_HOURS.name]: String(settings.rebuildGraceHours),
+      }),
     };
     const grant = (name: FunctionName, statements: ReturnType<typeof persisterStatements>) => {
       for (const statement of statements) {

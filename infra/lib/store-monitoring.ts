@@ -1,7 +1,8 @@
 /**
  * Alarms on everything that means an event is waiting or lost, sent to one encrypted SNS topic, and
  * a dashboard of the same metrics: dead-letter queue depths, function errors and throttles, the
- * stream's iterator age, DynamoDB throttles and the ingest rule's failed invocations.
+ * stream's iterator age, read-model documents too large, snapshot failures, DynamoDB throttles
+ * and the ingest rule's failed invocations.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -24,6 +25,9 @@ export interface StoreMonitoringProps {
   readonly ingestRule: events.IRule;
   readonly projector: lambda.IFunction;
 }
+
+/** The namespace the functions' Embedded Metric Format lines publish in. */
+export const STORE_METRICS_NAMESPACE = 'EventStore';
 
 /** The projector is behind when its oldest unread record is older than this. */
 export const MAX_ITERATOR_AGE = Duration.minutes(5);
@@ -100,6 +104,23 @@ export class StoreMonitoring extends Construct {
         );
       }
     }
+    // The functions' own metrics (crates/functions/support/src/metrics.rs), dimension Function the
+    // deployed name: an event whose read-model document would pass 400 KB stops its stream;
+    // a snapshot that fails costs later loads their speed, never an event.
+    const storeMetric = (metricName: string, fn: lambda.IFunction) =>
+      metric(STORE_METRICS_NAMESPACE, metricName, { Function: fn.functionName }, 'Sum');
+    alarm(
+      'projector-document-too-large',
+      storeMetric('DocumentTooLarge', props.projector),
+      1,
+      'A read-model document would pass 400 KB: its stream waits; split the model or drop fields',
+    );
+    alarm(
+      'projector-snapshot-failures',
+      storeMetric('SnapshotFailures', props.projector),
+      1,
+      'The projector could not write snapshots: loads read more events until it can',
+    );
     const failedInvocations = metric('AWS/Events', 'FailedInvocations', { RuleName: props.ingestRule.ruleName }, 'Sum');
     alarm('ingest-rule-failed-invocations', failedInvocations, 1, 'EventBridge could not deliver events to the ingest queue');
 

@@ -7,7 +7,13 @@ import { onlyResource, synthesize } from './synthesize';
 const REPOSITORY = path.join(__dirname, '..', '..');
 
 describe('the functions', () => {
-  const { service } = synthesize({ eventTtlDays: 90, snapshotEvery: 50, logRetentionDays: 14 });
+  const { service } = synthesize({
+    eventTtlDays: 90,
+    snapshotEvery: 50,
+    logRetentionDays: 14,
+    projectorEventBudget: 250,
+    rebuildGraceHours: 48,
+  });
   const fn = (name: string) => onlyResource(service, 'AWS::Lambda::Function', { FunctionName: `event-store-dev-${name}` });
 
   test.each([
@@ -39,7 +45,14 @@ describe('the functions', () => {
     const store = ['AGGREGATE_TYPE_FROM_CATEGORY', 'DEDUPE_SCOPE', 'EVENTS_TABLE', 'EVENT_TTL_DAYS'];
     expect(variables('persister')).toEqual([...store, 'SNAPSHOT_EVERY']);
     expect(variables('query')).toEqual([...store, 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY']);
-    expect(variables('projector')).toEqual([...store, 'EVENT_BUS_NAME', 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY'].sort());
+    expect(variables('projector')).toEqual(
+      [...store, 'EVENT_BUS_NAME', 'PROJECTIONS_TABLE', 'PROJECTOR_EVENT_BUDGET', 'SNAPSHOT_EVERY'].sort(),
+    );
+    expect(variables('replay')).toEqual(
+      [...store, 'EVENT_BUS_NAME', 'PROJECTIONS_TABLE', 'REBUILD_GRACE_HOURS', 'SNAPSHOT_EVERY'].sort(),
+    );
+    expect(fn('projector').Environment.Variables).toMatchObject({ PROJECTOR_EVENT_BUDGET: '250' });
+    expect(fn('replay').Environment.Variables).toMatchObject({ REBUILD_GRACE_HOURS: '48' });
     expect(fn('persister').Environment.Variables).toMatchObject({ DEDUPE_SCOPE: 'store', AGGREGATE_TYPE_FROM_CATEGORY: 'true' });
     expect(fn('projector').Environment.Variables).toMatchObject({ EVENT_TTL_DAYS: '90', SNAPSHOT_EVERY: '50' });
   });

@@ -1,4 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { STORE_METRICS_NAMESPACE } from '../lib/store-monitoring';
 import { synthesize } from './synthesize';
+
+const REPOSITORY = path.join(__dirname, '..', '..');
 
 describe('monitoring', () => {
   const { service } = synthesize();
@@ -40,6 +45,24 @@ describe('monitoring', () => {
     }
   });
 
+  test.each(['DocumentTooLarge', 'SnapshotFailures'])(
+    "alarms on the projector's %s count, a metric the projector writes",
+    (metricName) => {
+      const name = metricName === 'DocumentTooLarge' ? 'projector-document-too-large' : 'projector-snapshot-failures';
+      expect(alarm(name)).toMatchObject({
+        Namespace: STORE_METRICS_NAMESPACE,
+        MetricName: metricName,
+        Statistic: 'Sum',
+        Threshold: 1,
+        Dimensions: [{ Name: 'Function', Value: { Ref: expect.stringMatching(/^Projector/) } }],
+      });
+      const handler = fs.readFileSync(path.join(REPOSITORY, 'crates/functions/projector/src/handler.rs'), 'utf8');
+      expect(handler).toContain(`metrics.count("${metricName}"`);
+      const metrics = fs.readFileSync(path.join(REPOSITORY, 'crates/functions/support/src/metrics.rs'), 'utf8');
+      expect(metrics).toContain(`pub const NAMESPACE: &str = "${STORE_METRICS_NAMESPACE}";`);
+    },
+  );
+
   test('alarms when EventBridge fails to deliver to the ingest queue', () => {
     expect(alarm('ingest-rule-failed-invocations')).toMatchObject({
       Namespace: 'AWS/Events',
@@ -49,7 +72,7 @@ describe('monitoring', () => {
   });
 
   test('every alarm notifies the encrypted alarm topic, and the dashboard shows them', () => {
-    expect(alarms).toHaveLength(3 + 4 * 2 + 1 + 2 * 2 + 1);
+    expect(alarms).toHaveLength(3 + 4 * 2 + 1 + 2 + 2 * 2 + 1);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
     }

@@ -56,7 +56,7 @@ const LOGS = (fn: string) => [`logs:CreateLogStream on ${fn}Logs`, `logs:PutLogE
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 const KEY_READ = ['kms:Decrypt on data-key', 'kms:DescribeKey on data-key'];
 const KEY_WRITE = [...KEY_READ, 'kms:Encrypt on data-key', 'kms:GenerateDataKey on data-key'];
-const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem'].map(
+const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem'].map(
   (action) => `dynamodb:${action} on projections`,
 );
 const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];

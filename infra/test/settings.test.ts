@@ -18,6 +18,8 @@ describe('deployment settings', () => {
       snapshotEvery: 100,
       dedupeScope: 'store',
       aggregateTypeFromCategory: true,
+      projectorEventBudget: 1000,
+      rebuildGraceHours: 24,
       rawArchive: false,
       lambdaAssetsDir: '/assets',
     });
@@ -37,6 +39,8 @@ describe('deployment settings', () => {
     [{ dedupeScope: 'global' }, 'dedupeScope'],
     [{ projectorSettings: '{"changeNotices": {"source": "my.changes"}}' }, 'projectorSettings'],
     [{ aggregateTypeFromCategory: 'maybe' }, 'aggregateTypeFromCategory'],
+    [{ projectorEventBudget: 0 }, 'projectorEventBudget'],
+    [{ rebuildGraceHours: -1 }, 'rebuildGraceHours'],
     [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
   ])('%j is refused with an error naming %s', (context, parameter) => {
     let error: unknown;

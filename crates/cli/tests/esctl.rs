@@ -390,3 +390,70 @@ fn replay_rebuild_counts_then_rebuilds_a_read_model_and_resumes() {
         text(&unknown.stderr)
     );
 }
+
+#[test]
+fn replay_abandon_gives_up_a_rebuild_that_then_goes_no_further() {
+    let _turn = pipeline_turn();
+    if std::env::var("LAMBDA_ENDPOINT").is_err() {
+        panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the replay function");
+    }
+    let table = "event-store-local-events";
+    // More than one page of 100 items, so that a rebuild stopped after its first page is left
+    // in progress.
+    let events: Vec<serde_json::Value> = (0..120)
+        .map(|n| serde_json::json!({"eventType": "Counted", "data": {"n": n}}))
+        .collect();
+    let command = serde_json::json!({
+        "streamId": format!("abandoned-{}", uuid::Uuid::new_v4().simple()),
+        "events": events,
+    });
+    let appended = esctl(
+        table,
+        &["append", "-", "--chunked"],
+        Some(&command.to_string()),
+    );
+    assert!(appended.status.success(), "{}", text(&appended.stderr));
+    let started = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let replay = event_store_local_stack::FunctionInvoker::from_env(
+            "replay",
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+        let request = serde_json::json!({
+            "op": "rebuild", "models": ["accountBalances"], "maxEvents": 1, "segments": 1
+        });
+        match replay.invoke(&request).await {
+            event_store_local_stack::InvokeOutcome::Answered(answer) => answer,
+            event_store_local_stack::InvokeOutcome::Failed(reason) => panic!("{reason}"),
+        }
+    });
+    assert_eq!(started["status"], "inProgress", "{started}");
+    let id = started["replayId"].as_str().unwrap();
+
+    let abandoned = esctl(table, &["replay", "--abandon", id], None);
+    assert!(abandoned.status.success(), "{}", text(&abandoned.stderr));
+    assert!(
+        text(&abandoned.stdout).contains(&format!("rebuild {id} abandoned")),
+        "{}",
+        text(&abandoned.stdout)
+    );
+    let again = esctl(table, &["replay", "--abandon", id, "--json"], None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let answer: serde_json::Value = serde_json::from_str(text(&again.stdout).trim()).unwrap();
+    assert_eq!(answer["status"], "abandoned", "{answer}");
+
+    let resumed = esctl(table, &["replay", "--resume", id], None);
+    assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stderr).contains("is abandoned"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    // The model can be rebuilt again at once.
+    let dry = esctl(
+        table,
+        &["replay", "--rebuild", "accountBalances", "--dry-run"],
+        None,
+    );
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+}

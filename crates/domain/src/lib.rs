@@ -65,8 +65,9 @@ pub use follow_up::{FollowUpRule, FollowUpRules, TypePattern};
 pub use json_reducer::JsonMergeReducer;
 pub use metadata::Metadata;
 pub use model_generation::{
-    generation_name, is_store_model, model_of, rebuild_checkpoints_model, BuildingGeneration,
-    ModelGenerations, GENERATIONS_MODEL, GENERATION_SEPARATOR,
+    generation_name, is_store_model, model_of, purge_time, rebuild_checkpoints_model,
+    BuildingGeneration, ModelGenerations, RetiredModel, GENERATIONS_MODEL, GENERATION_SEPARATOR,
+    IN_FLIGHT_WRITES, TRANSACTIONS_MODEL,
 };
 pub use name::{AggregateType, EventType};
 pub use new_event::NewEvent;

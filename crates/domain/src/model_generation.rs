@@ -1,9 +1,28 @@
 //! Generations of a read model: a rebuild writes a new generation beside the live one and the
 //! model's pointer switches to it only once it is complete, so a query never sees a half-built
-//! model. This module owns the pointer's shape, the stored name of each generation, and which
-//! names are the store's own (never rebuilt, never generational).
+//! model. The generation it replaced (and the rebuild's checkpoints) are retired, to be deleted
+//! once a grace period has passed (a rollback is a pointer write until then); an abandoned
+//! rebuild's generation and checkpoints are retired at once. This module owns the pointer's shape,
+//! the stored name of each generation, and which names are the store's own.
 
 use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// The store's own read model of cycle instances (seed 000's transactions), rebuildable like any
+/// read model (with the cycles' open instances, `$cycle:<name>`, in the same generation).
+pub const TRANSACTIONS_MODEL: &str = "$transactions";
+
+/// The longest a function invocation runs (Lambda's 15-minute limit): a projector batch that
+/// read the pointers before a switch or an abandon may still write the retired generation until
+/// then, so nothing retired is purged sooner.
+pub const IN_FLIGHT_WRITES: chrono::Duration = chrono::Duration::minutes(15);
+
+/// When something retired at `now` with `grace` may be purged: after the grace period, and never
+/// before writes already in flight have ended.
+pub fn purge_time(now: Timestamp, grace: chrono::Duration) -> Timestamp {
+    now + grace.max(IN_FLIGHT_WRITES)
+}
 
 /// The read model that holds one generation pointer per rebuildable read model.
 pub const GENERATIONS_MODEL: &str = "$generations";
@@ -21,7 +40,20 @@ pub struct BuildingGeneration {
     pub rebuild_id: String,
 }
 
-/// Which generation of a read model queries read, and which one a rebuild is building.
+/// Stored documents no longer read: a generation a rebuild replaced or abandoned, or a
+/// rebuild's checkpoints; deleted once `purge_after` has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetiredModel {
+    /// The stored name to delete (`items`, `items@2`, `$rebuild.<id>`).
+    pub stored_name: String,
+    /// Not before then.
+    #[serde(with = "crate::time::rfc3339_millis")]
+    pub purge_after: Timestamp,
+}
+
+/// Which generation of a read model queries read, which one a rebuild is building, and what
+/// waits to be deleted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelGenerations {
@@ -30,6 +62,9 @@ pub struct ModelGenerations {
     /// The generation being built, if a rebuild is under way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub building: Option<BuildingGeneration>,
+    /// Stored documents of this model no longer read, to delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredModel>,
 }
 
 impl ModelGenerations {
@@ -42,21 +77,101 @@ impl ModelGenerations {
             None => Some(ModelGenerations {
                 live: self.live,
                 building: Some(BuildingGeneration {
-                    generation: self.live + 1,
+                    // Above every generation still stored (a retired one may wait for its purge).
+                    generation: self.live.max(self.highest_retired()) + 1,
                     rebuild_id: rebuild_id.to_owned(),
                 }),
+                retired: self.retired.clone(),
             }),
         }
     }
 
-    /// The pointer once `rebuild_id` completes: its generation goes live. `None` when that
-    /// rebuild is not the one building (it was already switched, or never began).
-    pub fn switch(&self, rebuild_id: &str) -> Option<ModelGenerations> {
+    /// The pointer once `rebuild_id` completes: its generation goes live, and the one it
+    /// replaces (of `model` and of the models stored `with` it in the same generation, as
+    /// `$transactions` keeps its cycles' open instances) and the rebuild's checkpoints are
+    /// retired until `purge_after`. `None` when that rebuild is not the one building (it was
+    /// already switched, or never began).
+    pub fn switch(
+        &self,
+        model: &str,
+        with: &[String],
+        rebuild_id: &str,
+        purge_after: Timestamp,
+    ) -> Option<ModelGenerations> {
         let building = self.building.as_ref()?;
-        (building.rebuild_id == rebuild_id).then_some(ModelGenerations {
+        if building.rebuild_id != rebuild_id {
+            return None;
+        }
+        Some(ModelGenerations {
             live: building.generation,
             building: None,
+            retired: self.retiring(model, with, self.live, rebuild_id, purge_after),
         })
+    }
+
+    /// The pointer once `rebuild_id` is abandoned: nothing builds the generation any more (the
+    /// projector stops writing it), and it (of `model` and the models stored `with` it) and the
+    /// rebuild's checkpoints are retired, to be purged once the writes in flight at `now` have
+    /// ended. `None` when that rebuild is not the one building.
+    pub fn abandon(
+        &self,
+        model: &str,
+        with: &[String],
+        rebuild_id: &str,
+        now: Timestamp,
+    ) -> Option<ModelGenerations> {
+        let building = self.building.as_ref()?;
+        if building.rebuild_id != rebuild_id {
+            return None;
+        }
+        let purge_after = purge_time(now, chrono::Duration::zero());
+        Some(ModelGenerations {
+            live: self.live,
+            building: None,
+            retired: self.retiring(model, with, building.generation, rebuild_id, purge_after),
+        })
+    }
+
+    /// What is retired once `generation` of `model` and `with`, and `rebuild_id`'s checkpoints,
+    /// join it.
+    fn retiring(
+        &self,
+        model: &str,
+        with: &[String],
+        generation: u32,
+        rebuild_id: &str,
+        purge_after: Timestamp,
+    ) -> Vec<RetiredModel> {
+        let stored = std::iter::once(model)
+            .chain(with.iter().map(String::as_str))
+            .map(|name| generation_name(name, generation))
+            .chain([rebuild_checkpoints_model(rebuild_id)]);
+        let mut retired = self.retired.clone();
+        for stored_name in stored {
+            if !retired.iter().any(|r| r.stored_name == stored_name) {
+                retired.push(RetiredModel {
+                    stored_name,
+                    purge_after,
+                });
+            }
+        }
+        retired
+    }
+
+    /// The pointer once `stored_name` is deleted.
+    pub fn purged(&self, stored_name: &str) -> ModelGenerations {
+        let mut next = self.clone();
+        next.retired.retain(|r| r.stored_name != stored_name);
+        next
+    }
+
+    fn highest_retired(&self) -> u32 {
+        self.retired
+            .iter()
+            .filter_map(|r| r.stored_name.split_once(GENERATION_SEPARATOR))
+            .filter_map(|(_, generation)| generation.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -83,10 +198,11 @@ pub fn model_of(stored_name: &str) -> &str {
         .map_or(stored_name, |(model, _)| model)
 }
 
-/// Whether `model` is one of the store's own (`$streams`, `$transactions`, `$replays`, ...):
-/// kept by the store itself, read without a generation pointer and never rebuilt.
+/// Whether `model` is one of the store's own (`$streams`, `$replays`, `$generations`, ...): kept
+/// by the store itself, read without a generation pointer and never rebuilt. `$transactions` is
+/// the store's but rebuildable, so it has generations like a read model.
 pub fn is_store_model(model: &str) -> bool {
-    model.starts_with('$')
+    model.starts_with('$') && model != TRANSACTIONS_MODEL
 }
 
 #[cfg(test)]
@@ -115,20 +231,113 @@ mod tests {
         );
         assert_eq!(building.begin("r1"), Some(building.clone()), "resuming");
         assert_eq!(building.begin("r2"), None, "one rebuild at a time");
-        assert_eq!(building.switch("r2"), None);
-        let switched = building.switch("r1").unwrap();
+        let later = chrono::Utc::now();
+        assert_eq!(building.switch("m", &[], "r2", later), None);
+        let switched = building.switch("m", &[], "r1", later).unwrap();
         assert_eq!(switched.live, 1);
         assert_eq!(switched.building, None);
-        assert_eq!(switched.switch("r1"), None, "already switched");
+        let retired: Vec<&str> = switched
+            .retired
+            .iter()
+            .map(|r| r.stored_name.as_str())
+            .collect();
+        assert_eq!(
+            retired,
+            ["m", "$rebuild.r1"],
+            "the old generation and the checkpoints"
+        );
+        assert_eq!(
+            switched.switch("m", &[], "r1", later),
+            None,
+            "already switched"
+        );
         assert_eq!(
             switched.begin("r3").unwrap().building.unwrap().generation,
+            2
+        );
+        assert!(switched
+            .purged("m")
+            .retired
+            .iter()
+            .all(|r| r.stored_name != "m"));
+    }
+
+    #[test]
+    fn an_abandoned_rebuild_retires_its_generation_and_checkpoints_at_once() {
+        let now = chrono::Utc::now();
+        let building = ModelGenerations::default().begin("r1").unwrap();
+        assert_eq!(building.abandon("m", &[], "r2", now), None);
+        let abandoned = building.abandon("m", &[], "r1", now).unwrap();
+        assert_eq!(abandoned.live, 0);
+        assert_eq!(abandoned.building, None);
+        let retired: Vec<&str> = abandoned
+            .retired
+            .iter()
+            .map(|r| r.stored_name.as_str())
+            .collect();
+        assert_eq!(retired, ["m@1", "$rebuild.r1"]);
+        assert!(abandoned
+            .retired
+            .iter()
+            .all(|r| r.purge_after == now + IN_FLIGHT_WRITES));
+        // The next rebuild builds above what still waits for its purge.
+        assert_eq!(
+            abandoned.begin("r2").unwrap().building.unwrap().generation,
             2
         );
     }
 
     #[test]
-    fn the_stores_own_models_start_with_a_dollar() {
+    fn models_stored_in_the_same_generation_retire_together() {
+        let now = chrono::Utc::now();
+        let with = ["$cycle:billing".to_owned()];
+        let pointer = ModelGenerations::default().begin("r1").unwrap();
+        let switched = pointer
+            .switch(TRANSACTIONS_MODEL, &with, "r1", now)
+            .unwrap();
+        let retired: Vec<&str> = switched
+            .retired
+            .iter()
+            .map(|r| r.stored_name.as_str())
+            .collect();
+        assert_eq!(retired, ["$transactions", "$cycle:billing", "$rebuild.r1"]);
+        let next = switched.begin("r2").unwrap();
+        let abandoned = next.abandon(TRANSACTIONS_MODEL, &with, "r2", now).unwrap();
+        let retired: Vec<&str> = abandoned
+            .retired
+            .iter()
+            .map(|r| r.stored_name.as_str())
+            .collect();
+        assert_eq!(
+            retired,
+            [
+                "$transactions",
+                "$cycle:billing",
+                "$rebuild.r1",
+                "$transactions@2",
+                "$cycle:billing@2",
+                "$rebuild.r2"
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_retired_is_purged_while_a_batch_may_still_write_it() {
+        let now = chrono::Utc::now();
+        assert_eq!(
+            purge_time(now, chrono::Duration::zero()),
+            now + IN_FLIGHT_WRITES
+        );
+        assert_eq!(
+            purge_time(now, chrono::Duration::hours(24)),
+            now + chrono::Duration::hours(24)
+        );
+    }
+
+    #[test]
+    fn the_stores_own_models_start_with_a_dollar_and_transactions_have_generations() {
         assert!(is_store_model("$streams"));
         assert!(!is_store_model("balances"));
+        assert!(!is_store_model(TRANSACTIONS_MODEL));
     }
 }

@@ -4,16 +4,68 @@
 //! that arrives while the rebuild runs; both may do it for one stream at once, which is safe
 //! because a step refuses a version its checkpoint already records.
 
-use event_store_domain::{Error, Projection, RecordedEvent, StreamId, Version};
+use event_store_domain::{Error, Projection, Publication, RecordedEvent, StreamId, Version};
 use serde_json::json;
 
 use crate::{DynamoEventStore, DynamoReadModels, ProjectionStep, StepPlan, StepReads, StepWrite};
 
-/// One generation under construction: the projections it rebuilds, each with the stored name of
-/// its new generation, and the read model that keeps its checkpoint per stream.
+/// A part of an event's projection step: the documents it reads, what it writes into them, and
+/// what it publishes (a rebuild drops the publications: it never repeats what was published).
+pub trait StepPart: Send + Sync {
+    /// The documents (stored name, key) `event` makes this part read.
+    fn reads(&self, event: &RecordedEvent) -> Vec<(String, String)>;
+
+    /// What `event` writes, from what the step read, and what it publishes.
+    fn writes(
+        &self,
+        event: &RecordedEvent,
+        reads: &StepReads,
+    ) -> Result<(Vec<StepWrite>, Vec<Publication>), Error>;
+}
+
+/// A projection (declarative or in code) into one stored name (its live generation's, or the
+/// one a rebuild builds).
+pub struct ProjectionPart<'a> {
+    /// The projection.
+    pub projection: &'a dyn Projection,
+    /// The stored name it writes.
+    pub stored_name: String,
+}
+
+impl StepPart for ProjectionPart<'_> {
+    fn reads(&self, event: &RecordedEvent) -> Vec<(String, String)> {
+        self.projection
+            .key(event)
+            .map(|key| (self.stored_name.clone(), key))
+            .into_iter()
+            .collect()
+    }
+
+    fn writes(
+        &self,
+        event: &RecordedEvent,
+        reads: &StepReads,
+    ) -> Result<(Vec<StepWrite>, Vec<Publication>), Error> {
+        let Some(key) = self.projection.key(event) else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let change = self
+            .projection
+            .apply(reads.document(&self.stored_name, &key), event)?;
+        let write = StepWrite {
+            model: self.stored_name.clone(),
+            key,
+            change: change.into(),
+        };
+        Ok((vec![write], Vec::new()))
+    }
+}
+
+/// One generation under construction: the parts it rebuilds, each writing its new generation,
+/// and the read model that keeps its checkpoint per stream.
 pub struct GenerationTarget<'a> {
-    /// Each projection with the name its new generation is stored under.
-    pub projections: Vec<(&'a dyn Projection, String)>,
+    /// What the rebuild writes, each into its new generation.
+    pub parts: Vec<Box<dyn StepPart + 'a>>,
     /// The read model of the checkpoints (one document per stream).
     pub checkpoints: String,
 }
@@ -39,16 +91,12 @@ impl DynamoReadModels {
             checkpoint_model: &target.checkpoints,
             stream: &event.stream_id,
             version: event.version,
-            reads: reads_of(&target.projections, event),
+            reads: reads_of(&target.parts, event),
         };
         self.apply_step(&step, |reads| {
-            Ok((
-                StepPlan {
-                    writes: writes_of(&target.projections, event, reads)?,
-                    checkpoint: json!({ "version": event.version }),
-                },
-                (),
-            ))
+            let (writes, _publications) = writes_of(&target.parts, event, reads)?;
+            let checkpoint = json!({ "version": event.version });
+            Ok((StepPlan { writes, checkpoint }, ()))
         })
         .await?;
         Ok(())
@@ -93,34 +141,23 @@ impl DynamoReadModels {
     }
 }
 
-/// The documents `event` concerns among `projections`: (stored name, key).
-pub fn reads_of(
-    projections: &[(&dyn Projection, String)],
-    event: &RecordedEvent,
-) -> Vec<(String, String)> {
-    projections
-        .iter()
-        .filter_map(|(projection, stored)| projection.key(event).map(|key| (stored.clone(), key)))
-        .collect()
+/// The documents `event` makes `parts` read.
+pub fn reads_of(parts: &[Box<dyn StepPart + '_>], event: &RecordedEvent) -> Vec<(String, String)> {
+    parts.iter().flat_map(|part| part.reads(event)).collect()
 }
 
-/// What `event` does to each of `projections`' documents, from what the step read.
+/// What `event` makes `parts` write and publish, from what the step read.
 pub fn writes_of(
-    projections: &[(&dyn Projection, String)],
+    parts: &[Box<dyn StepPart + '_>],
     event: &RecordedEvent,
     reads: &StepReads,
-) -> Result<Vec<StepWrite>, Error> {
+) -> Result<(Vec<StepWrite>, Vec<Publication>), Error> {
     let mut writes = Vec::new();
-    for (projection, stored) in projections {
-        let Some(key) = projection.key(event) else {
-            continue;
-        };
-        let change = projection.apply(reads.document(stored, &key), event)?;
-        writes.push(StepWrite {
-            model: stored.clone(),
-            key,
-            change: change.into(),
-        });
+    let mut publications = Vec::new();
+    for part in parts {
+        let (part_writes, part_publications) = part.writes(event, reads)?;
+        writes.extend(part_writes);
+        publications.extend(part_publications);
     }
-    Ok(writes)
+    Ok((writes, publications))
 }

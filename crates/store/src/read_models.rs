@@ -22,9 +22,7 @@ use serde_json::Value;
 use crate::page_token;
 use crate::sdk_error::{failure, from_sdk};
 
-/// The read model of cycle instances (seed 000's transactions), keyed by
-/// [`transaction_key`].
-pub const TRANSACTIONS_MODEL: &str = "$transactions";
+pub use event_store_domain::TRANSACTIONS_MODEL;
 
 /// Where a cycle instance of `entity` started at `started` is kept: sorted by entity, then time.
 pub fn transaction_key(
@@ -170,7 +168,22 @@ impl DynamoReadModels {
         version: Version,
         document: Value,
     ) -> Result<Applied, Error> {
+        self.put_versioned_if(model, key, version, document, |_| Ok(()))
+            .await
+    }
+
+    /// [`Self::put_versioned`], when `holds` accepts the document stored now (as read in the
+    /// same compare-and-set): its error is returned, and nothing written, when it does not.
+    pub async fn put_versioned_if(
+        &self,
+        model: &str,
+        key: &str,
+        version: Version,
+        document: Value,
+        holds: impl Fn(Option<&Value>) -> Result<(), Error>,
+    ) -> Result<Applied, Error> {
         self.modify(model, key, |current| {
+            holds(current.and_then(|d| d.document.as_ref()))?;
             if current
                 .and_then(|d| d.position)
                 .is_some_and(|at| at >= version.get())

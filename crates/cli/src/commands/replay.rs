@@ -1,7 +1,8 @@
 //! `esctl replay`: re-publishes stored events to the bus, or (`--rebuild`) rebuilds read models,
 //! through the replay function (the local stack's Invoke API when `LAMBDA_ENDPOINT` is set, Lambda
 //! otherwise), a chunk per invocation, with a progress bar and ETA; `--resume ID` continues a
-//! replay of either kind that stopped; `--dry-run` counts.
+//! replay of either kind that stopped; `--abandon ID` gives up a rebuild (its half-built
+//! generations are deleted by the sweep, the live ones stay); `--dry-run` counts.
 
 use std::time::Duration;
 
@@ -44,8 +45,11 @@ pub struct Args {
     #[arg(long)]
     pub rate: Option<f64>,
     /// Continue the replay with this id.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "abandon")]
     pub resume: Option<String>,
+    /// Give up the rebuild with this id: nothing switches, its generations are deleted.
+    #[arg(long, value_name = "ID")]
+    pub abandon: Option<String>,
     /// The replay function's name (`event-store-<env>-replay` in AWS).
     #[arg(long, default_value = "replay")]
     pub function: String,
@@ -57,6 +61,17 @@ pub struct Args {
 /// Runs the replay to the end.
 pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
     let replay = FunctionInvoker::from_env(&args.function, Duration::from_secs(900)).await;
+    if let Some(id) = &args.abandon {
+        let answer = ask(&replay, json!({"op": "abandon", "replayId": id})).await?;
+        match json_output {
+            true => println!("{answer}"),
+            false => println!(
+                "rebuild {id} abandoned after {} events; live stays: {}",
+                answer["done"], answer["models"]
+            ),
+        }
+        return Ok(());
+    }
     let resumed = match &args.resume {
         Some(id) => Some(ask(&replay, json!({"op": "progress", "replayId": id})).await?),
         None => None,
@@ -112,6 +127,17 @@ pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
                 }
             }
             return Ok(());
+        }
+        if answer["status"] != "inProgress" {
+            bar.abandon();
+            return Err(Error::validation(
+                "replayId",
+                format!(
+                    "replay {} is {}: it goes no further",
+                    answer["replayId"].as_str().unwrap_or(""),
+                    answer["status"].as_str().unwrap_or("over")
+                ),
+            ));
         }
         request["replayId"] = answer["replayId"].clone();
     }

@@ -2,12 +2,15 @@
 //! cycle's open instance per entity lives in read model `$cycle:<name>`; every instance, in
 //! progress or ended (complete or partial), is kept in `$transactions` under
 //! `<entity>#<started>#<cycle>`; a completed cycle publishes a metering event with a
-//! deterministic `meteringId`, so one published twice can be recognized.
+//! deterministic `meteringId`, so one published twice can be recognized. `$transactions` has
+//! generations like any read model (the cycles' open instances go with it), so it can be
+//! rebuilt; a rebuild never publishes the metering events again.
 
 use event_store_domain::{
-    format_time, CycleDefinition, CycleInstance, CycleStatus, Error, Publication, RecordedEvent,
+    format_time, generation_name, CycleDefinition, CycleInstance, CycleStatus, Error, Publication,
+    RecordedEvent, TRANSACTIONS_MODEL,
 };
-use event_store_dynamodb::{DocumentChange, StepReads, StepWrite, TRANSACTIONS_MODEL};
+use event_store_dynamodb::{DocumentChange, StepPart, StepReads, StepWrite};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -32,58 +35,80 @@ pub struct CycleDocument {
     pub open: Option<CycleInstance>,
 }
 
-/// The documents `event` makes the cycles read: each cycle's document of the event's entity.
-pub fn cycle_reads(cycles: &[CycleDefinition], event: &RecordedEvent) -> Vec<(String, String)> {
-    cycles
-        .iter()
-        .filter_map(|cycle| Some((open_model(cycle), cycle.entity_of(event)?)))
-        .collect()
+/// The cycles as a part of an event's projection step, writing generation `generation` of
+/// `$transactions` (and of the cycles' open instances): the live one, or one a rebuild builds.
+pub struct CyclesPart<'a> {
+    /// The cycles followed.
+    pub cycles: &'a [CycleDefinition],
+    /// The generation of `$transactions` written.
+    pub generation: u32,
 }
 
-/// What `event` does to the cycles: the documents to write, and the metering events of the
-/// cycles it completed. A cycle document that does not decode is `Corrupt`, naming it.
-pub fn advance_cycles(
-    cycles: &[CycleDefinition],
-    event: &RecordedEvent,
-    reads: &StepReads,
-) -> Result<(Vec<StepWrite>, Vec<Publication>), Error> {
-    let mut writes = Vec::new();
-    let mut metering = Vec::new();
-    for cycle in cycles {
-        let Some(entity) = cycle.entity_of(event) else {
-            continue;
-        };
-        let model = open_model(cycle);
-        let document: CycleDocument = match reads.document(&model, &entity) {
-            None => CycleDocument::default(),
-            Some(stored) => serde_json::from_value(stored.clone()).map_err(|e| Error::Corrupt {
-                attribute: format!("{model}/{entity}"),
-                reason: e.to_string(),
-            })?,
-        };
-        let change = cycle.advance(document.open, event);
-        let (open, finished) = match change.current {
-            Some(instance) if instance.status == CycleStatus::InProgress => (Some(instance), None),
-            other => (None, other),
-        };
-        // In progress instances are listed too: "the most recent maintenance window" may be open.
-        for instance in open.iter().chain(&change.closed).chain(&finished) {
-            writes.push(StepWrite {
-                model: TRANSACTIONS_MODEL.to_owned(),
-                key: transaction_key(instance),
-                change: DocumentChange::Overwrite(json!(instance)),
-            });
-            if instance.status == CycleStatus::Complete {
-                metering.push(metering_event(instance, transaction_key(instance)));
-            }
-        }
-        writes.push(StepWrite {
-            model,
-            key: entity,
-            change: DocumentChange::Put(json!(CycleDocument { open })),
-        });
+impl CyclesPart<'_> {
+    fn open_model(&self, cycle: &CycleDefinition) -> String {
+        generation_name(&open_model(cycle), self.generation)
     }
-    Ok((writes, metering))
+}
+
+impl StepPart for CyclesPart<'_> {
+    fn reads(&self, event: &RecordedEvent) -> Vec<(String, String)> {
+        self.cycles
+            .iter()
+            .filter_map(|cycle| Some((self.open_model(cycle), cycle.entity_of(event)?)))
+            .collect()
+    }
+
+    /// What `event` does to the cycles: the documents to write, and the metering events of the
+    /// cycles it completed. A cycle document that does not decode is `Corrupt`, naming it.
+    fn writes(
+        &self,
+        event: &RecordedEvent,
+        reads: &StepReads,
+    ) -> Result<(Vec<StepWrite>, Vec<Publication>), Error> {
+        let transactions = generation_name(TRANSACTIONS_MODEL, self.generation);
+        let mut writes = Vec::new();
+        let mut metering = Vec::new();
+        for cycle in self.cycles {
+            let Some(entity) = cycle.entity_of(event) else {
+                continue;
+            };
+            let model = self.open_model(cycle);
+            let document: CycleDocument = match reads.document(&model, &entity) {
+                None => CycleDocument::default(),
+                Some(stored) => {
+                    serde_json::from_value(stored.clone()).map_err(|e| Error::Corrupt {
+                        attribute: format!("{model}/{entity}"),
+                        reason: e.to_string(),
+                    })?
+                }
+            };
+            let change = cycle.advance(document.open, event);
+            let (open, finished) = match change.current {
+                Some(instance) if instance.status == CycleStatus::InProgress => {
+                    (Some(instance), None)
+                }
+                other => (None, other),
+            };
+            // In progress instances are listed too: "the most recent maintenance window" may be
+            // open.
+            for instance in open.iter().chain(&change.closed).chain(&finished) {
+                writes.push(StepWrite {
+                    model: transactions.clone(),
+                    key: transaction_key(instance),
+                    change: DocumentChange::Overwrite(json!(instance)),
+                });
+                if instance.status == CycleStatus::Complete {
+                    metering.push(metering_event(instance, transaction_key(instance)));
+                }
+            }
+            writes.push(StepWrite {
+                model,
+                key: entity,
+                change: DocumentChange::Put(json!(CycleDocument { open })),
+            });
+        }
+        Ok((writes, metering))
+    }
 }
 
 /// The metering event of a completed `instance`, identified by `metering_id`.

@@ -10,7 +10,6 @@ use event_store_dynamodb::{
     reads_of, still_contended, writes_of, Committed, Prepared, ProjectionStep, StepPlan,
 };
 
-use crate::cycles::{advance_cycles, cycle_reads};
 use crate::snapshots::SnapshotOutcome;
 use crate::{BatchGenerations, Projector, StreamSummary, STREAMS_MODEL};
 
@@ -36,23 +35,18 @@ impl Projector {
                 .await?;
         }
         let snapshot = self.snapshot_if_due(event).await;
-        let mut reads = reads_of(&generations.live, event);
-        reads.extend(cycle_reads(&self.settings.cycles, event));
         let step = ProjectionStep {
             checkpoint_model: STREAMS_MODEL,
             stream: &event.stream_id,
             version: event.version,
-            reads,
+            reads: reads_of(&generations.live, event),
         };
         let mut waits = event_store_dynamodb::retry_waits(MAX_TRIES);
         loop {
             let prepared = self
                 .read_models
                 .prepare_step(&step, |reads| {
-                    let mut writes = writes_of(&generations.live, event, reads)?;
-                    let (cycle_writes, metering) =
-                        advance_cycles(&self.settings.cycles, event, reads)?;
-                    writes.extend(cycle_writes);
+                    let (writes, metering) = writes_of(&generations.live, event, reads)?;
                     let plan = StepPlan {
                         writes,
                         checkpoint: StreamSummary::after(reads.checkpoint(), event),

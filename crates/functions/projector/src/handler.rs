@@ -142,10 +142,13 @@ impl Projector {
             }
             Ok(ProjectorInput::Sweep) => {
                 let mut metrics = Metrics::new("projector");
-                let answer = match self.sweep_cycles(chrono::Utc::now()).await {
+                let answer = match self.sweep(chrono::Utc::now()).await {
                     Ok(report) => {
                         metrics.count("CyclesTimedOut", report.timed_out);
-                        serde_json::json!({"sweep": {"open": report.open, "timedOut": report.timed_out}})
+                        metrics.count("RetiredDocumentsPurged", report.purged);
+                        serde_json::json!({"sweep": {
+                            "open": report.open, "timedOut": report.timed_out, "purged": report.purged
+                        }})
                     }
                     Err(error) => {
                         tracing::warn!(error_type = error.kind(), reason = %error, "cycle sweep failed");
@@ -164,6 +167,10 @@ impl Projector {
     /// (what a batch does once).
     pub async fn generations(&self) -> Result<BatchGenerations<'_>, Error> {
         let pointers = self.read_models.all_generations().await?;
-        Ok(BatchGenerations::of(&self.projections, &pointers))
+        Ok(BatchGenerations::of(
+            &self.projections,
+            &self.settings.cycles,
+            &pointers,
+        ))
     }
 }

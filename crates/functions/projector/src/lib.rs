@@ -23,7 +23,7 @@ mod stream_summary;
 mod sweep;
 
 pub use batch_generations::BatchGenerations;
-pub use cycles::{open_model, transaction_key, CycleDocument, METERING_SOURCE};
+pub use cycles::{open_model, transaction_key, CycleDocument, CyclesPart, METERING_SOURCE};
 pub use gap_fill::{Applied, Progress};
 pub use handler::{Projector, DEFAULT_EVENT_BUDGET};
 pub use input::ProjectorInput;

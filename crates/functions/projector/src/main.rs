@@ -24,22 +24,18 @@ async fn main() -> Result<(), Error> {
     })?;
     let publishes = !settings.follow_ups.is_empty() || settings.change_notices.is_some();
     let bus = std::env::var(EVENT_BUS_NAME).ok().filter(|b| !b.is_empty());
-    let budget = std::env::var(PROJECTOR_EVENT_BUDGET)
-        .ok()
-        .map(|text| {
-            text.trim().parse::<usize>().map_err(|_| {
-                format!("setting {PROJECTOR_EVENT_BUDGET} is {text:?}, expected a whole number of events")
-            })
-        })
-        .transpose()?
-        .unwrap_or(projector::DEFAULT_EVENT_BUDGET);
+    let budget = function_support::whole_number_from_env(
+        PROJECTOR_EVENT_BUDGET,
+        projector::DEFAULT_EVENT_BUDGET as u64,
+        "events",
+    )?;
     let mut projector = Projector::new(
         events,
         read_models,
         settings,
         ReducerRegistry::with_examples(),
     )
-    .with_event_budget(budget);
+    .with_event_budget(usize::try_from(budget).unwrap_or(usize::MAX));
     match bus {
         Some(bus) => {
             projector = projector.with_publisher(EventBridgePublisher::from_env(bus).await)

@@ -1,14 +1,20 @@
-//! The cycle sweep, run on a schedule (an EventBridge schedule in infra/, a timer in `make dev`):
-//! a cycle whose entity stops sending events would stay "in progress" forever if its timeout
-//! were judged only when the entity's next event arrives, and seed 000's point (identify partial
-//! cycles) would be missed exactly when it matters. The sweep marks every open instance past its
-//! cycle's `timeoutMinutes` partial (reason: not finished within N minutes), once: the instance
-//! leaves its cycle's document and is kept as partial in `$transactions` in one transaction, on
-//! condition the document is still as read (a concurrent event of the entity wins, and the sweep
-//! reads again).
+//! The sweep, run on a schedule (an EventBridge schedule in infra/, a timer in `make dev`).
+//!
+//! Cycles: a cycle whose entity stops sending events would stay "in progress" forever if its
+//! timeout were judged only when the entity's next event arrives, and seed 000's point (identify
+//! partial cycles) would be missed exactly when it matters. The sweep marks every open instance
+//! past its cycle's `timeoutMinutes` partial (reason: not finished within N minutes), once: the
+//! instance leaves its cycle's document and is kept as partial in `$transactions` in one
+//! transaction, on condition the document is still as read (a concurrent event of the entity
+//! wins, and the sweep reads again).
+//!
+//! Retired generations: the same sweep deletes, in bounded pages, what rebuilds retired once its
+//! grace period has passed (a replaced or abandoned generation, a rebuild's checkpoints).
 
-use event_store_domain::{Error, PageRequest, Timestamp};
-use event_store_dynamodb::{DocumentChange, StepWrite, TRANSACTIONS_MODEL};
+use event_store_domain::{
+    generation_name, CycleDefinition, Error, PageRequest, Timestamp, TRANSACTIONS_MODEL,
+};
+use event_store_dynamodb::{DocumentChange, ReadModelDocument, StepWrite};
 use serde_json::json;
 
 use crate::cycles::{open_model, transaction_key, CycleDocument};
@@ -16,6 +22,8 @@ use crate::Projector;
 
 /// How often the sweep tries one entity's document again after a concurrent write.
 const MAX_TRIES: usize = 8;
+/// Documents one sweep deletes at most from retired generations (the rest wait for the next).
+pub const PURGE_BUDGET: usize = 5_000;
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,19 +32,24 @@ pub struct SweepReport {
     pub open: usize,
     /// Instances marked partial now (timed out).
     pub timed_out: usize,
+    /// Documents of retired generations and rebuild checkpoints deleted.
+    pub purged: usize,
 }
 
 impl Projector {
-    /// Marks every open cycle instance past its timeout at `now` partial.
-    pub async fn sweep_cycles(&self, now: Timestamp) -> Result<SweepReport, Error> {
+    /// Marks every open cycle instance past its timeout at `now` partial, then deletes what is
+    /// retired and due.
+    pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
-        for cycle in self
+        let generation = self.read_models.generations(TRANSACTIONS_MODEL).await?.live;
+        let timed: Vec<&CycleDefinition> = self
             .settings
             .cycles
             .iter()
             .filter(|c| c.timeout_minutes.is_some())
-        {
-            let model = open_model(cycle);
+            .collect();
+        for cycle in timed {
+            let model = generation_name(&open_model(cycle), generation);
             let mut page = PageRequest::first(100);
             loop {
                 let found = self.read_models.list(&model, &page).await?;
@@ -45,7 +58,8 @@ impl Projector {
                         continue;
                     };
                     report.open += 1;
-                    if cycle.timed_out(&open, now) && self.time_out(cycle, &document.key).await? {
+                    let due = cycle.timed_out(&open, now);
+                    if due && self.time_out(cycle, generation, &document.key, now).await? {
                         report.timed_out += 1;
                     }
                 }
@@ -55,17 +69,20 @@ impl Projector {
                 }
             }
         }
+        report.purged = self.read_models.purge_retired(now, PURGE_BUDGET).await?;
         Ok(report)
     }
 
-    /// Times out the open instance of `entity` in `cycle`, if it still is open and timed out;
-    /// `true` when this sweep did it.
+    /// Times out the open instance of `entity` in `cycle`, if it still is open and timed out at
+    /// `now`; `true` when this sweep did it.
     async fn time_out(
         &self,
-        cycle: &event_store_domain::CycleDefinition,
+        cycle: &CycleDefinition,
+        generation: u32,
         entity: &str,
+        now: Timestamp,
     ) -> Result<bool, Error> {
-        let model = open_model(cycle);
+        let model = generation_name(&open_model(cycle), generation);
         let mut waits = event_store_dynamodb::retry_waits(MAX_TRIES);
         loop {
             let Some(document) = self.read_models.get(&model, entity).await? else {
@@ -74,13 +91,13 @@ impl Projector {
             let Some(open) = decode(&document)?.open else {
                 return Ok(false);
             };
-            if !cycle.timed_out(&open, chrono::Utc::now()) {
+            if !cycle.timed_out(&open, now) {
                 return Ok(false);
             }
             let partial = cycle.time_out(open);
             let writes = vec![
                 StepWrite {
-                    model: TRANSACTIONS_MODEL.to_owned(),
+                    model: generation_name(TRANSACTIONS_MODEL, generation),
                     key: transaction_key(&partial),
                     change: DocumentChange::Overwrite(json!(partial)),
                 },
@@ -106,7 +123,7 @@ impl Projector {
     }
 }
 
-fn decode(document: &event_store_dynamodb::ReadModelDocument) -> Result<CycleDocument, Error> {
+fn decode(document: &ReadModelDocument) -> Result<CycleDocument, Error> {
     match &document.document {
         None => Ok(CycleDocument::default()),
         Some(stored) => serde_json::from_value(stored.clone()).map_err(|e| Error::Corrupt {

@@ -128,14 +128,21 @@ impl Query {
                 started,
             } => {
                 let key = transaction_key(&entity, &parse_time("started", &started)?, &cycle);
-                let document = self.read_models()?.get(TRANSACTIONS_MODEL, &key).await?;
+                let read_models = self.read_models()?;
+                let live = read_models.live_name(TRANSACTIONS_MODEL).await?;
+                let document = read_models.get(&live, &key).await?;
                 json!({ "transaction": document.and_then(|d| d.document) })
             }
             QueryRequest::TransactionsForEntity { entity, page } => {
                 let prefix = format!("{entity}#");
                 let found = self
                     .read_models()?
-                    .list_prefixed(TRANSACTIONS_MODEL, Some(&prefix), true, &page)
+                    .list_prefixed(
+                        &self.read_models()?.live_name(TRANSACTIONS_MODEL).await?,
+                        Some(&prefix),
+                        true,
+                        &page,
+                    )
                     .await?;
                 let transactions: Vec<Value> =
                     found.items.into_iter().filter_map(|d| d.document).collect();

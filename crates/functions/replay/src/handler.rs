@@ -5,9 +5,12 @@
 use std::time::{Duration, Instant};
 
 use event_store_domain::{
-    builtin_projections, format_time, Error, Projection, ProjectorSettings, Version,
+    builtin_projections, format_time, CycleDefinition, Error, Projection, ProjectorSettings,
+    Version,
 };
-use event_store_dynamodb::{DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication};
+use event_store_dynamodb::{
+    Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication,
+};
 use function_support::{error_payload, validation_payload, Metrics};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -31,7 +34,13 @@ pub struct Replayer {
     publisher: EventBridgePublisher,
     bus: String,
     projections: Vec<Box<dyn Projection>>,
+    cycles: Vec<CycleDefinition>,
+    grace: chrono::Duration,
 }
+
+/// How long a generation a rebuild replaced is kept (a rollback is one pointer write until then)
+/// when `REBUILD_GRACE_HOURS` is unset.
+pub const DEFAULT_GRACE_HOURS: i64 = 24;
 
 /// What one invocation may still do.
 pub(crate) struct Budget {
@@ -62,7 +71,23 @@ impl Replayer {
             publisher,
             bus: bus.into(),
             projections: builtin_projections(),
+            cycles: Vec::new(),
+            grace: chrono::Duration::hours(DEFAULT_GRACE_HOURS),
         }
+    }
+
+    /// The same replayer, keeping a replaced generation for `grace` before the sweep deletes it.
+    pub fn with_grace(mut self, grace: chrono::Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    pub(crate) fn grace(&self) -> chrono::Duration {
+        self.grace
+    }
+
+    pub(crate) fn cycles(&self) -> &[CycleDefinition] {
+        &self.cycles
     }
 
     /// The same replayer, rebuilding the settings' declarative read models besides the built-in
@@ -73,6 +98,7 @@ impl Replayer {
             .iter()
             .map(|definition| Box::new(definition.clone()) as Box<dyn Projection>);
         self.projections = declared.chain(builtin_projections()).collect();
+        self.cycles = settings.cycles.clone();
         self
     }
 
@@ -124,6 +150,9 @@ impl Replayer {
                 StoredReplay::Republish(progress) => Ok(progress_json(&progress)),
                 StoredReplay::Rebuild(progress) => Ok(rebuild_json(&progress)),
             },
+            ReplayRequest::Abandon { replay_id } => {
+                Ok(rebuild_json(&self.abandon(&replay_id).await?))
+            }
             ReplayRequest::Republish {
                 dry_run: true,
                 filter,
@@ -154,11 +183,7 @@ impl Replayer {
                 models,
                 ..
             } => {
-                let models: Vec<&str> = self
-                    .selected(models.as_deref())?
-                    .iter()
-                    .map(|p| p.name())
-                    .collect();
+                let models = self.selected(models.as_deref())?;
                 let mut answer = self.count(&ReplayFilter::default()).await?;
                 answer["models"] = json!(models);
                 Ok(answer)
@@ -198,7 +223,7 @@ impl Replayer {
         }
     }
 
-    async fn load(&self, replay_id: &str) -> Result<StoredReplay, Error> {
+    pub(crate) async fn load(&self, replay_id: &str) -> Result<StoredReplay, Error> {
         let stored = self.read_models.get(REPLAYS_MODEL, replay_id).await?;
         let document = stored
             .and_then(|d| d.document)
@@ -284,10 +309,33 @@ impl Replayer {
             .await
     }
 
-    /// Stores a rebuild's progress as version `checkpoints + 1` of it.
-    pub(crate) async fn checkpoint_rebuild(&self, progress: &RebuildProgress) -> Result<(), Error> {
+    /// Stores a rebuild's progress as version `checkpoints + 1` of it, while the stored one is
+    /// still in progress: a rebuild abandoned meanwhile stops at its next checkpoint (a
+    /// Validation error naming it), and an abandon never overwrites a completed rebuild.
+    pub(crate) async fn checkpoint_rebuild(
+        &self,
+        progress: &RebuildProgress,
+    ) -> Result<Applied, Error> {
         let document = serde_json::to_value(progress).expect("progress serializes");
-        self.store_progress(&progress.replay_id, progress.checkpoints + 1, document)
+        let replay_id = &progress.replay_id;
+        self.read_models
+            .put_versioned_if(
+                REPLAYS_MODEL,
+                replay_id,
+                Version::new(progress.checkpoints + 1),
+                document,
+                |stored| match stored.map(|d| d["status"].clone()) {
+                    None => Ok(()),
+                    Some(status) if status == json!(ReplayStatus::InProgress) => Ok(()),
+                    Some(status) => Err(Error::validation(
+                        "replayId",
+                        format!(
+                            "rebuild {replay_id} is {}: it goes no further",
+                            status.as_str().unwrap_or("over")
+                        ),
+                    )),
+                },
+            )
             .await
     }
 

@@ -13,7 +13,7 @@ mod replay_progress;
 mod replay_request;
 mod replay_source;
 
-pub use handler::Replayer;
+pub use handler::{Replayer, DEFAULT_GRACE_HOURS};
 pub use rebuild_progress::{RebuildProgress, SegmentProgress, REBUILD_KIND};
 pub use replay_progress::{ReplayProgress, ReplayStatus, StoredReplay, REPLAYS_MODEL};
 pub use replay_request::{ReplayFilter, ReplayRequest, MAX_SEGMENTS, REPLAY_SOURCE};

@@ -8,6 +8,9 @@ use serde_json::Value;
 
 /// The bus replays publish to (infra/lib/function-environment.ts sets it).
 const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// Hours a generation a rebuild replaced is kept before the sweep deletes it
+/// (infra/lib/function-environment.ts sets it).
+const REBUILD_GRACE_HOURS: &str = "REBUILD_GRACE_HOURS";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -25,11 +28,20 @@ async fn main() -> Result<(), Error> {
         .ok_or_else(|| {
             format!("setting {EVENT_BUS_NAME} is required: the bus replays publish to")
         })?;
-    let config = event_store_dynamodb::sdk_config().await;
-    let publisher =
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&config), bus.clone());
+    let publisher = EventBridgePublisher::from_env(bus.clone()).await;
     let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
-    let replayer = &Replayer::new(store, read_models, publisher, bus).with_settings(&settings);
+    let grace_hours = function_support::whole_number_from_env(
+        REBUILD_GRACE_HOURS,
+        replay::DEFAULT_GRACE_HOURS as u64,
+        "hours",
+    )?;
+    let grace = i64::try_from(grace_hours)
+        .ok()
+        .and_then(chrono::Duration::try_hours)
+        .ok_or_else(|| format!("setting {REBUILD_GRACE_HOURS} is {grace_hours} hours, too long"))?;
+    let replayer = &Replayer::new(store, read_models, publisher, bus)
+        .with_settings(&settings)
+        .with_grace(grace);
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(replayer.handle(event).await)
     }))

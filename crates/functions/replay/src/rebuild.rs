@@ -8,41 +8,59 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use event_store_domain::{
-    format_time, generation_name, rebuild_checkpoints_model, Error, PageRequest, Projection,
-    RecordedEvent, StreamId,
+    format_time, generation_name, purge_time, rebuild_checkpoints_model, Error, PageRequest,
+    RecordedEvent, StreamId, TRANSACTIONS_MODEL,
 };
-use event_store_dynamodb::GenerationTarget;
+use event_store_dynamodb::{Applied, GenerationTarget, ProjectionPart, StepPart};
 use function_support::Metrics;
+use projector::CyclesPart;
 
 use crate::handler::{Budget, PAGE_SIZE};
 use crate::{RebuildProgress, ReplayStatus, Replayer, SegmentProgress, REBUILD_KIND};
 
 impl Replayer {
-    /// The projections `models` names (all when `None`); an unknown name is refused by name.
-    pub(crate) fn selected(
-        &self,
-        models: Option<&[String]>,
-    ) -> Result<Vec<&dyn Projection>, Error> {
+    /// What a rebuild may rebuild: the projections, and `$transactions` (the cycles) when the
+    /// deployment follows any.
+    pub(crate) fn rebuildable(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .projections()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        if !self.cycles().is_empty() {
+            names.push(TRANSACTIONS_MODEL.to_owned());
+        }
+        names
+    }
+
+    /// The models stored in the same generation as `model`: `$transactions` keeps its cycles'
+    /// open instances beside it.
+    fn stored_with(&self, model: &str) -> Vec<String> {
+        if model == TRANSACTIONS_MODEL {
+            self.cycles().iter().map(projector::open_model).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The models `models` names (all when `None`); an unknown name is refused by name.
+    pub(crate) fn selected(&self, models: Option<&[String]>) -> Result<Vec<String>, Error> {
+        let known = self.rebuildable();
         let Some(names) = models else {
-            return Ok(self.projections().iter().map(|p| p.as_ref()).collect());
+            return Ok(known);
         };
         let mut selected = Vec::new();
         for name in names.iter().collect::<BTreeSet<_>>() {
-            let projection = self
-                .projections()
-                .iter()
-                .find(|p| p.name() == name)
-                .ok_or_else(|| {
-                    let known: Vec<&str> = self.projections().iter().map(|p| p.name()).collect();
-                    Error::validation(
-                        "models",
-                        format!(
-                            "{name} is not a read model here (known: {})",
-                            known.join(", ")
-                        ),
-                    )
-                })?;
-            selected.push(projection.as_ref());
+            if !known.contains(name) {
+                return Err(Error::validation(
+                    "models",
+                    format!(
+                        "{name} is not a read model here (known: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            selected.push(name.clone());
         }
         Ok(selected)
     }
@@ -61,14 +79,13 @@ impl Replayer {
                 "this deployment keeps no read model to rebuild",
             ));
         }
-        for projection in &selected {
-            let pointer = self.read_models().generations(projection.name()).await?;
+        for model in &selected {
+            let pointer = self.read_models().generations(model).await?;
             if let Some(building) = pointer.building {
                 return Err(Error::validation(
                     "models",
                     format!(
-                        "{} is being rebuilt by replay {}; continue that one",
-                        projection.name(),
+                        "{model} is being rebuilt by replay {}; continue that one",
                         building.rebuild_id
                     ),
                 ));
@@ -76,12 +93,12 @@ impl Replayer {
         }
         let replay_id = uuid::Uuid::new_v4().to_string();
         let mut generations = BTreeMap::new();
-        for projection in &selected {
+        for model in &selected {
             let generation = self
                 .read_models()
-                .begin_generation(projection.name(), &replay_id)
+                .begin_generation(model, &replay_id)
                 .await?;
-            generations.insert(projection.name().to_owned(), generation);
+            generations.insert(model.clone(), generation);
         }
         let now = format_time(&chrono::Utc::now());
         let progress = RebuildProgress {
@@ -115,10 +132,27 @@ impl Replayer {
         let mut scanned = 0u64;
         while progress.status == ReplayStatus::InProgress {
             if progress.scanned() {
-                for model in progress.models.keys() {
+                let purge_after = purge_time(chrono::Utc::now(), self.grace());
+                for (model, generation) in &progress.models {
                     self.read_models()
-                        .switch_generation(model, &progress.replay_id)
+                        .switch_generation(
+                            model,
+                            &self.stored_with(model),
+                            &progress.replay_id,
+                            purge_after,
+                        )
                         .await?;
+                    // Switched now or by an earlier try; else abandoned meanwhile.
+                    let live = self.read_models().generations(model).await?.live;
+                    if live != *generation {
+                        return Err(Error::validation(
+                            "replayId",
+                            format!(
+                                "rebuild {} was abandoned: {model} stays at generation {live}",
+                                progress.replay_id
+                            ),
+                        ));
+                    }
                 }
                 progress.status = ReplayStatus::Complete;
                 progress.checkpoints += 1;
@@ -155,15 +189,66 @@ impl Replayer {
         Ok(progress)
     }
 
+    /// Gives up rebuild `replay_id` while it is in progress: its generations stop being built
+    /// and are retired (the sweep deletes them and its checkpoints once the writes in flight have
+    /// ended); the live generations stay. Abandoning it again answers the same; a rebuild that
+    /// completed (even meanwhile) is refused.
+    pub(crate) async fn abandon(&self, replay_id: &str) -> Result<RebuildProgress, Error> {
+        loop {
+            let mut progress = self.load(replay_id).await?.rebuild(replay_id)?;
+            match progress.status {
+                ReplayStatus::Abandoned => return Ok(progress),
+                ReplayStatus::Complete => {
+                    return Err(Error::validation(
+                        "replayId",
+                        format!(
+                            "rebuild {replay_id} is complete: its models switched; rebuild again \
+                             to replace them"
+                        ),
+                    ))
+                }
+                ReplayStatus::InProgress => {}
+            }
+            for model in progress.models.keys() {
+                self.read_models()
+                    .abandon_generation(model, &self.stored_with(model), replay_id)
+                    .await?;
+            }
+            progress.status = ReplayStatus::Abandoned;
+            progress.checkpoints += 1;
+            progress.updated_at = format_time(&chrono::Utc::now());
+            // A rebuild invocation that checkpointed meanwhile took this version: read again.
+            if self.checkpoint_rebuild(&progress).await? == Applied::Written {
+                return Ok(progress);
+            }
+        }
+    }
+
     /// Where `progress` writes: its models' new generations and its checkpoints.
     fn target(&self, progress: &RebuildProgress) -> Result<GenerationTarget<'_>, Error> {
-        let names: Vec<String> = progress.models.keys().cloned().collect();
-        let projections = self.selected(Some(&names))?;
+        let mut parts: Vec<Box<dyn StepPart + '_>> = Vec::new();
+        for (model, generation) in &progress.models {
+            if model == TRANSACTIONS_MODEL {
+                parts.push(Box::new(CyclesPart {
+                    cycles: self.cycles(),
+                    generation: *generation,
+                }));
+                continue;
+            }
+            let projection = self
+                .projections()
+                .iter()
+                .find(|p| p.name() == model)
+                .ok_or_else(|| {
+                    Error::validation("models", format!("{model} is not a read model here"))
+                })?;
+            parts.push(Box::new(ProjectionPart {
+                projection: projection.as_ref(),
+                stored_name: generation_name(model, *generation),
+            }));
+        }
         Ok(GenerationTarget {
-            projections: projections
-                .into_iter()
-                .map(|p| (p, generation_name(p.name(), progress.models[p.name()])))
-                .collect(),
+            parts,
             checkpoints: rebuild_checkpoints_model(&progress.replay_id),
         })
     }

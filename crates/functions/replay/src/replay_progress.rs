@@ -18,8 +18,10 @@ pub const REPLAYS_MODEL: &str = "$replays";
 pub enum ReplayStatus {
     /// Invoke again with its id to continue.
     InProgress,
-    /// Every selected event was re-published.
+    /// Every selected event was re-published (a rebuild: its models switched).
     Complete,
+    /// A rebuild given up: its generations and checkpoints are retired, nothing switched.
+    Abandoned,
 }
 
 /// One replay, as checkpointed after each page.

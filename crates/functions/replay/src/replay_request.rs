@@ -121,6 +121,13 @@ pub enum ReplayRequest {
         /// The replay.
         replay_id: String,
     },
+    /// Give up rebuild `replayId`: the generations it builds stop being written and are
+    /// deleted (with its checkpoints) by the next sweep; the live ones stay as they are.
+    #[serde(rename_all = "camelCase")]
+    Abandon {
+        /// The rebuild.
+        replay_id: String,
+    },
 }
 
 impl ReplayRequest {
@@ -129,7 +136,7 @@ impl ReplayRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: republish, rebuild or progress",
+                "is required: republish, rebuild, progress or abandon",
             ));
         }
         let request: ReplayRequest = serde_json::from_value(payload)

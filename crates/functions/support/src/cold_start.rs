@@ -29,3 +29,50 @@ pub fn read_models_from_env(store: &DynamoEventStore) -> Option<DynamoReadModels
         .filter(|table| !table.trim().is_empty())
         .map(|table| DynamoReadModels::new(store.client().clone(), table))
 }
+
+/// A whole-number setting: `default` when `name` is unset, an error naming the variable, its
+/// text and `unit` when it is not a whole number.
+pub fn whole_number_from_env(name: &str, default: u64, unit: &str) -> Result<u64, String> {
+    whole_number_setting(name, std::env::var(name).ok(), default, unit)
+}
+
+fn whole_number_setting(
+    name: &str,
+    text: Option<String>,
+    default: u64,
+    unit: &str,
+) -> Result<u64, String> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("setting {name} is {text:?}, expected a whole number of {unit}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number_setting;
+
+    #[test]
+    fn an_unset_whole_number_is_its_default() {
+        assert_eq!(whole_number_setting("X", None, 24, "hours"), Ok(24));
+    }
+
+    #[test]
+    fn a_whole_number_is_read_with_blanks_around() {
+        assert_eq!(
+            whole_number_setting("X", Some(" 7 ".into()), 24, "hours"),
+            Ok(7)
+        );
+    }
+
+    #[test]
+    fn a_setting_that_is_not_a_whole_number_is_named() {
+        assert_eq!(
+            whole_number_setting("REBUILD_GRACE_HOURS", Some("-1".into()), 24, "hours"),
+            Err("setting REBUILD_GRACE_HOURS is \"-1\", expected a whole number of hours".into())
+        );
+    }
+}

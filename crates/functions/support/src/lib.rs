@@ -7,6 +7,8 @@ mod cold_start;
 mod error_payload;
 mod metrics;
 
-pub use cold_start::{init_logging, read_models_from_env, store_from_env, PROJECTIONS_TABLE};
+pub use cold_start::{
+    init_logging, read_models_from_env, store_from_env, whole_number_from_env, PROJECTIONS_TABLE,
+};
 pub use error_payload::{error_payload, validation_payload};
 pub use metrics::Metrics;

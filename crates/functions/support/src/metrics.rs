@@ -1,22 +1,36 @@
 //! Metrics in CloudWatch Embedded Metric Format: one JSON line on stdout per invocation, which
-//! CloudWatch Logs turns into metrics (namespace `EventStore`, dimension `Function`) with no
-//! API call on the hot path.
+//! CloudWatch Logs turns into metrics (namespace `EventStore`, dimension `Function`: the deployed
+//! function's name, so each environment's alarms watch their own) with no API call on the hot
+//! path.
 
 use serde_json::{json, Map, Value};
 
 /// The namespace every metric is published in.
 pub const NAMESPACE: &str = "EventStore";
 
+/// The variable Lambda sets to the function's deployed name.
+const DEPLOYED_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+
 /// The metrics of one invocation.
 #[derive(Debug)]
 pub struct Metrics {
-    function: &'static str,
+    function: String,
     values: Vec<(&'static str, f64, &'static str)>,
 }
 
 impl Metrics {
-    /// Metrics of `function` (the function's name, its dimension).
+    /// Metrics of `function`: its dimension is the deployed name Lambda gives it
+    /// (`AWS_LAMBDA_FUNCTION_NAME`, e.g. `event-store-prod-projector`), else `function`.
     pub fn new(function: &'static str) -> Self {
+        Self::named(
+            std::env::var(DEPLOYED_NAME)
+                .ok()
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| function.to_owned()),
+        )
+    }
+
+    fn named(function: String) -> Self {
         Metrics {
             function,
             values: Vec::new(),
@@ -58,7 +72,7 @@ impl Metrics {
                 }]
             }),
         );
-        document.insert("Function".into(), json!(self.function));
+        document.insert("Function".into(), json!(&self.function));
         for (name, value, _) in &self.values {
             document.insert((*name).into(), json!(value));
         }
@@ -79,13 +93,13 @@ mod tests {
 
     #[test]
     fn counts_add_up_and_the_document_declares_each_metric() {
-        let mut metrics = Metrics::new("persister");
+        let mut metrics = Metrics::named("event-store-prod-persister".into());
         metrics.count("EventsAppended", 2);
         metrics.count("EventsAppended", 3);
         metrics.milliseconds("Latency", 12.5);
         let document = metrics.to_emf(1_700_000_000_000).unwrap();
         assert_eq!(document["EventsAppended"], 5.0);
-        assert_eq!(document["Function"], "persister");
+        assert_eq!(document["Function"], "event-store-prod-persister");
         let declared = &document["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(declared["Namespace"], "EventStore");
         assert_eq!(declared["Metrics"][1]["Unit"], "Milliseconds");
