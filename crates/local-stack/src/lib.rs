@@ -20,6 +20,7 @@ mod provision;
 mod record_filter;
 mod sqs_mapping;
 mod stream_batch_plan;
+mod stream_follower;
 mod stream_mapping;
 mod stream_reader;
 
@@ -35,5 +36,6 @@ pub use provision::{provision, Clients, Provisioned, PUBLISHED_PATTERN};
 pub use record_filter::passes;
 pub use sqs_mapping::{SqsBatchReport, SqsMapping};
 pub use stream_batch_plan::{plan_after, BatchOutcome, BatchPlan};
+pub use stream_follower::StreamFollower;
 pub use stream_mapping::{StreamMapping, StreamPassReport};
-pub use stream_reader::{shard_iterator, stream_shards, table_stream_arn};
+pub use stream_reader::table_stream_arn;

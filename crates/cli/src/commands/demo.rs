@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use event_store_domain::{Error, FailureKind};
 use event_store_dynamodb::sdk_error::from_sdk;
+use event_store_dynamodb::{EventBridgePublisher, Publication};
 use event_store_local_stack::{Clients, FunctionInvoker, InvokeOutcome, PipelineDefinition};
 use serde_json::{json, Value};
 
@@ -212,24 +212,16 @@ impl Demo {
     }
 
     async fn publish(&self, source: &str, detail_type: &str, detail: Value) -> Result<(), Error> {
-        let entry = PutEventsRequestEntry::builder()
-            .event_bus_name(&self.pipeline.bus)
-            .source(source)
-            .detail_type(detail_type)
-            .detail(detail.to_string())
-            .build();
-        let output = self
-            .clients
-            .events
-            .put_events()
-            .entries(entry)
-            .send()
-            .await
-            .map_err(|e| from_sdk("PutEvents", e))?;
-        expect(
-            output.failed_entry_count() == 0,
-            format!("the bus accepted {detail_type}: {output:?}"),
-        )?;
+        let publisher = EventBridgePublisher::new(self.clients.events.clone(), &self.pipeline.bus);
+        publisher
+            .publish(&[Publication {
+                source: source.to_owned(),
+                detail_type: detail_type.to_owned(),
+                detail: detail.clone(),
+                resources: Vec::new(),
+                subject: None,
+            }])
+            .await?;
         println!("  -> published {detail_type} {detail}");
         Ok(())
     }

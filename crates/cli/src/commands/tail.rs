@@ -2,15 +2,14 @@
 //! version) or from the whole store (reading the events table's DynamoDB stream), until Ctrl-C or
 //! `--count` events.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use event_store_domain::{
     Direction, Error, FailureKind, PageRequest, StreamId, StreamRead, Version,
 };
-use event_store_dynamodb::sdk_error::from_sdk;
-use event_store_dynamodb::{event_item, DynamoEventStore, ItemKind};
-use event_store_local_stack::{shard_iterator, stream_shards, table_stream_arn, LocalStackError};
+use event_store_dynamodb::stream_record::event_of_record;
+use event_store_dynamodb::DynamoEventStore;
+use event_store_local_stack::{dynamodb_event, Clients, LocalStackError, StreamFollower};
 
 use crate::output::EventPrinter;
 
@@ -107,72 +106,28 @@ async fn follow_store(
     limit: usize,
     interval: Duration,
 ) -> Result<(), Error> {
-    let config = event_store_dynamodb::sdk_config().await;
-    let streams = aws_sdk_dynamodbstreams::Client::new(&config);
-    let arn = table_stream_arn(store.client(), store.table())
+    let clients = Clients::from_env().await;
+    let mut follower = StreamFollower::of_table(&clients, store.table())
         .await
         .map_err(unavailable)?;
-    let mut positions: HashMap<String, String> = HashMap::new();
     if !args.from_start {
         // Skip what is stored already: read every shard to its end without printing.
-        while read_pass(&streams, &arn, &mut positions, |_| Ok(())).await? > 0 {}
+        follower.read_to_end().await.map_err(unavailable)?;
     }
     while printer.printed() < limit {
-        let read = read_pass(&streams, &arn, &mut positions, |record| {
-            let Some(change) = record.dynamodb() else {
-                return Ok(());
-            };
-            let image: serde_dynamo::Item = change.new_image().cloned().unwrap_or_default().into();
-            let image: HashMap<String, aws_sdk_dynamodb::types::AttributeValue> = image.into();
-            if !image.is_empty()
-                && ItemKind::of(&image) == ItemKind::Event
-                && printer.printed() < limit
-            {
-                printer.print(&event_item::from_item(image)?);
-            }
-            Ok(())
-        })
-        .await?;
-        if read == 0 {
+        let records = follower.next_records(100).await.map_err(unavailable)?;
+        if records.is_empty() {
             tokio::time::sleep(interval).await;
+        }
+        for record in &dynamodb_event(&records).records {
+            if let Some(event) = event_of_record(record)? {
+                if printer.printed() < limit {
+                    printer.print(&event);
+                }
+            }
         }
     }
     Ok(())
-}
-
-/// Reads one page of every shard after its position, hands each record to `each`, and moves the
-/// positions on; returns how many records it read.
-async fn read_pass(
-    streams: &aws_sdk_dynamodbstreams::Client,
-    arn: &str,
-    positions: &mut HashMap<String, String>,
-    mut each: impl FnMut(&aws_sdk_dynamodbstreams::types::Record) -> Result<(), Error>,
-) -> Result<usize, Error> {
-    let mut read = 0;
-    for shard in stream_shards(streams, arn).await.map_err(unavailable)? {
-        let after = positions.get(&shard).cloned();
-        let Some(iterator) = shard_iterator(streams, arn, &shard, after.as_deref())
-            .await
-            .map_err(unavailable)?
-        else {
-            continue;
-        };
-        let output = streams
-            .get_records()
-            .shard_iterator(iterator)
-            .limit(100)
-            .send()
-            .await
-            .map_err(|e| from_sdk("GetRecords", e))?;
-        for record in output.records() {
-            read += 1;
-            if let Some(sequence) = record.dynamodb().and_then(|c| c.sequence_number()) {
-                positions.insert(shard.clone(), sequence.to_owned());
-            }
-            each(record)?;
-        }
-    }
-    Ok(read)
 }
 
 fn unavailable(error: LocalStackError) -> Error {
