@@ -32,6 +32,9 @@ pub enum Fault {
     /// A `TransactWriteItems` is answered `TransactionCanceledException` with this reason code
     /// for its first action and `None` for the others; never forwarded. Other requests pass.
     Cancel(&'static str),
+    /// A `PutEvents` is answered HTTP 200 with every entry refused with this error code (as
+    /// EventBridge refuses entries one by one); never forwarded. Other requests pass.
+    RefuseEntries(&'static str),
 }
 
 /// The request id the proxy's own answers carry.
@@ -147,6 +150,27 @@ async fn serve(
                             "Transaction cancelled, please refer cancellation reasons for specific reasons",
                             &extra,
                         ))
+                        .await?;
+                    continue;
+                }
+            }
+            Some(Fault::RefuseEntries(code)) => {
+                if let Some(entries) = put_events_entries(&request) {
+                    let refused: Vec<String> = (0..entries)
+                        .map(|_| format!(r#"{{"ErrorCode":"{code}","ErrorMessage":"injected"}}"#))
+                        .collect();
+                    let body = format!(
+                        r#"{{"FailedEntryCount":{entries},"Entries":[{}]}}"#,
+                        refused.join(",")
+                    );
+                    client
+                        .write_all(
+                            format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: {INJECTED_REQUEST_ID}\r\nContent-Length: {}\r\n\r\n{body}",
+                                body.len()
+                            )
+                            .as_bytes(),
+                        )
                         .await?;
                     continue;
                 }
@@ -272,6 +296,17 @@ fn transaction_actions(request: &[u8]) -> Option<usize> {
     }
     let body: serde_json::Value = serde_json::from_slice(&request[head_end..]).ok()?;
     body["TransactItems"].as_array().map(Vec::len)
+}
+
+/// How many entries a `PutEvents` request sends; `None` for any other request.
+fn put_events_entries(request: &[u8]) -> Option<usize> {
+    let head_end = find(request, b"\r\n\r\n").map(|i| i + 4)?;
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    if !head.contains("x-amz-target: awsevents.putevents") {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(&request[head_end..]).ok()?;
+    body["Entries"].as_array().map(Vec::len)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
