@@ -27,7 +27,7 @@ help:
 	@echo "make demo   the seeds' scenarios end to end on the local stack, each step printed"
 	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
 	@echo "make init-duration  time each function from process start to its first poll (release, native)"
-	@echo "make bench  zip sizes, init durations, appends beside seed 002, throughput, key distribution, criterion"
+	@echo "make bench  zip sizes, init durations, appends beside seed 002, throughput, projector invocations, pipeline latency, key distribution, criterion"
 	@echo "make fuzz   every input parser under cargo fuzz for FUZZ_SECONDS each, from a corpus seeded by fixtures/"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
 	@echo "make lint   cargo fmt --check, clippy -D warnings, tsc on infra/"
@@ -72,8 +72,9 @@ costs: setup
 
 # A benchmark, not a test: every figure printed, none asserted but the key distribution's limit.
 bench: setup build init-duration
-	$(CARGO) build --quiet --release --locked -p event-store-tests --bin bench
+	$(CARGO) build --quiet --release --locked -p event-store-tests --bin bench --bin pipeline-bench
 	$(LOCAL_AWS) target/release/bench
+	$(LOCAL_AWS) $(WITH_FUNCTIONS) target/release/pipeline-bench
 	$(CARGO) bench --locked --quiet -p event-store-domain -p event-store-dynamodb -p persister --benches
 
 lint: infra-setup

@@ -1,8 +1,10 @@
 //! `make bench`'s measurements: the store's appends beside seed 002's algorithm, throughput on
-//! the local endpoint, and the key-distribution simulation over the store's real key functions.
+//! the local endpoint, the local pipeline end to end (projector invocations, latencies), and the
+//! key-distribution simulation over the store's real key functions.
 
 pub mod append_comparison;
 pub mod key_distribution;
+pub mod pipeline;
 pub mod process_cpu;
 pub mod seed_002_baseline;
 pub mod throughput;
