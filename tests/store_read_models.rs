@@ -370,3 +370,53 @@ async fn a_model_lists_in_pages() {
     }
     assert_eq!(seen, (0..7).map(|n| format!("k{n}")).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_document_an_earlier_store_already_advanced_is_not_applied_again_after_an_upgrade() {
+    // The earlier projector wrote a document (with the versions it applied per stream) before
+    // the stream's summary: one that stopped in between left the document at version 2 and the
+    // summary at 1. The upgraded projector retries version 2.
+    let models = read_models().await;
+    let stream = fresh_stream("upgraded");
+    let legacy = serde_json::json!({
+        "model": "counts", "key": "all", "document": {"count": 2}, "revision": 2,
+        "updatedAt": "2026-11-30T00:00:00.000Z", "positions": {stream.as_str(): 2},
+    });
+    let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+        serde_dynamo::to_item(legacy).unwrap();
+    models
+        .client()
+        .put_item()
+        .table_name(models.table())
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    try_project(
+        &models,
+        &CountAll,
+        &recorded(&stream, 1, "Counted", json!({})),
+    )
+    .await
+    .unwrap();
+    let retried = recorded(&stream, 2, "Counted", json!({}));
+    assert_eq!(
+        try_project(&models, &CountAll, &retried).await.unwrap(),
+        Applied::Written,
+        "the summary moves on"
+    );
+    let document = models.get("counts", "all").await.unwrap().unwrap();
+    assert_eq!(
+        document.document,
+        Some(json!({"count": 2})),
+        "not counted twice"
+    );
+    let next = recorded(&stream, 3, "Counted", json!({}));
+    try_project(&models, &CountAll, &next).await.unwrap();
+    let document = models.get("counts", "all").await.unwrap().unwrap();
+    assert_eq!(document.document, Some(json!({"count": 3})));
+    assert!(
+        document.legacy_positions.is_empty(),
+        "the old map goes at the next write"
+    );
+}

@@ -172,6 +172,19 @@ impl CycleDefinition {
         self.close(instance, format!("not finished within {minutes} minutes"))
     }
 
+    /// `timed_out`, an instance the sweep closed as not finished within the timeout, in progress
+    /// again when an event of its entity at `at` is still within the timeout: the sweep judged by
+    /// the clock, and an event that happened in time but was projected late (a projector behind)
+    /// carries the instance on. `None` when `at` is past the timeout too (the verdict stands).
+    pub fn reopen(&self, timed_out: CycleInstance, at: Timestamp) -> Option<CycleInstance> {
+        let instance = CycleInstance {
+            status: CycleStatus::InProgress,
+            reason: None,
+            ..timed_out
+        };
+        (!self.timed_out(&instance, at)).then_some(instance)
+    }
+
     /// Whether `instance` is still in progress past its timeout at `now`.
     pub fn timed_out(&self, instance: &CycleInstance, now: Timestamp) -> bool {
         match self.timeout_minutes {
@@ -341,6 +354,30 @@ mod tests {
         };
         let (open, closed) = run(&release, &[("PreparedAccount", 0), ("ReleasedAccount", 1)]);
         assert!(open.is_none() && closed.is_empty());
+    }
+
+    #[test]
+    fn an_instance_the_sweep_timed_out_goes_on_with_an_event_that_happened_in_time() {
+        let cycle = maintenance();
+        let (open, _) = run(&cycle, &[("ExpiredAccount", 0), ("PurgedAccount", 5)]);
+        let timed_out = cycle.time_out(open.unwrap());
+        assert_eq!(timed_out.status, CycleStatus::Partial);
+        // Prepared at minute 30, within the 60 minutes, but projected after the sweep.
+        let prepared = event("PreparedAccount", 30);
+        let reopened = cycle
+            .reopen(timed_out.clone(), prepared.event_time)
+            .unwrap();
+        assert_eq!(
+            (reopened.status, reopened.reason.clone()),
+            (CycleStatus::InProgress, None)
+        );
+        let change = cycle.advance(Some(reopened), &prepared);
+        assert_eq!(change.current.unwrap().steps.len(), 3);
+        // An event past the timeout leaves the verdict as it is.
+        assert_eq!(
+            cycle.reopen(timed_out, event("PreparedAccount", 61).event_time),
+            None
+        );
     }
 
     #[test]

@@ -58,6 +58,16 @@ impl FollowUpRules {
                 variable: "followUps",
                 reason: format!("rule {index} emits {:?}: {}", rule.emit, e.reason),
             })?;
+            if rule.emit.chars().count() > crate::MAX_DETAIL_TYPE_CHARS {
+                return Err(SettingsError {
+                    variable: "followUps",
+                    reason: format!(
+                        "rule {index} emits {:?}: a follow-up's type is its bus entry's detail type, at most {} characters",
+                        rule.emit,
+                        crate::MAX_DETAIL_TYPE_CHARS
+                    ),
+                });
+            }
             if let Some(looping) = rules.iter().find(|other| other.when.matches(&rule.emit)) {
                 return Err(SettingsError {
                     variable: "followUps",

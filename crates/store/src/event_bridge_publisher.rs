@@ -38,14 +38,15 @@ impl EventBridgePublisher {
     }
 
     /// Publishes every entry, in order within each request, each fitted to EventBridge's entry
-    /// limit first (a claim check for one that would not fit); fails if any entry is still
-    /// refused after the retries (those that went through are not sent twice by this call).
+    /// limit first (a claim check for a copy of a stored event that would not fit; `TooLarge`,
+    /// before anything is sent, for anything else); fails if any entry is still refused after
+    /// the retries (those that went through are not sent twice by this call).
     pub async fn publish(&self, publications: &[Publication]) -> Result<(), Error> {
         let publications: Vec<Publication> = publications
             .iter()
             .cloned()
             .map(Publication::fitted)
-            .collect();
+            .collect::<Result<_, _>>()?;
         let details: Vec<String> = publications.iter().map(|p| p.detail.to_string()).collect();
         let sizes: Vec<usize> = publications.iter().map(Publication::size).collect();
         for chunk in chunk_by_size(&sizes) {

@@ -247,8 +247,25 @@ impl DynamoReadModels {
         plan: StepPlan,
     ) -> Result<Vec<TransactWriteItem>, Error> {
         let context = || format!("event {} of stream {}", step.version, step.stream);
+        // A document written before positions moved to the summary may already hold this event
+        // (the earlier projector wrote documents first and its summary after): it is left as it
+        // is, so upgrading never applies an event twice.
+        let writes: Vec<StepWrite> = plan
+            .writes
+            .into_iter()
+            .filter(|write| {
+                let current = reads
+                    .documents
+                    .get(&(write.model.clone(), write.key.clone()));
+                !current.is_some_and(|d| {
+                    d.legacy_positions
+                        .get(step.stream.as_str())
+                        .is_some_and(|applied| *applied >= step.version.get())
+                })
+            })
+            .collect();
         let (mut transaction, mut total) =
-            self.document_actions(&reads.documents, plan.writes, context)?;
+            self.document_actions(&reads.documents, writes, context)?;
         let mut checkpoint = ReadModelDocument::new(
             step.checkpoint_model,
             step.stream.as_str(),

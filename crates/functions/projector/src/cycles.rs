@@ -2,7 +2,8 @@
 //! cycle's open instance per entity lives in read model `$cycle:<name>`; every instance, in
 //! progress or ended (complete or partial), is kept in `$transactions` under
 //! `<entity>#<started>#<cycle>`; a completed cycle publishes a metering event with a
-//! deterministic `meteringId`, so one published twice can be recognized. `$transactions` has
+//! deterministic `meteringId`, so one published twice can be recognized. An instance the sweep
+//! timed out by the clock goes on when its entity's next event happened within the timeout. `$transactions` has
 //! generations like any read model (the cycles' open instances go with it), so it can be
 //! rebuilt; a rebuild never publishes the metering events again.
 
@@ -27,12 +28,17 @@ pub fn transaction_key(instance: &CycleInstance) -> String {
     event_store_dynamodb::transaction_key(&instance.entity, &instance.started, &instance.cycle)
 }
 
-/// The document of one entity in `$cycle:<name>`: its open instance.
+/// The document of one entity in `$cycle:<name>`: its open instance, or the one the sweep last
+/// timed out (until the entity's next event: if that event happened within the timeout, the
+/// instance goes on).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CycleDocument {
     /// The instance in progress, if any.
     pub open: Option<CycleInstance>,
+    /// The instance the sweep closed as timed out, judged by the clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out: Option<CycleInstance>,
 }
 
 /// The cycles as a part of an event's projection step, writing generation `generation` of
@@ -82,7 +88,12 @@ impl StepPart for CyclesPart<'_> {
                     })?
                 }
             };
-            let change = cycle.advance(document.open, event);
+            let open = match (document.open, document.timed_out) {
+                (Some(open), _) => Some(open),
+                (None, Some(timed_out)) => cycle.reopen(timed_out, event.event_time),
+                (None, None) => None,
+            };
+            let change = cycle.advance(open, event);
             let (open, finished) = match change.current {
                 Some(instance) if instance.status == CycleStatus::InProgress => {
                     (Some(instance), None)
@@ -104,7 +115,10 @@ impl StepPart for CyclesPart<'_> {
             writes.push(StepWrite {
                 model,
                 key: entity,
-                change: DocumentChange::Put(json!(CycleDocument { open })),
+                change: DocumentChange::Put(json!(CycleDocument {
+                    open,
+                    timed_out: None
+                })),
             });
         }
         Ok((writes, metering))

@@ -2,8 +2,10 @@
 //! event is its own item, so a record may arrive above its stream's checkpoint + 1. The missing
 //! versions are read from the table (strongly consistent) in pages of 100 and applied in order
 //! before it: nothing skipped, nothing applied twice, memory bounded by a page, and at most the
-//! invocation's event budget applied, after which the record is left for the next invocation,
-//! which goes on from the checkpoint.
+//! invocation's event budget applied (and nothing once its deadline nears), after which the
+//! record is left for the next invocation, which goes on from the checkpoint.
+
+use std::time::Instant;
 
 use event_store_domain::{Error, RecordedEvent, Version};
 
@@ -26,7 +28,8 @@ pub struct Applied {
 pub enum Progress {
     /// The record's event is applied (or was already).
     Done(Applied),
-    /// The budget ran out before the record's event: what was applied is checkpointed.
+    /// The budget or the time ran out before the record's event: what was applied is
+    /// checkpointed.
     Paused(Applied),
 }
 
@@ -39,18 +42,26 @@ impl Projector {
         event: &RecordedEvent,
         generations: &BatchGenerations<'_>,
     ) -> Result<usize, Error> {
-        match self.project_within(event, generations, usize::MAX).await? {
+        match self
+            .project_within(event, generations, usize::MAX, None)
+            .await?
+        {
             Progress::Done(applied) | Progress::Paused(applied) => Ok(applied.applied),
         }
     }
 
-    /// Projects `event`, applying at most `budget` events (its gap's and its own).
+    /// Projects `event`, applying at most `budget` events (its gap's and its own), and none
+    /// once `stop` has come (the invocation's deadline, less a margin).
     pub async fn project_within(
         &self,
         event: &RecordedEvent,
         generations: &BatchGenerations<'_>,
         budget: usize,
+        stop: Option<Instant>,
     ) -> Result<Progress, Error> {
+        let spent = |done: &Applied| {
+            done.applied >= budget || stop.is_some_and(|stop| Instant::now() >= stop)
+        };
         let mut done = Applied::default();
         let mut from = self
             .read_models
@@ -68,14 +79,14 @@ impl Projector {
                 .read_versions(&event.stream_id, Version::new(from), Version::new(to))
                 .await?;
             for earlier in &page {
-                if done.applied >= budget {
+                if spent(&done) {
                     return Ok(Progress::Paused(done));
                 }
                 self.apply_counted(earlier, generations, &mut done).await?;
             }
             from = to + 1;
         }
-        if done.applied >= budget {
+        if spent(&done) {
             return Ok(Progress::Paused(done));
         }
         self.apply_counted(event, generations, &mut done).await?;

@@ -3,6 +3,8 @@
 //! its sequence number (`batchItemFailures`), so Lambda goes on from it and never reprocesses
 //! the ones before.
 
+use std::time::Instant;
+
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use event_store_domain::{
@@ -68,8 +70,14 @@ impl Projector {
         self
     }
 
-    /// Projects a batch of stream records.
+    /// Projects a batch of stream records, with no deadline.
     pub async fn handle(&self, batch: Event) -> DynamoDbEventResponse {
+        self.handle_until(batch, None).await
+    }
+
+    /// Projects a batch of stream records until `stop` (the invocation's deadline less a
+    /// margin): the record it stops at is reported, so the next invocation goes on from it.
+    pub async fn handle_until(&self, batch: Event, stop: Option<Instant>) -> DynamoDbEventResponse {
         let mut metrics = Metrics::new("projector");
         let mut response = DynamoDbEventResponse::default();
         let fail_from = |response: &mut DynamoDbEventResponse, sequence: Option<String>| {
@@ -95,7 +103,10 @@ impl Projector {
             let sequence = sequence_number(record);
             let result = match event_of_record(record) {
                 Ok(None) => continue,
-                Ok(Some(event)) => self.project_within(&event, &generations, budget).await,
+                Ok(Some(event)) => {
+                    self.project_within(&event, &generations, budget, stop)
+                        .await
+                }
                 Err(error) => Err(error),
             };
             match result {
@@ -105,15 +116,15 @@ impl Projector {
                     budget = budget.saturating_sub(progress.applied);
                 }
                 Ok(Progress::Paused(progress)) => {
-                    // The budget ran out inside this record's gap: what was applied is
-                    // checkpointed; the next invocation goes on from this record.
+                    // The budget or the time ran out at this record (or inside its gap): what was
+                    // applied is checkpointed; the next invocation goes on from this record.
                     metrics.count("EventsProjected", progress.applied);
                     metrics.count("SnapshotFailures", progress.snapshot_failures);
                     metrics.count("GapFillPaused", 1);
                     tracing::info!(
                         sequence,
                         applied = progress.applied,
-                        "event budget spent: the record is retried from its checkpoint"
+                        "event budget or time spent: the record is retried from its checkpoint"
                     );
                     fail_from(&mut response, sequence);
                     break;
@@ -134,32 +145,44 @@ impl Projector {
     }
 
     /// Handles one invocation of any shape: a stream batch answers its `batchItemFailures`, the
-    /// sweep its report.
-    pub async fn handle_input(&self, payload: serde_json::Value) -> serde_json::Value {
+    /// sweep its report. Input that is neither, a batch that does not decode, and a sweep that
+    /// fails are the invocation's error: Lambda retries them (and counts them in the function's
+    /// `Errors`), where a success would drop the batch or skip the sweep unseen.
+    pub async fn handle_input(
+        &self,
+        payload: serde_json::Value,
+        stop: Option<Instant>,
+    ) -> Result<serde_json::Value, Error> {
         match ProjectorInput::classify(payload) {
             Ok(ProjectorInput::Records(batch)) => {
-                serde_json::to_value(self.handle(batch).await).unwrap_or_default()
+                Ok(serde_json::to_value(self.handle_until(batch, stop).await).unwrap_or_default())
             }
             Ok(ProjectorInput::Sweep) => {
                 let mut metrics = Metrics::new("projector");
-                let answer = match self.sweep(chrono::Utc::now()).await {
+                let outcome = self.sweep(chrono::Utc::now()).await;
+                match &outcome {
                     Ok(report) => {
                         metrics.count("CyclesTimedOut", report.timed_out);
                         metrics.count("RetiredDocumentsPurged", report.purged);
-                        serde_json::json!({"sweep": {
-                            "open": report.open, "timedOut": report.timed_out, "purged": report.purged
-                        }})
                     }
                     Err(error) => {
                         tracing::warn!(error_type = error.kind(), reason = %error, "cycle sweep failed");
                         metrics.count("Failures", 1);
-                        function_support::error_payload(&error)
                     }
-                };
+                }
                 metrics.flush();
-                answer
+                let report = outcome?;
+                Ok(serde_json::json!({"sweep": {
+                    "open": report.open, "timedOut": report.timed_out, "purged": report.purged
+                }}))
             }
-            Err(invalid) => function_support::validation_payload(invalid),
+            Err(invalid) => {
+                tracing::warn!(field = invalid.field, reason = %invalid.reason, "input not understood");
+                Err(Error::Validation {
+                    field: invalid.field,
+                    reason: invalid.reason,
+                })
+            }
         }
     }
 

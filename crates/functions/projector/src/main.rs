@@ -8,6 +8,8 @@ use serde_json::Value;
 
 /// The bus follow-ups and change notices are published to.
 const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// Stop projecting this long before the invocation's deadline, to checkpoint and answer in time.
+const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
 /// Events one invocation applies at most, gap fills included (`DEFAULT_EVENT_BUDGET` unset).
 const PROJECTOR_EVENT_BUDGET: &str = "PROJECTOR_EVENT_BUDGET";
 
@@ -50,7 +52,11 @@ async fn main() -> Result<(), Error> {
     }
     let projector = &projector;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, Error>(projector.handle_input(event.payload).await)
+        let stop = function_support::stop_before_deadline(&event.context, DEADLINE_MARGIN);
+        projector
+            .handle_input(event.payload, stop)
+            .await
+            .map_err(Error::from)
     }))
     .await
 }

@@ -34,7 +34,8 @@ pub fn publications(settings: &ProjectorSettings, event: &RecordedEvent) -> Vec<
             detail_type: follow_up.event_type.to_string(),
             detail,
             resources: Vec::new(),
-            subject: Some(PublishedEvent::of(event)),
+            // A new event: its data exists only here, so it is never sent as a claim check.
+            subject: None,
         });
     }
     if let Some(notices) = &settings.change_notices {

@@ -6,7 +6,9 @@
 //! past its cycle's `timeoutMinutes` partial (reason: not finished within N minutes), once: the
 //! instance leaves its cycle's document and is kept as partial in `$transactions` in one
 //! transaction, on condition the document is still as read (a concurrent event of the entity
-//! wins, and the sweep reads again).
+//! wins, and the sweep reads again). The sweep judges by the clock, events by their own time: the
+//! document keeps the timed-out instance, and an event of the entity that happened within the
+//! timeout but is projected later (a projector behind) carries it on, metering included.
 //!
 //! Retired generations: the same sweep deletes, in bounded pages, what rebuilds retired once its
 //! grace period has passed (a replaced or abandoned generation, a rebuild's checkpoints).
@@ -104,7 +106,10 @@ impl Projector {
                 StepWrite {
                     model: model.clone(),
                     key: entity.to_owned(),
-                    change: DocumentChange::Put(json!(CycleDocument { open: None })),
+                    change: DocumentChange::Put(json!(CycleDocument {
+                        open: None,
+                        timed_out: Some(partial.clone()),
+                    })),
                 },
             ];
             if self

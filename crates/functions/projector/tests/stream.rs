@@ -557,7 +557,10 @@ async fn the_sweep_marks_a_cycle_that_stopped_partial_once() {
         .unwrap();
     project_all(&projector, &local).await;
     // The account's release never went on: only the sweep can tell the cycle stopped.
-    let answer = projector.handle_input(json!({"sweep": "cycles"})).await;
+    let answer = projector
+        .handle_input(json!({"sweep": "cycles"}), None)
+        .await
+        .unwrap();
     assert_eq!(answer["sweep"]["timedOut"], 1, "{answer}");
     let key = event_store_dynamodb::transaction_key(
         &entity,
@@ -579,8 +582,156 @@ async fn the_sweep_marks_a_cycle_that_stopped_partial_once() {
         .unwrap()
         .unwrap();
     assert_eq!(open.document.unwrap()["open"], Value::Null);
-    let again = projector.handle_input(json!({"sweep": "cycles"})).await;
+    let again = projector
+        .handle_input(json!({"sweep": "cycles"}), None)
+        .await
+        .unwrap();
     assert_eq!(again["sweep"]["timedOut"], 0, "once: {again}");
+}
+
+#[tokio::test]
+async fn an_event_that_happened_in_time_but_is_projected_after_the_sweep_carries_the_cycle_on() {
+    let local = local_store().await;
+    let (projector, read_models, subscription) = publishing_projector(&local).await;
+    let entity = format!("{}", 100_000_000_000u64 + rand_suffix());
+    let started = chrono::Utc::now() - chrono::Duration::days(2);
+    let at =
+        |hours: i64| event_store_domain::format_time(&(started + chrono::Duration::hours(hours)));
+    let append = |events: Value| {
+        let command = json!({"streamId": entity, "events": events});
+        let store = local.store.clone();
+        async move {
+            store
+                .append(&AppendCommand::from_json(command).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    append(json!([{"eventType": "CreatedAccount", "eventTime": at(0), "data": {}}])).await;
+    project_all(&projector, &local).await;
+    let swept = projector
+        .handle_input(json!({"sweep": "cycles"}), None)
+        .await
+        .unwrap();
+    assert_eq!(swept["sweep"]["timedOut"], 1, "{swept}");
+    // The rest of the cycle happened within its 1,440 minutes, but reaches the projector only
+    // now (a projector that was behind): the sweep's verdict by the clock gives way.
+    append(json!([
+        {"eventType": "PreparedAccount", "eventTime": at(1), "data": {}},
+        {"eventType": "ReleasedAccount", "eventTime": at(2), "data": {}}
+    ]))
+    .await;
+    project_all(&projector, &local).await;
+    let key = event_store_dynamodb::transaction_key(
+        &entity,
+        &event_store_domain::truncate_to_millis(started),
+        "account-release",
+    );
+    let instance = read_models
+        .get(TRANSACTIONS_MODEL, &key)
+        .await
+        .unwrap()
+        .unwrap()
+        .document
+        .unwrap();
+    assert_eq!(instance["status"], "complete", "{instance}");
+    assert_eq!(instance["steps"].as_array().unwrap().len(), 3);
+    let metering = receive_until(&subscription, |received| {
+        received
+            .iter()
+            .any(|e| e["source"] == "event-store.metering" && e["detail"]["entity"] == entity)
+    })
+    .await;
+    assert!(
+        metering
+            .iter()
+            .any(|e| e["source"] == "event-store.metering"
+                && e["detail"]["cycle"] == "account-release"),
+        "{metering:?}"
+    );
+    // A late event past the timeout leaves a timed-out instance as it is.
+    let other = format!("{}", 100_000_000_000u64 + rand_suffix());
+    let command = |events: Value| json!({"streamId": other, "events": events});
+    local
+        .store
+        .append(
+            &AppendCommand::from_json(command(
+                json!([{"eventType": "CreatedAccount", "eventTime": at(0), "data": {}}]),
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    project_all(&projector, &local).await;
+    projector
+        .handle_input(json!({"sweep": "cycles"}), None)
+        .await
+        .unwrap();
+    local
+        .store
+        .append(
+            &AppendCommand::from_json(command(
+                json!([{"eventType": "PreparedAccount", "eventTime": at(30), "data": {}}]),
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    project_all(&projector, &local).await;
+    let late = event_store_dynamodb::transaction_key(
+        &other,
+        &event_store_domain::truncate_to_millis(started),
+        "account-release",
+    );
+    let instance = read_models
+        .get(TRANSACTIONS_MODEL, &late)
+        .await
+        .unwrap()
+        .unwrap()
+        .document
+        .unwrap();
+    assert_eq!(instance["status"], "partial");
+    assert_eq!(instance["reason"], "not finished within 1440 minutes");
+}
+
+#[tokio::test]
+async fn input_the_projector_cannot_read_is_an_invocation_error_lambda_retries() {
+    let local = local_store().await;
+    let (projector, _) = projector(&local).await;
+    let undecodable = json!({"Records": [{"dynamodb": {"NewImage": "not a map"}}]});
+    let error = projector.handle_input(undecodable, None).await.unwrap_err();
+    assert_eq!(error.kind(), "Validation");
+    let unknown = projector
+        .handle_input(json!({"hello": 1}), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), unknown.kind());
+}
+
+#[tokio::test]
+async fn a_batch_stops_before_the_deadline_and_reports_where_the_next_invocation_goes_on() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, read_models) = projector(&local).await;
+    let records = stream_records(&local).await;
+    let sequences: Vec<String> = records
+        .iter()
+        .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
+        .collect();
+    // A deadline already reached: nothing is applied, the first record is where to go on.
+    let passed = Some(std::time::Instant::now());
+    let response = projector.handle_until(batch(&records), passed).await;
+    let failures: Vec<Option<String>> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failures, [Some(sequences[0].clone())]);
+    assert!(items(&read_models).await.is_empty());
+    // The next invocation, with time, goes on from it and applies everything once.
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary(&read_models).await.document.unwrap()["count"], 4);
 }
 
 fn rand_suffix() -> u64 {

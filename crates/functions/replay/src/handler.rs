@@ -118,12 +118,7 @@ impl Replayer {
     /// Answers one invocation.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Value {
         let mut metrics = Metrics::new("replay");
-        let deadline = Duration::from_millis(event.context.deadline)
-            .checked_sub(Duration::from_millis(
-                chrono::Utc::now().timestamp_millis().max(0) as u64,
-            ))
-            .map(|left| Instant::now() + left.saturating_sub(DEADLINE_MARGIN))
-            .filter(|_| event.context.deadline > 0);
+        let deadline = function_support::stop_before_deadline(&event.context, DEADLINE_MARGIN);
         let answer = match ReplayRequest::parse(event.payload) {
             Err(invalid) => validation_payload(invalid),
             Ok(request) => match self.answer(request, deadline, &mut metrics).await {
