@@ -412,3 +412,49 @@ async fn a_parallel_scan_visits_every_event_once_and_skips_guards_and_snapshots(
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn what_a_snapshot_folds_is_read_within_a_bound_never_the_whole_stream() {
+    let local = local_store().await;
+    let stream = fresh_stream("long");
+    let events: Vec<NewEvent> = (0..300)
+        .map(|n| event("Counted", json!({ "n": n })))
+        .collect();
+    append_all(&local, &stream, events).await;
+    // No snapshot, and the first event farther than the bound: nothing to fold in one step.
+    let far = local
+        .store
+        .tail_at(&stream, Version::new(300), 102)
+        .await
+        .unwrap();
+    assert!(far.is_none());
+    // Near the stream's start: every event up to the version, newest first.
+    let near = local
+        .store
+        .tail_at(&stream, Version::new(60), 102)
+        .await
+        .unwrap()
+        .unwrap();
+    let versions: Vec<u64> = near
+        .events_newest_first
+        .iter()
+        .map(|e| e.version.get())
+        .collect();
+    assert_eq!(versions, (1..=60).rev().collect::<Vec<_>>());
+    assert!(near.snapshot.is_none());
+    // With a snapshot within the bound: it and the events after it, up to the version.
+    local.snapshot_at(&stream, 250).await;
+    let tail = local
+        .store
+        .tail_at(&stream, Version::new(290), 102)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tail.snapshot.unwrap().version.get(), 250);
+    let versions: Vec<u64> = tail
+        .events_newest_first
+        .iter()
+        .map(|e| e.version.get())
+        .collect();
+    assert_eq!(versions, (251..=290).rev().collect::<Vec<_>>());
+}

@@ -179,6 +179,12 @@ function checkedLoopGuard(settings: Record<string, unknown> | undefined): Record
   const notices = settings?.changeNotices as { source?: unknown } | undefined;
   if (notices !== undefined && notices !== null) {
     const source = notices.source ?? 'event-store.changes';
+    if (source === 'event-store.metering' || source === 'event-store.replay') {
+      throw new SettingsError(
+        'projectorSettings',
+        `changeNotices.source '${source}' is the store's own source for ${source === 'event-store.metering' ? 'metering events' : 'replays'}: consumers would take notices for them`,
+      );
+    }
     if (typeof source !== 'string' || !NEVER_INGESTED.includes(source)) {
       throw new SettingsError(
         'projectorSettings',

@@ -21,8 +21,7 @@ export interface StoreResources {
 /**
  * Writing read models: an event's projection step reads its documents in one BatchGetItem and
  * writes them (puts, deletes) in one TransactWriteItems, which DynamoDB authorizes action by
- * action; listings query; the sweep deletes a retired generation's documents in BatchWriteItem
- * pages.
+ * action; listings query.
  */
 const PROJECTION_WRITES = [
   'dynamodb:GetItem',
@@ -30,8 +29,10 @@ const PROJECTION_WRITES = [
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
 ];
+
+/** The projector's sweep also purges retired generations, in BatchWriteItem deletes. */
+const PROJECTION_WRITES_AND_PURGES = [...PROJECTION_WRITES, 'dynamodb:BatchWriteItem'];
 
 /** DynamoDB reads data keys with the caller's credentials: readers decrypt, writers also encrypt. */
 const KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
@@ -76,7 +77,7 @@ export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
       resources: [r.eventsTable.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': r.tables.events.snapshotAttributes } },
     }),
-    statement('WriteProjections', PROJECTION_WRITES, [
+    statement('WriteProjections', PROJECTION_WRITES_AND_PURGES, [
       r.projectionsTable.tableArn,
     ]),
     statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),

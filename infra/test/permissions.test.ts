@@ -56,7 +56,7 @@ const LOGS = (fn: string) => [`logs:CreateLogStream on ${fn}Logs`, `logs:PutLogE
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 const KEY_READ = ['kms:Decrypt on data-key', 'kms:DescribeKey on data-key'];
 const KEY_WRITE = [...KEY_READ, 'kms:Encrypt on data-key', 'kms:GenerateDataKey on data-key'];
-const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem'].map(
+const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem'].map(
   (action) => `dynamodb:${action} on projections`,
 );
 const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
@@ -108,6 +108,8 @@ describe('each function holds exactly the permissions it needs', () => {
         'dynamodb:Query on events',
         `dynamodb:PutItem on events${snapshotOnly}`,
         ...PROJECTION_WRITES,
+        // the sweep's purge of retired generations
+        'dynamodb:BatchWriteItem on projections',
         'events:PutEvents on Bus',
         ...KEY_WRITE,
         // the stream event source mapping's grant

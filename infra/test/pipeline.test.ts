@@ -65,12 +65,14 @@ describe('what deploys is what pipeline.json says', () => {
     expect(read('crates/domain/src/projector_settings.rs')).toContain(
       `DEFAULT_SOURCE: &'static str = "${pipeline.changeNoticeSource}"`,
     );
-    expect(read('crates/functions/projector/src/cycles.rs')).toContain(
+    expect(read('crates/domain/src/projector_settings.rs')).toContain(
       `METERING_SOURCE: &str = "${pipeline.neverIngested[1]}"`,
     );
-    expect(read('crates/functions/replay/src/replay_request.rs')).toContain(
+    expect(read('crates/domain/src/projector_settings.rs')).toContain(
       `REPLAY_SOURCE: &str = "${pipeline.neverIngested[2]}"`,
     );
+    expect(read('crates/functions/projector/src/cycles.rs')).toContain('pub use event_store_domain::METERING_SOURCE;');
+    expect(read('crates/functions/replay/src/replay_request.rs')).toContain('pub use event_store_domain::REPLAY_SOURCE;');
     expect(pipeline.neverIngested).toEqual([pipeline.changeNoticeSource, 'event-store.metering', 'event-store.replay']);
     expect(pipeline.ingest.defaultPattern).toEqual({ source: [{ 'anything-but': pipeline.neverIngested }] });
   });

@@ -38,6 +38,7 @@ describe('deployment settings', () => {
     [{ rawArchive: 'yes' }, 'rawArchive'],
     [{ dedupeScope: 'global' }, 'dedupeScope'],
     [{ projectorSettings: '{"changeNotices": {"source": "my.changes"}}' }, 'projectorSettings'],
+    [{ projectorSettings: '{"changeNotices": {"source": "event-store.metering"}}' }, 'projectorSettings'],
     [{ aggregateTypeFromCategory: 'maybe' }, 'aggregateTypeFromCategory'],
     [{ projectorEventBudget: 0 }, 'projectorEventBudget'],
     [{ rebuildGraceHours: -1 }, 'rebuildGraceHours'],

@@ -74,7 +74,9 @@ pub use new_event::NewEvent;
 pub use page::{Direction, Page, PageRequest, MAX_PAGE_SIZE};
 pub use payload_hash::PayloadHash;
 pub use projection::{builtin_projections, AccountBalances, Projection};
-pub use projector_settings::{ChangeNotices, ProjectorSettings, NEVER_INGESTED_SOURCES};
+pub use projector_settings::{
+    ChangeNotices, ProjectorSettings, METERING_SOURCE, NEVER_INGESTED_SOURCES, REPLAY_SOURCE,
+};
 pub use publication::{Publication, PublishedEvent, MAX_DETAIL_TYPE_CHARS, MAX_ENTRY_BYTES};
 pub use publish_batch::{chunk_by_size, entry_size, MAX_ENTRIES_PER_REQUEST, MAX_REQUEST_BYTES};
 pub use read_model::{ReadModelChange, ReadModelDefinition, ReadModelOp, ReadModelRule};

@@ -13,10 +13,10 @@ use crate::Timestamp;
 /// read model (with the cycles' open instances, `$cycle:<name>`, in the same generation).
 pub const TRANSACTIONS_MODEL: &str = "$transactions";
 
-/// The longest a function invocation runs (Lambda's 15-minute limit): a projector batch that
-/// read the pointers before a switch or an abandon may still write the retired generation until
-/// then, so nothing retired is purged sooner.
-pub const IN_FLIGHT_WRITES: chrono::Duration = chrono::Duration::minutes(15);
+/// Longer than a function invocation runs (Lambda's limit is 15 minutes): a projector batch or
+/// a rebuild invocation that read the pointers before a switch or an abandon may still write the
+/// retired generation until then, so nothing retired is purged sooner.
+pub const IN_FLIGHT_WRITES: chrono::Duration = chrono::Duration::minutes(20);
 
 /// When something retired at `now` with `grace` may be purged: after the grace period, and never
 /// before writes already in flight have ended.
@@ -65,6 +65,10 @@ pub struct ModelGenerations {
     /// Stored documents of this model no longer read, to delete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<RetiredModel>,
+    /// The highest generation ever begun: a generation number is never given twice, so late
+    /// writes to a purged one can never land in a new one.
+    #[serde(default)]
+    pub highest: u32,
 }
 
 impl ModelGenerations {
@@ -74,51 +78,61 @@ impl ModelGenerations {
         match &self.building {
             Some(building) if building.rebuild_id != rebuild_id => None,
             Some(_) => Some(self.clone()),
-            None => Some(ModelGenerations {
-                live: self.live,
-                building: Some(BuildingGeneration {
-                    // Above every generation still stored (a retired one may wait for its purge).
-                    generation: self.live.max(self.highest_retired()) + 1,
-                    rebuild_id: rebuild_id.to_owned(),
-                }),
-                retired: self.retired.clone(),
-            }),
+            None => {
+                // Above every generation ever begun (a retired one may wait for its purge, an
+                // abandoned one may still receive a late write).
+                let generation = self.live.max(self.highest_retired()).max(self.highest) + 1;
+                Some(ModelGenerations {
+                    live: self.live,
+                    building: Some(BuildingGeneration {
+                        generation,
+                        rebuild_id: rebuild_id.to_owned(),
+                    }),
+                    retired: self.retired.clone(),
+                    highest: generation,
+                })
+            }
         }
     }
 
     /// The pointer once `rebuild_id` completes: its generation goes live, and the one it
     /// replaces (of `model` and of the models stored `with` it in the same generation, as
-    /// `$transactions` keeps its cycles' open instances) and the rebuild's checkpoints are
-    /// retired until `purge_after`. `None` when that rebuild is not the one building (it was
-    /// already switched, or never began).
+    /// `$transactions` keeps its cycles' open instances) is retired until `purge_after`, with
+    /// the rebuild's checkpoints when `last` (the rebuild's last model to switch: the others
+    /// still build from them). `None` when that rebuild is not the one building (it was already
+    /// switched, or never began).
     pub fn switch(
         &self,
         model: &str,
         with: &[String],
         rebuild_id: &str,
         purge_after: Timestamp,
+        last: bool,
     ) -> Option<ModelGenerations> {
         let building = self.building.as_ref()?;
         if building.rebuild_id != rebuild_id {
             return None;
         }
+        let checkpoints = last.then_some(rebuild_id);
         Some(ModelGenerations {
             live: building.generation,
             building: None,
-            retired: self.retiring(model, with, self.live, rebuild_id, purge_after),
+            retired: self.retiring(model, with, self.live, checkpoints, purge_after),
+            highest: self.highest.max(building.generation),
         })
     }
 
     /// The pointer once `rebuild_id` is abandoned: nothing builds the generation any more (the
-    /// projector stops writing it), and it (of `model` and the models stored `with` it) and the
-    /// rebuild's checkpoints are retired, to be purged once the writes in flight at `now` have
-    /// ended. `None` when that rebuild is not the one building.
+    /// projector stops writing it), and it (of `model` and the models stored `with` it) and, when
+    /// `checkpoints_too`, the rebuild's checkpoints are retired, to be purged once the writes in
+    /// flight at `now` have ended. `None` when that rebuild is not the one building.
     pub fn abandon(
         &self,
         model: &str,
         with: &[String],
         rebuild_id: &str,
         now: Timestamp,
+        checkpoints_too: bool,
     ) -> Option<ModelGenerations> {
         let building = self.building.as_ref()?;
         if building.rebuild_id != rebuild_id {
@@ -128,24 +142,31 @@ impl ModelGenerations {
         Some(ModelGenerations {
             live: self.live,
             building: None,
-            retired: self.retiring(model, with, building.generation, rebuild_id, purge_after),
+            retired: self.retiring(
+                model,
+                with,
+                building.generation,
+                checkpoints_too.then_some(rebuild_id),
+                purge_after,
+            ),
+            highest: self.highest.max(building.generation),
         })
     }
 
-    /// What is retired once `generation` of `model` and `with`, and `rebuild_id`'s checkpoints,
-    /// join it.
+    /// What is retired once `generation` of `model` and `with`, and the checkpoints of
+    /// `rebuild_id` (when given), join it.
     fn retiring(
         &self,
         model: &str,
         with: &[String],
         generation: u32,
-        rebuild_id: &str,
+        rebuild_id: Option<&str>,
         purge_after: Timestamp,
     ) -> Vec<RetiredModel> {
         let stored = std::iter::once(model)
             .chain(with.iter().map(String::as_str))
             .map(|name| generation_name(name, generation))
-            .chain([rebuild_checkpoints_model(rebuild_id)]);
+            .chain(rebuild_id.map(rebuild_checkpoints_model));
         let mut retired = self.retired.clone();
         for stored_name in stored {
             if !retired.iter().any(|r| r.stored_name == stored_name) {
@@ -156,6 +177,17 @@ impl ModelGenerations {
             }
         }
         retired
+    }
+
+    /// Whether `stored_name` of `model` is read or written now (its live or building
+    /// generation): never to be purged, whatever was retired (a rollback by hand may have made
+    /// a retired generation live again).
+    pub fn in_use(&self, model: &str, stored_name: &str) -> bool {
+        generation_name(model, self.live) == stored_name
+            || self
+                .building
+                .as_ref()
+                .is_some_and(|b| generation_name(model, b.generation) == stored_name)
     }
 
     /// The pointer once `stored_name` is deleted.
@@ -232,8 +264,8 @@ mod tests {
         assert_eq!(building.begin("r1"), Some(building.clone()), "resuming");
         assert_eq!(building.begin("r2"), None, "one rebuild at a time");
         let later = chrono::Utc::now();
-        assert_eq!(building.switch("m", &[], "r2", later), None);
-        let switched = building.switch("m", &[], "r1", later).unwrap();
+        assert_eq!(building.switch("m", &[], "r2", later, true), None);
+        let switched = building.switch("m", &[], "r1", later, true).unwrap();
         assert_eq!(switched.live, 1);
         assert_eq!(switched.building, None);
         let retired: Vec<&str> = switched
@@ -247,7 +279,7 @@ mod tests {
             "the old generation and the checkpoints"
         );
         assert_eq!(
-            switched.switch("m", &[], "r1", later),
+            switched.switch("m", &[], "r1", later, true),
             None,
             "already switched"
         );
@@ -266,8 +298,8 @@ mod tests {
     fn an_abandoned_rebuild_retires_its_generation_and_checkpoints_at_once() {
         let now = chrono::Utc::now();
         let building = ModelGenerations::default().begin("r1").unwrap();
-        assert_eq!(building.abandon("m", &[], "r2", now), None);
-        let abandoned = building.abandon("m", &[], "r1", now).unwrap();
+        assert_eq!(building.abandon("m", &[], "r2", now, true), None);
+        let abandoned = building.abandon("m", &[], "r1", now, true).unwrap();
         assert_eq!(abandoned.live, 0);
         assert_eq!(abandoned.building, None);
         let retired: Vec<&str> = abandoned
@@ -293,7 +325,7 @@ mod tests {
         let with = ["$cycle:billing".to_owned()];
         let pointer = ModelGenerations::default().begin("r1").unwrap();
         let switched = pointer
-            .switch(TRANSACTIONS_MODEL, &with, "r1", now)
+            .switch(TRANSACTIONS_MODEL, &with, "r1", now, true)
             .unwrap();
         let retired: Vec<&str> = switched
             .retired
@@ -302,7 +334,9 @@ mod tests {
             .collect();
         assert_eq!(retired, ["$transactions", "$cycle:billing", "$rebuild.r1"]);
         let next = switched.begin("r2").unwrap();
-        let abandoned = next.abandon(TRANSACTIONS_MODEL, &with, "r2", now).unwrap();
+        let abandoned = next
+            .abandon(TRANSACTIONS_MODEL, &with, "r2", now, true)
+            .unwrap();
         let retired: Vec<&str> = abandoned
             .retired
             .iter()
@@ -319,6 +353,32 @@ mod tests {
                 "$rebuild.r2"
             ]
         );
+    }
+
+    #[test]
+    fn a_rebuilds_checkpoints_retire_with_its_last_model_and_numbers_are_never_reused() {
+        let now = chrono::Utc::now();
+        let building = ModelGenerations::default().begin("r1").unwrap();
+        let first = building.switch("a", &[], "r1", now, false).unwrap();
+        let names: Vec<&str> = first
+            .retired
+            .iter()
+            .map(|r| r.stored_name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["a"],
+            "another model still builds from the checkpoints"
+        );
+        let abandoned = first
+            .begin("r2")
+            .unwrap()
+            .abandon("a", &[], "r2", now, true)
+            .unwrap();
+        let purged = abandoned.purged("a@2").purged("a");
+        assert_eq!(purged.begin("r3").unwrap().building.unwrap().generation, 3);
+        assert!(purged.in_use("a", "a@1"));
+        assert!(!purged.in_use("a", "a"));
     }
 
     #[test]

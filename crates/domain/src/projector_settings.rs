@@ -24,10 +24,16 @@ pub struct ChangeNotices {
 /// `infra/pipeline.json`, which a test keeps equal to this): change notices, metering events,
 /// replays. A change notice under any other source would be ingested again, and loop.
 pub const NEVER_INGESTED_SOURCES: [&str; 3] = [
-    "event-store.changes",
-    "event-store.metering",
-    "event-store.replay",
+    ChangeNotices::DEFAULT_SOURCE,
+    METERING_SOURCE,
+    REPLAY_SOURCE,
 ];
+
+/// The `source` of the metering events completed cycles publish.
+pub const METERING_SOURCE: &str = "event-store.metering";
+
+/// The `source` replays re-publish stored events under.
+pub const REPLAY_SOURCE: &str = "event-store.replay";
 
 impl ChangeNotices {
     /// The source when none is configured.
@@ -102,6 +108,16 @@ impl ProjectorSettings {
         }
         if let Some(notices) = &document.change_notices {
             // The loop guard is checked, not trusted: the ingest rule excludes only these.
+            if [METERING_SOURCE, REPLAY_SOURCE].contains(&notices.source.as_str()) {
+                return Err(SettingsError {
+                    variable: "changeNotices.source",
+                    reason: format!(
+                        "is {:?}, the store's own source for {}: consumers would take notices for them",
+                        notices.source,
+                        if notices.source == METERING_SOURCE { "metering events" } else { "replays" }
+                    ),
+                });
+            }
             if !NEVER_INGESTED_SOURCES.contains(&notices.source.as_str()) {
                 return Err(SettingsError {
                     variable: "changeNotices.source",
@@ -184,9 +200,19 @@ mod tests {
             "{}",
             error.reason
         );
-        for source in NEVER_INGESTED_SOURCES {
-            let text = format!(r#"{{"changeNotices": {{"source": "{source}"}}}}"#);
-            assert!(ProjectorSettings::from_json(&text).is_ok(), "{source}");
+        let notices = |source: &str| {
+            ProjectorSettings::from_json(&format!(
+                r#"{{"changeNotices": {{"source": "{source}"}}}}"#
+            ))
+        };
+        assert!(notices(ChangeNotices::DEFAULT_SOURCE).is_ok());
+        for reserved in [METERING_SOURCE, REPLAY_SOURCE] {
+            let error = notices(reserved).unwrap_err();
+            assert!(
+                error.reason.contains("the store's own source"),
+                "{}",
+                error.reason
+            );
         }
     }
 

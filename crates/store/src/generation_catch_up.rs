@@ -125,21 +125,33 @@ impl DynamoReadModels {
             .iter()
             .zip(applied + 1..)
             .all(|(event, expected)| event.version.get() == expected);
-        let read;
-        let events: Vec<&RecordedEvent> = if contiguous {
-            pending
-        } else {
-            read = store
-                .read_versions(stream, Version::new(applied + 1), Version::new(last))
-                .await?;
-            read.iter().collect()
-        };
-        for event in &events {
-            self.apply_to_target(target, event).await?;
+        if contiguous {
+            for event in &pending {
+                self.apply_to_target(target, event).await?;
+            }
+            return Ok(pending.len());
         }
-        Ok(events.len())
+        // What `known` lacks is read in pages, so memory stays one page whatever the gap (a
+        // stream the rebuild's scan has not reached yet may be long).
+        let mut done = 0;
+        let mut from = applied + 1;
+        while from <= last {
+            let to = (from + CATCH_UP_PAGE - 1).min(last);
+            let page = store
+                .read_versions(stream, Version::new(from), Version::new(to))
+                .await?;
+            for event in &page {
+                self.apply_to_target(target, event).await?;
+            }
+            done += page.len();
+            from = to + 1;
+        }
+        Ok(done)
     }
 }
+
+/// Versions read from the table per page when a catch-up must read what it was not given.
+const CATCH_UP_PAGE: u64 = 100;
 
 /// The documents `event` makes `parts` read.
 pub fn reads_of(parts: &[Box<dyn StepPart + '_>], event: &RecordedEvent) -> Vec<(String, String)> {

@@ -97,17 +97,19 @@ impl DynamoReadModels {
     }
 
     /// Makes the generation `rebuild_id` built the live one of `model` (and of the models stored
-    /// `with` it), retiring the one it replaces and the rebuild's checkpoints until
-    /// `purge_after`; nothing when it already is (a resumed rebuild switching again).
+    /// `with` it), retiring the one it replaces (and, for the rebuild's `last` model, its
+    /// checkpoints) until `purge_after`; nothing when it already is (a resumed rebuild
+    /// switching again).
     pub async fn switch_generation(
         &self,
         model: &str,
         with: &[String],
         rebuild_id: &str,
         purge_after: Timestamp,
+        last: bool,
     ) -> Result<(), Error> {
         self.update_pointer(model, |current| {
-            Ok(current.switch(model, with, rebuild_id, purge_after))
+            Ok(current.switch(model, with, rebuild_id, purge_after, last))
         })
         .await
     }
@@ -120,10 +122,11 @@ impl DynamoReadModels {
         model: &str,
         with: &[String],
         rebuild_id: &str,
+        checkpoints_too: bool,
     ) -> Result<(), Error> {
         let now = chrono::Utc::now();
         self.update_pointer(model, |current| {
-            Ok(current.abandon(model, with, rebuild_id, now))
+            Ok(current.abandon(model, with, rebuild_id, now, checkpoints_too))
         })
         .await
     }
@@ -139,7 +142,12 @@ impl DynamoReadModels {
                 if room == 0 {
                     return Ok(deleted);
                 }
-                let (removed, emptied) = self.delete_stored(&retired.stored_name, room).await?;
+                let (removed, emptied) = if pointer.in_use(&model, &retired.stored_name) {
+                    // Live or building again: only its entry goes.
+                    (0, true)
+                } else {
+                    self.delete_stored(&retired.stored_name, room).await?
+                };
                 deleted += removed;
                 if emptied {
                     let name = retired.stored_name.clone();
@@ -171,6 +179,7 @@ impl DynamoReadModels {
                 .expression_attribute_names("#k", "key")
                 .expression_attribute_values(":m", AttributeValue::S(stored_name.to_owned()))
                 .projection_expression("#m, #k")
+                .consistent_read(true)
                 .limit(i32::try_from((limit - deleted).min(25)).unwrap_or(25))
                 .send()
                 .await

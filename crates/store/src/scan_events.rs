@@ -82,6 +82,9 @@ impl DynamoEventStore {
             .segment(segment as i32)
             .total_segments(segments as i32)
             .limit(page.limit_within(MAX_PAGE_SIZE)? as i32)
+            // Strongly consistent: an event written just before a rebuild began (whose
+            // projector batch read the pointers before it) is in the scan.
+            .consistent_read(true)
             .set_exclusive_start_key(start)
             .send()
             .await

@@ -183,6 +183,59 @@ impl DynamoEventStore {
         }
     }
 
+    /// What a snapshot at version `at` folds: the newest snapshot at or below `at` and the events
+    /// after it up to `at`, read backwards, at most `max_items` items; `None` when neither a
+    /// snapshot nor the stream's first event is within them (too far to fold in one step: a
+    /// projector that starts in the middle of a long stream without snapshots skips the snapshot
+    /// rather than holding the whole stream).
+    pub async fn tail_at(
+        &self,
+        stream: &StreamId,
+        at: Version,
+        max_items: usize,
+    ) -> Result<Option<Tail>, Error> {
+        let top = AttributeValue::N(format!("{}.5", at.get()));
+        let mut events_newest_first = Vec::new();
+        let mut start_key: Option<HashMap<String, AttributeValue>> = None;
+        let mut read = 0;
+        while read < max_items {
+            let output = self
+                .partition_query(stream)
+                .key_condition_expression("#s = :s AND #v <= :top")
+                .expression_attribute_names("#v", attributes::VERSION)
+                .expression_attribute_values(":top", top.clone())
+                .scan_index_forward(false)
+                .limit(i32::try_from((max_items - read).min(1000)).unwrap_or(1000))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| from_sdk("Query", e))?;
+            for item in output.items.unwrap_or_default() {
+                read += 1;
+                match ItemKind::of(&item) {
+                    ItemKind::Snapshot => {
+                        return Ok(Some(Tail {
+                            head: None,
+                            events_newest_first,
+                            snapshot: Some(snapshot_item::from_item(item)?),
+                        }))
+                    }
+                    ItemKind::Event => events_newest_first.push(event_item::from_item(item)?),
+                    ItemKind::Head | ItemKind::Guard | ItemKind::Unknown => {}
+                }
+            }
+            start_key = output.last_evaluated_key;
+            if start_key.is_none() {
+                return Ok(Some(Tail {
+                    head: None,
+                    events_newest_first,
+                    snapshot: None,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     /// Reads the stream backwards from its head until its newest snapshot (or its first event).
     pub async fn tail(&self, stream: &StreamId) -> Result<Tail, Error> {
         let page_size = match self.settings.snapshot_every {

@@ -25,9 +25,11 @@ pub async fn run(store: &DynamoEventStore, args: Args, json: bool) -> Result<(),
     let prefix = format!("{}#", args.entity);
     let mut page = PageRequest::first(100);
     let mut transactions: Vec<Value> = Vec::new();
+    // The live generation: `$transactions` can be rebuilt.
+    let live = read_models.live_name(TRANSACTIONS_MODEL).await?;
     loop {
         let found = read_models
-            .list_prefixed(TRANSACTIONS_MODEL, Some(&prefix), true, &page)
+            .list_prefixed(&live, Some(&prefix), true, &page)
             .await?;
         transactions.extend(found.items.into_iter().filter_map(|d| d.document));
         match found.next_page_token {

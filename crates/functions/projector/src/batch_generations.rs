@@ -131,6 +131,7 @@ mod tests {
                     rebuild_id: "r9".into(),
                 }),
                 retired: Vec::new(),
+                highest: 3,
             },
         )]);
         let batch = BatchGenerations::of(&projections, &[], &pointers);

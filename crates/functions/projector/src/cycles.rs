@@ -3,7 +3,8 @@
 //! progress or ended (complete or partial), is kept in `$transactions` under
 //! `<entity>#<started>#<cycle>`; a completed cycle publishes a metering event with a
 //! deterministic `meteringId`, so one published twice can be recognized. An instance the sweep
-//! timed out by the clock goes on when its entity's next event happened within the timeout. `$transactions` has
+//! timed out by the clock goes on when its entity's next event happened within the timeout.
+//! `$transactions` has
 //! generations like any read model (the cycles' open instances go with it), so it can be
 //! rebuilt; a rebuild never publishes the metering events again.
 
@@ -15,8 +16,7 @@ use event_store_dynamodb::{DocumentChange, StepPart, StepReads, StepWrite};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// The `source` of metering events.
-pub const METERING_SOURCE: &str = "event-store.metering";
+pub use event_store_domain::METERING_SOURCE;
 
 /// The read model of `cycle`'s open instances.
 pub fn open_model(cycle: &CycleDefinition) -> String {

@@ -37,7 +37,18 @@ impl Projector {
     }
 
     async fn take_snapshot(&self, event: &RecordedEvent) -> Result<bool, Error> {
-        let tail = self.events.tail(&event.stream_id).await?;
+        // Two snapshot intervals and the snapshot: a stream projected in order always has its
+        // previous snapshot within them.
+        let every = usize::try_from(self.events.settings().snapshot_every).unwrap_or(usize::MAX);
+        let reach = every.saturating_mul(2).saturating_add(2);
+        let Some(tail) = self
+            .events
+            .tail_at(&event.stream_id, event.version, reach)
+            .await?
+        else {
+            tracing::info!(stream = %event.stream_id, version = %event.version, "no snapshot within {reach} items: skipped, not folding the whole stream");
+            return Ok(false);
+        };
         if tail
             .snapshot
             .as_ref()
@@ -46,7 +57,6 @@ impl Projector {
             return Ok(false);
         }
         let mut events = tail.events_newest_first;
-        events.retain(|e| e.version <= event.version);
         let aggregate_type = ReducerRegistry::aggregate_type_of(
             None,
             tail.snapshot.as_ref(),

@@ -39,10 +39,15 @@ pub struct SweepReport {
 }
 
 impl Projector {
-    /// Marks every open cycle instance past its timeout at `now` partial, then deletes what is
-    /// retired and due.
+    /// Deletes what is retired and due at `now`, then marks every open cycle instance past its
+    /// timeout at `now` partial.
     pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport, Error> {
-        let mut report = SweepReport::default();
+        // The purge first, bounded: however many cycles there are to look at, it is never
+        // starved.
+        let mut report = SweepReport {
+            purged: self.read_models.purge_retired(now, PURGE_BUDGET).await?,
+            ..SweepReport::default()
+        };
         let generation = self.read_models.generations(TRANSACTIONS_MODEL).await?.live;
         let timed: Vec<&CycleDefinition> = self
             .settings
@@ -71,7 +76,6 @@ impl Projector {
                 }
             }
         }
-        report.purged = self.read_models.purge_retired(now, PURGE_BUDGET).await?;
         Ok(report)
     }
 

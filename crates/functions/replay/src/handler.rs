@@ -304,31 +304,42 @@ impl Replayer {
             .await
     }
 
-    /// Stores a rebuild's progress as version `checkpoints + 1` of it, while the stored one is
-    /// still in progress: a rebuild abandoned meanwhile stops at its next checkpoint (a
-    /// Validation error naming it), and an abandon never overwrites a completed rebuild.
+    /// Stores a rebuild's progress as version `checkpoints + 1` of it, when the stored one may
+    /// move to it: from in progress to anything, from switching to complete. So a rebuild
+    /// abandoned meanwhile stops at its next checkpoint (a Validation error naming it), an
+    /// abandon never overwrites a rebuild that claimed its switch, and a switch never follows an
+    /// abandon.
     pub(crate) async fn checkpoint_rebuild(
         &self,
         progress: &RebuildProgress,
     ) -> Result<Applied, Error> {
         let document = serde_json::to_value(progress).expect("progress serializes");
         let replay_id = &progress.replay_id;
+        let next = progress.status;
         self.read_models
             .put_versioned_if(
                 REPLAYS_MODEL,
                 replay_id,
                 Version::new(progress.checkpoints + 1),
                 document,
-                |stored| match stored.map(|d| d["status"].clone()) {
-                    None => Ok(()),
-                    Some(status) if status == json!(ReplayStatus::InProgress) => Ok(()),
-                    Some(status) => Err(Error::validation(
-                        "replayId",
-                        format!(
-                            "rebuild {replay_id} is {}: it goes no further",
-                            status.as_str().unwrap_or("over")
-                        ),
-                    )),
+                |stored| {
+                    let Some(stored) = stored else {
+                        return Ok(());
+                    };
+                    let status: Option<ReplayStatus> =
+                        serde_json::from_value(stored["status"].clone()).ok();
+                    match (status, next) {
+                        (Some(ReplayStatus::InProgress), _)
+                        | (Some(ReplayStatus::Switching), ReplayStatus::Switching)
+                        | (Some(ReplayStatus::Switching), ReplayStatus::Complete) => Ok(()),
+                        _ => Err(Error::validation(
+                            "replayId",
+                            format!(
+                                "rebuild {replay_id} is {}: it goes no further",
+                                stored["status"].as_str().unwrap_or("over")
+                            ),
+                        )),
+                    }
                 },
             )
             .await

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use event_store_domain::{
-    format_time, generation_name, purge_time, rebuild_checkpoints_model, Error, PageRequest,
-    RecordedEvent, StreamId, TRANSACTIONS_MODEL,
+    format_time, generation_name, purge_time, rebuild_checkpoints_model, CorrelateBy, Error,
+    PageRequest, RecordedEvent, StreamId, TRANSACTIONS_MODEL,
 };
 use event_store_dynamodb::{Applied, GenerationTarget, ProjectionPart, StepPart};
 use function_support::Metrics;
@@ -20,17 +20,28 @@ use crate::{RebuildProgress, ReplayStatus, Replayer, SegmentProgress, REBUILD_KI
 
 impl Replayer {
     /// What a rebuild may rebuild: the projections, and `$transactions` (the cycles) when the
-    /// deployment follows any.
+    /// deployment follows any, all by stream (see [`Self::cycles_spanning_streams`]).
     pub(crate) fn rebuildable(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .projections()
             .iter()
             .map(|p| p.name().to_owned())
             .collect();
-        if !self.cycles().is_empty() {
+        if !self.cycles().is_empty() && self.cycles_spanning_streams().is_empty() {
             names.push(TRANSACTIONS_MODEL.to_owned());
         }
         names
+    }
+
+    /// The cycles correlated by correlation id: their steps span streams, and a rebuild applies
+    /// events stream by stream, not in the order the live projector met them across streams, so
+    /// it could not rebuild `$transactions` equal to what the live projector made.
+    fn cycles_spanning_streams(&self) -> Vec<&str> {
+        self.cycles()
+            .iter()
+            .filter(|c| c.correlate_by == CorrelateBy::Correlation)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 
     /// The models stored in the same generation as `model`: `$transactions` keeps its cycles'
@@ -51,6 +62,16 @@ impl Replayer {
         };
         let mut selected = Vec::new();
         for name in names.iter().collect::<BTreeSet<_>>() {
+            let spanning = self.cycles_spanning_streams();
+            if name == TRANSACTIONS_MODEL && !spanning.is_empty() {
+                return Err(Error::validation(
+                    "models",
+                    format!(
+                        "{TRANSACTIONS_MODEL} cannot be rebuilt while cycles correlate by correlation id ({}): their steps span streams, and a rebuild applies events stream by stream",
+                        spanning.join(", ")
+                    ),
+                ));
+            }
             if !known.contains(name) {
                 return Err(Error::validation(
                     "models",
@@ -130,35 +151,35 @@ impl Replayer {
         let target = self.target(&progress)?;
         let started = Instant::now();
         let mut scanned = 0u64;
-        while progress.status == ReplayStatus::InProgress {
-            if progress.scanned() {
-                let purge_after = purge_time(chrono::Utc::now(), self.grace());
-                for (model, generation) in &progress.models {
-                    self.read_models()
-                        .switch_generation(
-                            model,
-                            &self.stored_with(model),
-                            &progress.replay_id,
-                            purge_after,
-                        )
-                        .await?;
-                    // Switched now or by an earlier try; else abandoned meanwhile.
-                    let live = self.read_models().generations(model).await?.live;
-                    if live != *generation {
+        loop {
+            match progress.status {
+                ReplayStatus::Switching => {
+                    self.switch(&mut progress).await?;
+                    break;
+                }
+                ReplayStatus::InProgress if progress.scanned() => {
+                    if budget.spent(scanned) {
+                        // The next invocation switches.
+                        break;
+                    }
+                    // Claimed before any pointer moves: from here an abandon is refused, and
+                    // a resumed rebuild finishes the switch.
+                    progress.status = ReplayStatus::Switching;
+                    progress.checkpoints += 1;
+                    progress.updated_at = format_time(&chrono::Utc::now());
+                    if self.checkpoint_rebuild(&progress).await? == Applied::AlreadyApplied {
                         return Err(Error::validation(
                             "replayId",
                             format!(
-                                "rebuild {} was abandoned: {model} stays at generation {live}",
+                                "rebuild {} was checkpointed by another invocation meanwhile: continue it again",
                                 progress.replay_id
                             ),
                         ));
                     }
+                    continue;
                 }
-                progress.status = ReplayStatus::Complete;
-                progress.checkpoints += 1;
-                progress.updated_at = format_time(&chrono::Utc::now());
-                self.checkpoint_rebuild(&progress).await?;
-                break;
+                ReplayStatus::InProgress => {}
+                ReplayStatus::Complete | ReplayStatus::Abandoned => break,
             }
             if budget.spent(scanned) {
                 break;
@@ -189,39 +210,77 @@ impl Replayer {
         Ok(progress)
     }
 
-    /// Gives up rebuild `replay_id` while it is in progress: its generations stop being built
-    /// and are retired (the sweep deletes them and its checkpoints once the writes in flight have
-    /// ended); the live generations stay. Abandoning it again answers the same; a rebuild that
-    /// completed (even meanwhile) is refused.
+    /// Switches every model of a rebuild that claimed its switch: each pointer to its new
+    /// generation (the old one retired for the grace period; the checkpoints with the last
+    /// model, since the others still build from them), then the rebuild is complete. Resumed
+    /// after a crash, it switches what is left: a switched pointer is not switched again.
+    async fn switch(&self, progress: &mut RebuildProgress) -> Result<(), Error> {
+        let purge_after = purge_time(chrono::Utc::now(), self.grace());
+        let last = progress.models.len().saturating_sub(1);
+        for (index, (model, generation)) in progress.models.iter().enumerate() {
+            self.read_models()
+                .switch_generation(
+                    model,
+                    &self.stored_with(model),
+                    &progress.replay_id,
+                    purge_after,
+                    index == last,
+                )
+                .await?;
+            let live = self.read_models().generations(model).await?.live;
+            if live != *generation {
+                return Err(Error::Corrupt {
+                    attribute: format!("$generations/{model}"),
+                    reason: format!(
+                        "rebuild {} claimed its switch, yet {model} is live at generation {live}, not {generation}",
+                        progress.replay_id
+                    ),
+                });
+            }
+        }
+        progress.status = ReplayStatus::Complete;
+        progress.checkpoints += 1;
+        progress.updated_at = format_time(&chrono::Utc::now());
+        self.checkpoint_rebuild(progress).await?;
+        Ok(())
+    }
+
+    /// Gives up rebuild `replay_id` while it is in progress: the abandon is claimed in its
+    /// progress first (refused once the rebuild claimed its switch), then its generations stop
+    /// being built and are retired (the sweep deletes them and its checkpoints once the writes
+    /// in flight have ended); the live generations stay. Abandoning it again finishes what an
+    /// interrupted abandon left and answers the same; a rebuild that switched is refused.
     pub(crate) async fn abandon(&self, replay_id: &str) -> Result<RebuildProgress, Error> {
-        loop {
+        let progress = loop {
             let mut progress = self.load(replay_id).await?.rebuild(replay_id)?;
             match progress.status {
-                ReplayStatus::Abandoned => return Ok(progress),
-                ReplayStatus::Complete => {
+                ReplayStatus::Abandoned => break progress,
+                ReplayStatus::Complete | ReplayStatus::Switching => {
                     return Err(Error::validation(
                         "replayId",
                         format!(
-                            "rebuild {replay_id} is complete: its models switched; rebuild again \
-                             to replace them"
+                            "rebuild {replay_id} has switched its models (or is switching them): rebuild again to replace them"
                         ),
                     ))
                 }
                 ReplayStatus::InProgress => {}
-            }
-            for model in progress.models.keys() {
-                self.read_models()
-                    .abandon_generation(model, &self.stored_with(model), replay_id)
-                    .await?;
             }
             progress.status = ReplayStatus::Abandoned;
             progress.checkpoints += 1;
             progress.updated_at = format_time(&chrono::Utc::now());
             // A rebuild invocation that checkpointed meanwhile took this version: read again.
             if self.checkpoint_rebuild(&progress).await? == Applied::Written {
-                return Ok(progress);
+                break progress;
             }
+        };
+        let last = progress.models.len().saturating_sub(1);
+        for (index, model) in progress.models.keys().enumerate() {
+            let checkpoints_too = index == last;
+            self.read_models()
+                .abandon_generation(model, &self.stored_with(model), replay_id, checkpoints_too)
+                .await?;
         }
+        Ok(progress)
     }
 
     /// Where `progress` writes: its models' new generations and its checkpoints.

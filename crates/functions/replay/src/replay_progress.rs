@@ -22,6 +22,9 @@ pub enum ReplayStatus {
     Complete,
     /// A rebuild given up: its generations and checkpoints are retired, nothing switched.
     Abandoned,
+    /// A rebuild that scanned everything and is switching its models: no longer abandoned;
+    /// continuing it finishes the switch.
+    Switching,
 }
 
 /// One replay, as checkpointed after each page.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// The `source` of every re-published event: consumers tell replays by it, and the ingest rule
 /// never matches it (`neverIngested` in infra/pipeline.json), so a replay is never stored again.
-pub const REPLAY_SOURCE: &str = "event-store.replay";
+pub use event_store_domain::REPLAY_SOURCE;
 
 /// Which stored events a replay covers: one stream, one aggregate type or one event type (or
 /// every event), within an optional event-time range.

@@ -166,6 +166,17 @@ async fn a_rebuild_equals_the_live_projection_of_thousands_of_events() {
             "{model}"
         );
     }
+    // The checkpoints retire with the last model to switch: until then another model may still
+    // build from them.
+    let checkpoints = format!("$rebuild.{}", answer["replayId"].as_str().unwrap());
+    assert_eq!(
+        retired(&setup.read_models, "accountBalances").await,
+        ["accountBalances".to_owned()]
+    );
+    assert_eq!(
+        retired(&setup.read_models, "testItems").await,
+        ["testItems".to_owned(), checkpoints]
+    );
 }
 
 #[tokio::test]
@@ -635,4 +646,151 @@ async fn seed_000_transactions_rebuild_equal_to_the_live_ones_and_publish_nothin
             "{model}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_rebuild_that_claimed_its_switch_cannot_be_abandoned_and_finishes_when_continued() {
+    let setup = setup().await;
+    let streams = append(&setup, 3, 0, 20).await;
+    project_live(&setup, &streams).await;
+    let before = live(&setup.read_models, "testItems").await;
+    let first = ask(
+        &setup,
+        json!({"op": "rebuild", "models": ["testItems"], "segments": 1, "maxEvents": 1}),
+    )
+    .await;
+    let replay_id = first["replayId"].as_str().unwrap().to_owned();
+    // Scan the rest, one page per invocation: the invocation that scans the last page has
+    // spent its budget and leaves the switch to the next.
+    let mut progress = first;
+    for _ in 0..20 {
+        if progress["segments"][0]["done"] == true {
+            break;
+        }
+        progress = ask(
+            &setup,
+            json!({"op": "rebuild", "replayId": replay_id, "maxEvents": 1}),
+        )
+        .await;
+    }
+    assert_eq!(progress["status"], "inProgress", "{progress}");
+    assert_eq!(progress["segments"][0]["done"], true, "{progress}");
+    // Stand for an invocation that claimed the switch and died before moving any pointer.
+    let stored = setup
+        .read_models
+        .get(replay::REPLAYS_MODEL, &replay_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut claimed = stored.document.clone().unwrap();
+    claimed["status"] = json!("switching");
+    let checkpoints = claimed["checkpoints"].as_u64().unwrap() + 1;
+    claimed["checkpoints"] = json!(checkpoints);
+    setup
+        .read_models
+        .put_versioned(
+            replay::REPLAYS_MODEL,
+            &replay_id,
+            event_store_domain::Version::new(checkpoints + 1),
+            claimed,
+        )
+        .await
+        .unwrap();
+    let refused = ask(&setup, json!({"op": "abandon", "replayId": replay_id})).await;
+    assert_eq!(refused["error"]["type"], "Validation", "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("switch"));
+    assert_eq!(
+        setup.read_models.live_name("testItems").await.unwrap(),
+        "testItems",
+        "the refused abandon moved no pointer"
+    );
+    let finished = ask(&setup, json!({"op": "rebuild", "replayId": replay_id})).await;
+    assert_eq!(finished["status"], "complete", "{finished}");
+    assert_eq!(
+        setup.read_models.live_name("testItems").await.unwrap(),
+        "testItems@1"
+    );
+    assert_eq!(live(&setup.read_models, "testItems").await, before);
+}
+
+#[tokio::test]
+async fn a_generation_made_live_again_by_hand_is_never_purged() {
+    let setup = setup().await;
+    let streams = append(&setup, 2, 0, 10).await;
+    project_live(&setup, &streams).await;
+    let answer = ask(&setup, json!({"op": "rebuild", "models": ["testItems"]})).await;
+    assert_eq!(answer["status"], "complete", "{answer}");
+    let old = all_documents(&setup.read_models, "testItems").await;
+    // A rollback by hand, within the grace period: the pointer says generation 0 is live again.
+    let stored = setup
+        .read_models
+        .get(GENERATIONS_MODEL, "testItems")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut pointer = stored.document.clone().unwrap();
+    pointer["live"] = json!(0);
+    let item = serde_json::json!({
+        "model": GENERATIONS_MODEL, "key": "testItems", "document": pointer,
+        "revision": stored.revision + 1, "updatedAt": stored.updated_at,
+    });
+    setup
+        .read_models
+        .client()
+        .put_item()
+        .table_name(setup.read_models.table())
+        .set_item(Some(serde_dynamo::to_item(item).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let late = chrono::Utc::now() + chrono::Duration::days(2);
+    setup.projector.sweep(late).await.unwrap();
+    assert_eq!(
+        all_documents(&setup.read_models, "testItems").await,
+        old,
+        "the live generation stays"
+    );
+    let left = retired(&setup.read_models, "testItems").await;
+    assert!(!left.contains(&"testItems".to_owned()), "{left:?}");
+}
+
+#[tokio::test]
+async fn transactions_are_not_rebuilt_while_a_cycle_spans_streams() {
+    let local = local_store().await;
+    let read_models = projections_table(&local, "rebuild-correlated").await;
+    let settings = ProjectorSettings::from_json(
+        &json!({"cycles": [{"name": "orders", "steps": ["OrderPlaced", "OrderShipped"], "correlateBy": "correlation"}]})
+            .to_string(),
+    )
+    .unwrap();
+    let replayer = replayer(&local.store, &read_models)
+        .await
+        .with_settings(&settings);
+    let dry = replayer
+        .handle(LambdaEvent::new(
+            json!({"op": "rebuild", "dryRun": true}),
+            Context::default(),
+        ))
+        .await;
+    assert!(
+        !dry["models"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(TRANSACTIONS_MODEL)),
+        "{dry}"
+    );
+    let refused = replayer
+        .handle(LambdaEvent::new(
+            json!({"op": "rebuild", "models": [TRANSACTIONS_MODEL]}),
+            Context::default(),
+        ))
+        .await;
+    assert_eq!(refused["error"]["field"], "models", "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("orders"));
 }
