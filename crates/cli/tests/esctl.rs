@@ -2,7 +2,9 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Held by the tests that run the whole pipeline hard (the demo, replays, a rebuild that scans
 /// the shared local table), so they take turns: the local endpoint answers one request at a
@@ -14,6 +16,41 @@ fn pipeline_turn() -> MutexGuard<'static, ()> {
     PIPELINE_HEAVY
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The longest any esctl run of these tests may take (the demo takes about a minute): past it
+/// the run is killed and its test fails, so a loop that goes nowhere fails the suite instead
+/// of holding it until CI's own timeout.
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// Waits for `child` as `wait_with_output` does, killing it past `RUN_LIMIT`.
+fn finish(child: std::process::Child, what: &str) -> Output {
+    let finished = Arc::new(AtomicBool::new(false));
+    let pid = child.id().to_string();
+    let watchdog = {
+        let finished = finished.clone();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            while started.elapsed() < RUN_LIMIT {
+                if finished.load(Ordering::SeqCst) {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            true
+        })
+    };
+    let output = child.wait_with_output().expect("esctl finishes");
+    finished.store(true, Ordering::SeqCst);
+    let killed = watchdog.join().expect("the watchdog ends");
+    assert!(
+        !killed,
+        "{what} did not finish within {RUN_LIMIT:?} and was killed; it printed:\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    output
 }
 
 fn esctl(table: &str, args: &[&str], stdin: Option<&str>) -> Output {
@@ -37,7 +74,7 @@ fn esctl(table: &str, args: &[&str], stdin: Option<&str>) -> Output {
             .write_all(text.as_bytes())
             .unwrap();
     }
-    child.wait_with_output().expect("esctl finishes")
+    finish(child, &format!("esctl {}", args.join(" ")))
 }
 
 fn table() -> String {
@@ -174,9 +211,7 @@ fn tail_while(table: &str, args: &[&str], act: impl FnOnce()) -> String {
         .expect("esctl tail runs");
     std::thread::sleep(std::time::Duration::from_secs(2));
     act();
-    let output = child
-        .wait_with_output()
-        .expect("tail ends after --count events");
+    let output = finish(child, "esctl tail");
     assert!(output.status.success(), "{}", text(&output.stderr));
     text(&output.stdout)
 }
@@ -234,10 +269,15 @@ fn demo_runs_the_seeds_scenarios_end_to_end_and_transactions_shows_the_cycle() {
             "LAMBDA_ENDPOINT is not set: run the tests with `make test`, which runs the pipeline"
         );
     }
-    let demo = Command::new(env!("CARGO_BIN_EXE_esctl"))
-        .arg("demo")
-        .output()
-        .expect("esctl demo runs");
+    let demo = finish(
+        Command::new(env!("CARGO_BIN_EXE_esctl"))
+            .arg("demo")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("esctl demo runs"),
+        "esctl demo",
+    );
     let stdout = text(&demo.stdout);
     assert!(demo.status.success(), "{stdout}{}", text(&demo.stderr));
     for line in [

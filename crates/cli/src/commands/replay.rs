@@ -105,9 +105,11 @@ pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
     if let Some(id) = &args.resume {
         request["replayId"] = json!(id);
     }
+    let mut progress = Progress::default();
     loop {
         let answer = ask(&replay, without_nulls(request.clone())).await?;
-        bar.set_position(answer["done"].as_u64().unwrap_or(0));
+        let done = answer["done"].as_u64().unwrap_or(0);
+        bar.set_position(done);
         if json_output {
             println!("{answer}");
         }
@@ -139,7 +141,41 @@ pub async fn run(args: Args, json_output: bool) -> Result<(), Error> {
                 ),
             ));
         }
+        if progress.stalled(done) {
+            bar.abandon();
+            return Err(failed(
+                FailureKind::ServerError,
+                "replay",
+                format!(
+                    "{STALLED_CHUNKS} chunks in a row went no further than {done} events: resume \
+                     later with --resume {}",
+                    answer["replayId"].as_str().unwrap_or("")
+                ),
+            ));
+        }
         request["replayId"] = answer["replayId"].clone();
+    }
+}
+
+/// Chunks in a row that may end without one more event done before esctl stops asking.
+const STALLED_CHUNKS: u32 = 5;
+
+/// How far the chunks went, to tell a replay that goes on from one that stands still.
+#[derive(Default)]
+struct Progress {
+    done: Option<u64>,
+    standing: u32,
+}
+
+impl Progress {
+    /// Records a chunk's `done`; true once `STALLED_CHUNKS` chunks in a row did not move it.
+    fn stalled(&mut self, done: u64) -> bool {
+        match self.done {
+            Some(before) if done <= before => self.standing += 1,
+            _ => self.standing = 0,
+        }
+        self.done = Some(done);
+        self.standing >= STALLED_CHUNKS
     }
 }
 
@@ -203,4 +239,23 @@ fn without_nulls(mut value: Value) -> Value {
         object.retain(|_, v| !v.is_null());
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_that_go_no_further_stop_the_loop_and_progress_resets_it() {
+        let mut progress = Progress::default();
+        assert!(!progress.stalled(10));
+        for _ in 1..STALLED_CHUNKS {
+            assert!(!progress.stalled(10));
+        }
+        assert!(progress.stalled(10));
+        let mut progress = Progress::default();
+        for chunk in 0..(STALLED_CHUNKS as u64 * 3) {
+            assert!(!progress.stalled(chunk / 2), "moves every other chunk");
+        }
+    }
 }
