@@ -495,3 +495,47 @@ async fn invalid_ids_are_rejected_naming_the_field_before_any_request() {
     }
     assert_eq!(local.meter.total(), 0);
 }
+
+#[tokio::test]
+async fn a_store_in_a_replica_region_refuses_appends_and_writes_nothing() {
+    let replica = local_store_with(|settings| {
+        settings.write_region = Some("eu-west-1".into());
+        settings.region = Some("us-east-1".into());
+    })
+    .await;
+    let stream = fresh_stream("replica");
+    for expected in [
+        ExpectedVersion::Any,
+        ExpectedVersion::Exact(Version::new(0)),
+    ] {
+        let refused = append(
+            &replica,
+            &stream,
+            expected,
+            vec![with_id(&format!("r-{expected:?}"))],
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&refused, Error::NotWriteRegion { write_region, region } if write_region == "eu-west-1" && region == "us-east-1"),
+            "{refused:?}"
+        );
+    }
+    assert!(stored_ids(&replica, &stream).await.is_empty());
+    // The write region's store, over the same table, appends.
+    let writer = local_store_with(|settings| {
+        settings.events_table = replica.store.settings().events_table.clone();
+        settings.write_region = Some("eu-west-1".into());
+        settings.region = Some("eu-west-1".into());
+    })
+    .await;
+    append(
+        &writer,
+        &stream,
+        ExpectedVersion::Exact(Version::new(0)),
+        vec![with_id("w-1")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored_ids(&replica, &stream).await, ["w-1"]);
+}

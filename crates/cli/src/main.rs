@@ -101,6 +101,7 @@ fn exit_code(error: &Error) -> i32 {
         Error::Unavailable(_)
         | Error::Refused(_)
         | Error::Expired { .. }
-        | Error::Corrupt { .. } => 1,
+        | Error::Corrupt { .. }
+        | Error::NotWriteRegion { .. } => 1,
     }
 }

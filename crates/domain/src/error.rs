@@ -101,6 +101,16 @@ pub enum Error {
         /// The last version missing.
         to: Version,
     },
+    /// This deployment is a replica region of a global table: it serves reads, and appends go to
+    /// the write region only (a condition is checked only in the region that takes the write, so
+    /// two regions appending the same version would both succeed). Send the append there.
+    #[error("appends are accepted in the write region {write_region} only; this is {region}: send it there (or switch the write region, see the README's failover)")]
+    NotWriteRegion {
+        /// The region this store runs in.
+        region: String,
+        /// The region that takes appends.
+        write_region: String,
+    },
     /// Stored data does not decode as an event; `attribute` names the bad part. An operator must
     /// look at the item: retrying does not help.
     #[error("stored item is corrupt at {attribute}: {reason}")]
@@ -125,6 +135,7 @@ impl Error {
             Error::Refused(failure) => failure.kind.error_type(),
             Error::Expired { .. } => "Expired",
             Error::Corrupt { .. } => "Corrupt",
+            Error::NotWriteRegion { .. } => "NotWriteRegion",
         }
     }
 

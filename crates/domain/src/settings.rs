@@ -22,6 +22,11 @@ pub struct Settings {
     /// Whether an event with no aggregate type gets its stream's category's registered aggregate
     /// (`AGGREGATE_TYPE_FROM_CATEGORY`, default `true`): `account-123` folds as `Account`.
     pub aggregate_type_from_category: bool,
+    /// The region that takes appends when the events table is a global table
+    /// (`WRITE_REGION`); `None`: this store's own region does.
+    pub write_region: Option<String>,
+    /// The region this store runs in (`AWS_REGION`, which Lambda sets).
+    pub region: Option<String>,
 }
 
 /// A setting that is missing or malformed. Its `Debug` is its message, so a function's `main`
@@ -56,6 +61,10 @@ impl Settings {
     pub const DEDUPE_SCOPE: &'static str = "DEDUPE_SCOPE";
     /// Aggregate types from stream categories.
     pub const AGGREGATE_TYPE_FROM_CATEGORY: &'static str = "AGGREGATE_TYPE_FROM_CATEGORY";
+    /// The region that takes appends.
+    pub const WRITE_REGION: &'static str = "WRITE_REGION";
+    /// The region this store runs in.
+    pub const AWS_REGION: &'static str = "AWS_REGION";
 
     /// The defaults, over `events_table`: events kept forever, a snapshot every 100 events,
     /// store-wide dedupe, aggregate types from stream categories.
@@ -66,6 +75,27 @@ impl Settings {
             snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
             dedupe_scope: DedupeScope::Store,
             aggregate_type_from_category: true,
+            write_region: None,
+            region: None,
+        }
+    }
+
+    /// Whether this store may append: always, unless a write region is set and this store runs
+    /// in another one (a replica region of a global table, where a condition would be checked
+    /// against that replica alone, so two regions could both store the same version).
+    pub fn check_write_region(&self) -> Result<(), crate::Error> {
+        match (&self.write_region, &self.region) {
+            (Some(write_region), Some(region)) if write_region != region => {
+                Err(crate::Error::NotWriteRegion {
+                    region: region.clone(),
+                    write_region: write_region.clone(),
+                })
+            }
+            (Some(write_region), None) => Err(crate::Error::NotWriteRegion {
+                region: "an unknown region (AWS_REGION is not set)".into(),
+                write_region: write_region.clone(),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -117,12 +147,25 @@ impl Settings {
                     }
                 },
             };
+        let region_named = |variable: &'static str| -> Result<Option<String>, SettingsError> {
+            match lookup(variable).map(|t| t.trim().to_owned()) {
+                None => Ok(None),
+                Some(text) if text.is_empty() => Ok(None),
+                Some(text) if is_region_name(&text) => Ok(Some(text)),
+                Some(text) => Err(SettingsError {
+                    variable,
+                    reason: format!("is {text:?}, not a region name like eu-west-1"),
+                }),
+            }
+        };
         Ok(Settings {
             events_table,
             event_ttl_days,
             snapshot_every,
             dedupe_scope,
             aggregate_type_from_category,
+            write_region: region_named(Self::WRITE_REGION)?,
+            region: region_named(Self::AWS_REGION)?,
         })
     }
 
@@ -132,6 +175,16 @@ impl Settings {
         self.event_ttl_days
             .map(|days| (*recorded + Duration::days(i64::from(days))).timestamp())
     }
+}
+
+/// `eu-west-1`, `us-gov-east-1`: lowercase letters, digits and dashes, ending in a digit.
+fn is_region_name(text: &str) -> bool {
+    text.len() <= 32
+        && text.contains('-')
+        && text.ends_with(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn parse_number(
@@ -168,6 +221,42 @@ fn check_table_name(variable: &'static str, name: &str) -> Result<(), SettingsEr
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn appends_are_refused_outside_the_write_region() {
+        let store = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("EVENTS_TABLE", "events")];
+            all.extend_from_slice(pairs);
+            settings(&all).unwrap()
+        };
+        assert!(store(&[]).check_write_region().is_ok());
+        assert!(store(&[("AWS_REGION", "eu-west-1")])
+            .check_write_region()
+            .is_ok());
+        assert!(
+            store(&[("AWS_REGION", "eu-west-1"), ("WRITE_REGION", "eu-west-1")])
+                .check_write_region()
+                .is_ok()
+        );
+        let replica = store(&[("AWS_REGION", "us-east-1"), ("WRITE_REGION", "eu-west-1")]);
+        let refused = replica.check_write_region().unwrap_err();
+        assert_eq!(refused.kind(), "NotWriteRegion");
+        assert!(
+            refused.to_string().contains("eu-west-1") && refused.to_string().contains("us-east-1"),
+            "{refused}"
+        );
+        let unknown = store(&[("WRITE_REGION", "eu-west-1")]);
+        assert_eq!(
+            unknown.check_write_region().unwrap_err().kind(),
+            "NotWriteRegion"
+        );
+        assert_eq!(
+            settings(&[("EVENTS_TABLE", "events"), ("WRITE_REGION", "Ireland")])
+                .unwrap_err()
+                .variable,
+            "WRITE_REGION"
+        );
+    }
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let map: HashMap<String, String> = pairs

@@ -113,6 +113,7 @@ impl DynamoEventStore {
     }
 
     async fn append_unboxed(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+        self.settings.check_write_region()?;
         request.check_scope(self.settings.dedupe_scope)?;
         let prepared = self.prepare(request)?;
         match request.expected().known_version() {

@@ -50,6 +50,13 @@ pub fn error_payload(error: &Error) -> Value {
             body["to"] = json!(to);
         }
         Error::Corrupt { attribute, .. } => body["attribute"] = json!(attribute),
+        Error::NotWriteRegion {
+            region,
+            write_region,
+        } => {
+            body["region"] = json!(region);
+            body["writeRegion"] = json!(write_region);
+        }
     }
     json!({ "error": body })
 }
