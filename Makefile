@@ -14,6 +14,8 @@ WITH_PIPELINE := tests/with-pipeline.sh
 # make dev's fixed ports, so the README's commands work as printed.
 DEV_AWS_PORT ?= 4566
 DEV_LAMBDA_PORT ?= 9001
+DEV_API_PORT ?= 8080
+DEV_API_KEY ?= local-dev-key
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
@@ -44,7 +46,8 @@ $(VENV)/.installed: Makefile
 
 dev: setup
 	$(CARGO) build --quiet --locked --bin esctl
-	LOCAL_AWS_PORT=$(DEV_AWS_PORT) LAMBDA_PORT=$(DEV_LAMBDA_PORT) $(LOCAL_AWS) $(WITH_FUNCTIONS) \
+	LOCAL_AWS_PORT=$(DEV_AWS_PORT) LAMBDA_PORT=$(DEV_LAMBDA_PORT) API_PORT=$(DEV_API_PORT) API_KEY=$(DEV_API_KEY) \
+		$(LOCAL_AWS) $(WITH_FUNCTIONS) \
 		target/debug/esctl dev --sample fixtures/streams/account-123.json $(DEV_ARGS)
 
 demo: setup
@@ -55,7 +58,7 @@ test: setup lint infra-test
 	$(CARGO) test --workspace --locked --no-run --quiet
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) $(CARGO) test --workspace --locked
 
-FUNCTIONS := persister query projector replay
+FUNCTIONS := persister query projector replay api
 
 build: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \

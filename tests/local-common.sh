@@ -35,7 +35,7 @@ reclaim_port() {
   local name="$1" port="$2" pid_file="$state_dir/$1-$2.pid" pid
   if [ -f "$pid_file" ]; then
     pid="$(cat "$pid_file")"
-    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e local_aws_server -e "lambda watch"; then
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e local_aws_server -e "lambda watch" -e api-local; then
       echo "$name: stopping process $pid left by an earlier run" >&2
       kill "$pid" 2>/dev/null || true
       sleep 0.5

@@ -3,7 +3,6 @@
 //! local endpoint and Invoke API, and each line run by bash from the repository root. Between
 //! lines the test waits for the pipeline to carry the published event into the store.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -11,36 +10,9 @@ use event_store_local_stack::PipelineDefinition;
 
 const MARKER: &str = "<!-- make-dev-commands -->";
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// The command lines of the README's block (continuations joined).
 fn readme_commands() -> Vec<String> {
-    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
-    let after = &readme[readme
-        .find(MARKER)
-        .expect("README has the make dev commands block")..];
-    let block = after
-        .split("```")
-        .nth(1)
-        .expect("a fenced block after the marker");
-    let mut commands = Vec::new();
-    let mut current = String::new();
-    for line in block.lines().skip(1) {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match line.strip_suffix('\\') {
-            Some(head) => current.push_str(head),
-            None => {
-                current.push_str(line);
-                commands.push(std::mem::take(&mut current));
-            }
-        }
-    }
-    commands
+    event_store_tests::readme::readme_block(MARKER)
 }
 
 async fn stream_length(stream: &str) -> usize {
@@ -85,7 +57,7 @@ async fn the_readme_make_dev_commands_work_as_printed() {
         let output = Command::new("bash")
             .arg("-c")
             .arg(format!("{environment}{command}"))
-            .current_dir(repository())
+            .current_dir(event_store_tests::readme::repository())
             .output()
             .unwrap();
         last_output = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -9,6 +9,7 @@ pub mod costs;
 pub mod fault_proxy;
 pub mod invoke;
 pub mod read_models;
+pub mod readme;
 pub mod streams;
 pub mod ttl;
 

@@ -28,6 +28,15 @@ impl AppendCommand {
         AppendRequest::new(stream_id, expected, events)
     }
 
+    /// Parses a command in any shape a client sends: a full command, or a seed's single event
+    /// (seed 003's `{streamId, type, data}`, seed 004's `{aggregateId, eventType, eventData}`).
+    pub fn from_any_json(value: Value) -> Result<AppendRequest, ValidationError> {
+        match crate::to_append_command(&value) {
+            Some(command) => AppendCommand::from_json(command),
+            None => AppendCommand::from_json(value),
+        }
+    }
+
     /// The stream, expected version and events of a JSON command, each validated, with no limit
     /// on the number of events: what a chunked append takes.
     pub fn parts_of(

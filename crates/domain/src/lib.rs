@@ -35,6 +35,7 @@ mod read_model;
 mod recorded_event;
 mod reducer;
 mod reducer_registry;
+mod seed_commands;
 mod service_failure;
 mod settings;
 mod snapshot;
@@ -83,6 +84,7 @@ pub use read_model::{ReadModelChange, ReadModelDefinition, ReadModelOp, ReadMode
 pub use recorded_event::RecordedEvent;
 pub use reducer::Reducer;
 pub use reducer_registry::ReducerRegistry;
+pub use seed_commands::to_append_command;
 pub use service_failure::{FailureKind, ServiceFailure};
 pub use settings::{Settings, SettingsError};
 pub use snapshot::Snapshot;

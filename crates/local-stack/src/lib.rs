@@ -10,10 +10,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod batch_answer;
 mod batch_window;
 mod checkpoints;
 mod error;
-mod function_invoker;
 mod lambda_records;
 mod pipeline_definition;
 mod provision;
@@ -24,9 +24,10 @@ mod stream_follower;
 mod stream_mapping;
 mod stream_reader;
 
+pub use batch_answer::batch_item_failures;
 pub use checkpoints::Checkpoints;
 pub use error::LocalStackError;
-pub use function_invoker::{batch_item_failures, FunctionInvoker, InvokeOutcome};
+pub use event_store_dynamodb::{FunctionInvoker, InvokeOutcome};
 pub use lambda_records::{dynamodb_event, sqs_event, stream_record};
 pub use pipeline_definition::{
     CycleSweepDefinition, FunctionSizing, IngestDefinition, PipelineDefinition,

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 
+use crate::batch_answer::batch_item_failures;
 use crate::batch_window::{BatchWindow, NextPoll, IDLE_POLL};
-use crate::function_invoker::batch_item_failures;
 use crate::{sqs_event, FunctionInvoker, InvokeOutcome, LocalStackError, SqsMappingDefinition};
 
 /// Feeds one queue to one function.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::batch_answer::batch_item_failures;
 use crate::batch_window::{BatchWindow, NextPoll, IDLE_POLL};
-use crate::function_invoker::batch_item_failures;
 use crate::record_filter::passes;
 use crate::stream_reader::{shard_iterator, stream_shards};
 use crate::{

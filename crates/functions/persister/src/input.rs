@@ -6,8 +6,6 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use event_store_domain::{AppendCommand, AppendRequest, ValidationError};
 use serde_json::Value;
 
-use crate::seed_commands;
-
 /// What the persister was invoked with.
 #[derive(Debug)]
 pub enum PersisterInput {
@@ -33,11 +31,8 @@ impl PersisterInput {
                 .map(|event| PersisterInput::BusEvent(Box::new(event)))
                 .map_err(|e| ValidationError::new("detail-type", e.to_string()));
         }
-        if let Some(command) = seed_commands::to_append_command(&payload) {
-            return AppendCommand::from_json(command).map(PersisterInput::Append);
-        }
-        if payload.get("streamId").is_some() {
-            return AppendCommand::from_json(payload).map(PersisterInput::Append);
+        if payload.get("streamId").is_some() || payload.get("aggregateId").is_some() {
+            return AppendCommand::from_any_json(payload).map(PersisterInput::Append);
         }
         Err(ValidationError::new(
             "payload",

@@ -7,7 +7,6 @@
 mod bus_event;
 mod handler;
 mod input;
-mod seed_commands;
 mod sqs_batch;
 
 pub use bus_event::append_request_of;

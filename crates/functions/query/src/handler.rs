@@ -55,7 +55,8 @@ impl Query {
         answer
     }
 
-    async fn answer(&self, request: QueryRequest) -> Result<Value, Error> {
+    /// Answers one parsed query (the api function serves its read routes through this).
+    pub async fn answer(&self, request: QueryRequest) -> Result<Value, Error> {
         let store = &self.store;
         Ok(match request {
             QueryRequest::ReadStream { stream_id, read } => {

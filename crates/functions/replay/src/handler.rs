@@ -9,7 +9,7 @@ use event_store_domain::{
     Version,
 };
 use event_store_dynamodb::{
-    Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, Publication,
+    Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, FunctionInvoker, Publication,
 };
 use function_support::{error_payload, validation_payload, Metrics};
 use lambda_runtime::LambdaEvent;
@@ -36,6 +36,7 @@ pub struct Replayer {
     projections: Vec<Box<dyn Projection>>,
     cycles: Vec<CycleDefinition>,
     grace: chrono::Duration,
+    next_invocation: Option<FunctionInvoker>,
 }
 
 /// How long a generation a rebuild replaced is kept (a rollback is one pointer write until then)
@@ -73,7 +74,15 @@ impl Replayer {
             projections: builtin_projections(),
             cycles: Vec::new(),
             grace: chrono::Duration::hours(DEFAULT_GRACE_HOURS),
+            next_invocation: None,
         }
+    }
+
+    /// The same replayer, carrying a replay asked to run until done on by invoking `itself`
+    /// (asynchronously) after each invocation that left it in progress.
+    pub fn continuing_through(mut self, itself: FunctionInvoker) -> Self {
+        self.next_invocation = Some(itself);
+        self
     }
 
     /// The same replayer, keeping a replaced generation for `grace` before the sweep deletes it.
@@ -121,16 +130,51 @@ impl Replayer {
         let deadline = function_support::stop_before_deadline(&event.context, DEADLINE_MARGIN);
         let answer = match ReplayRequest::parse(event.payload) {
             Err(invalid) => validation_payload(invalid),
-            Ok(request) => match self.answer(request, deadline, &mut metrics).await {
-                Ok(answer) => answer,
-                Err(error) => {
-                    tracing::warn!(error_type = error.kind(), reason = %error, "replay failed");
-                    metrics.count("Failures", 1);
-                    error_payload(&error)
-                }
-            },
+            Ok(request) => {
+                let answer = match self.answer(request.clone(), deadline, &mut metrics).await {
+                    Ok(answer) => answer,
+                    Err(error) => {
+                        tracing::warn!(error_type = error.kind(), reason = %error, "replay failed");
+                        metrics.count("Failures", 1);
+                        error_payload(&error)
+                    }
+                };
+                self.go_on(&request, answer, &mut metrics).await
+            }
         };
         metrics.flush();
+        answer
+    }
+
+    /// Invokes this function again for a replay asked to run until done that `answer` left in
+    /// progress. Only after the checkpoint, as the invocation's last step, so two invocations
+    /// never work on one replay at once; when the next cannot be queued the replay stays where
+    /// it is (resumable by its id) and the answer says so.
+    async fn go_on(
+        &self,
+        request: &ReplayRequest,
+        mut answer: Value,
+        metrics: &mut Metrics,
+    ) -> Value {
+        let Some(next) = request.continuation(&answer) else {
+            return answer;
+        };
+        let Some(itself) = &self.next_invocation else {
+            answer["continued"] = json!(false);
+            answer["continueHint"] =
+                json!("this replay function cannot invoke itself: resume with the replayId");
+            return answer;
+        };
+        match itself.invoke_async(&next).await {
+            Ok(()) => answer["continued"] = json!(true),
+            Err(reason) => {
+                tracing::warn!(%reason, replay_id = ?answer["replayId"], "the next invocation was not queued");
+                metrics.count("ContinuationFailures", 1);
+                answer["continued"] = json!(false);
+                answer["continueHint"] =
+                    json!("the next invocation was not queued: resume with the replayId");
+            }
+        }
         answer
     }
 

@@ -1,7 +1,9 @@
 //! The replay function's Lambda entry point: store, checkpoints and bus once, then the handler.
 
+use std::time::Duration;
+
 use event_store_domain::ProjectorSettings;
-use event_store_dynamodb::EventBridgePublisher;
+use event_store_dynamodb::{EventBridgePublisher, FunctionInvoker};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use replay::Replayer;
 use serde_json::Value;
@@ -39,9 +41,15 @@ async fn main() -> Result<(), Error> {
         .ok()
         .and_then(chrono::Duration::try_hours)
         .ok_or_else(|| format!("setting {REBUILD_GRACE_HOURS} is {grace_hours} hours, too long"))?;
-    let replayer = &Replayer::new(store, read_models, publisher, bus)
+    let mut replayer = Replayer::new(store, read_models, publisher, bus)
         .with_settings(&settings)
         .with_grace(grace);
+    // Lambda names the function it runs; a replay asked to run until done invokes it again.
+    if let Ok(itself) = std::env::var("AWS_LAMBDA_FUNCTION_NAME") {
+        replayer = replayer
+            .continuing_through(FunctionInvoker::from_env(itself, Duration::from_secs(10)).await);
+    }
+    let replayer = &replayer;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(replayer.handle(event).await)
     }))

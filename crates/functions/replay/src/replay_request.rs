@@ -93,6 +93,10 @@ pub enum ReplayRequest {
         /// Stop after this many events in this invocation (and checkpoint), to continue later.
         #[serde(default)]
         max_events: Option<u64>,
+        /// Go on in a new invocation of this function after each one, until done (what the
+        /// HTTP API asks: nobody waits to ask for the next chunk).
+        #[serde(default)]
+        until_done: bool,
     },
     /// Rebuild read models (all the deployment keeps when `models` is absent) into new
     /// generations from a parallel scan of the store, switching them live once complete; or
@@ -114,6 +118,9 @@ pub enum ReplayRequest {
         /// Stop after scanning about this many events in this invocation (and checkpoint).
         #[serde(default)]
         max_events: Option<u64>,
+        /// Go on in a new invocation of this function after each one, until done.
+        #[serde(default)]
+        until_done: bool,
     },
     /// How far replay `replayId` has got.
     #[serde(rename_all = "camelCase")]
@@ -131,6 +138,38 @@ pub enum ReplayRequest {
 }
 
 impl ReplayRequest {
+    /// The request that carries this one on in the next invocation, once it answered
+    /// `answer`: only for a replay asked to run until done and still in progress. It names the
+    /// replay, so the next invocation resumes it and never starts another.
+    pub fn continuation(&self, answer: &Value) -> Option<Value> {
+        if answer["status"] != "inProgress" {
+            return None;
+        }
+        let replay_id = answer["replayId"].as_str()?;
+        match self {
+            ReplayRequest::Republish {
+                until_done: true,
+                dry_run: false,
+                events_per_second,
+                ..
+            } => {
+                let mut next = serde_json::json!({"op": "republish", "replayId": replay_id, "untilDone": true});
+                if let Some(rate) = events_per_second {
+                    next["eventsPerSecond"] = serde_json::json!(rate);
+                }
+                Some(next)
+            }
+            ReplayRequest::Rebuild {
+                until_done: true,
+                dry_run: false,
+                ..
+            } => {
+                Some(serde_json::json!({"op": "rebuild", "replayId": replay_id, "untilDone": true}))
+            }
+            _ => None,
+        }
+    }
+
     /// Parses and checks a request; the error names the field that is wrong.
     pub fn parse(payload: Value) -> Result<Self, ValidationError> {
         if payload.get("op").is_none() {
@@ -210,9 +249,44 @@ mod tests {
                 models: None,
                 segments: 4,
                 dry_run: false,
-                max_events: None
+                max_events: None,
+                until_done: false,
             }
         );
+    }
+
+    #[test]
+    fn only_a_replay_asked_to_run_until_done_and_still_in_progress_goes_on() {
+        let in_progress = json!({"replayId": "r-1", "status": "inProgress"});
+        let driven = ReplayRequest::parse(
+            json!({"op": "republish", "untilDone": true, "eventsPerSecond": 5}),
+        )
+        .unwrap();
+        assert_eq!(
+            driven.continuation(&in_progress),
+            Some(
+                json!({"op": "republish", "replayId": "r-1", "untilDone": true, "eventsPerSecond": 5.0})
+            )
+        );
+        assert_eq!(
+            driven.continuation(&json!({"replayId": "r-1", "status": "complete"})),
+            None
+        );
+        assert_eq!(
+            driven.continuation(&json!({"error": {"type": "Unavailable"}})),
+            None
+        );
+        let asked = ReplayRequest::parse(json!({"op": "republish"})).unwrap();
+        assert_eq!(asked.continuation(&in_progress), None);
+        let rebuild = ReplayRequest::parse(json!({"op": "rebuild", "untilDone": true})).unwrap();
+        assert_eq!(
+            rebuild.continuation(&in_progress),
+            Some(json!({"op": "rebuild", "replayId": "r-1", "untilDone": true}))
+        );
+        let counting =
+            ReplayRequest::parse(json!({"op": "rebuild", "untilDone": true, "dryRun": true}))
+                .unwrap();
+        assert_eq!(counting.continuation(&in_progress), None);
     }
 
     #[test]

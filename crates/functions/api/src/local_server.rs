@@ -1,0 +1,98 @@
+//! API Gateway's part under `make dev`: an HTTP/1 server on 127.0.0.1 that checks the API key
+//! (`x-api-key`, as a usage plan does) and hands each request to the same handler the Lambda
+//! function runs.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::api_request::parse_query;
+use crate::{Api, ApiRequest, ApiResponse};
+
+/// The largest body accepted, as API Gateway's payload limit.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Serves `api` on `listener` until the process ends, each connection on its own task.
+pub async fn serve(api: Api, listener: TcpListener, api_key: String) -> std::io::Result<()> {
+    let shared = Arc::new((api, api_key));
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(answer(&shared.0, &shared.1, request).await) }
+            });
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, "connection ended");
+            }
+        });
+    }
+}
+
+/// Binds `address` (127.0.0.1 and a port).
+pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(address).await
+}
+
+async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let given = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok());
+    if given != Some(api_key) {
+        // API Gateway's own answer to a missing or wrong key.
+        return to_response(ApiResponse::json(
+            403,
+            json!({"message": "Forbidden: send the API key in the x-api-key header"}),
+        ));
+    }
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let query = parse_query(request.uri().query().unwrap_or(""));
+    let body = match http_body_util::Limited::new(request.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => {
+            return to_response(ApiResponse::json(
+                413,
+                json!({"message": format!("Request Too Long: the body exceeds {MAX_BODY_BYTES} bytes")}),
+            ))
+        }
+    };
+    let response = api
+        .respond(ApiRequest {
+            method,
+            path,
+            query,
+            body,
+        })
+        .await;
+    to_response(response)
+}
+
+fn to_response(response: ApiResponse) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(response.status)
+        .header("content-type", "application/json");
+    for (name, value) in response.headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Full::new(Bytes::from(response.body.to_string())))
+        .expect("a status and headers the handler chose")
+}

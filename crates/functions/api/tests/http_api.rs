@@ -1,0 +1,538 @@
+//! The HTTP API through a real HTTP client. Every route and error status against an api served
+//! in process on 127.0.0.1 over a table of its own (the same server `make dev` runs); a failing
+//! DynamoDB injected through the fault proxy for 503; and, against the `api-local` that
+//! `make test` runs beside the pipeline and the replay function (API_ENDPOINT), seed 003's
+//! test case as the README prints it, replays started over HTTP and run until done, and the key
+//! check.
+
+use std::time::{Duration, Instant};
+
+use api::Api;
+use event_store_domain::ReducerRegistry;
+use event_store_dynamodb::DynamoEventStore;
+use event_store_tests::fault_proxy::{Fault, FaultProxy};
+use event_store_tests::{endpoint, local_store, LocalStore};
+use query::Query;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const KEY: &str = "test-key";
+
+/// An api over `store`, served on a free port of 127.0.0.1; its base URL.
+async fn serve(store: DynamoEventStore) -> String {
+    let query = Query::new(store.clone(), ReducerRegistry::with_examples());
+    let api = Api::new(store, query, None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(api::local_server::serve(api, listener, KEY.into()));
+    base
+}
+
+async fn served() -> (String, LocalStore) {
+    let local = local_store().await;
+    (serve(local.store.clone()).await, local)
+}
+
+async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let response = request
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .expect("the api answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, headers)
+}
+
+async fn get(base: &str, path: &str) -> (StatusCode, Value) {
+    let (status, body, _) = send(Client::new().get(format!("{base}{path}"))).await;
+    (status, body)
+}
+
+async fn post(base: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    let (status, body, _) = send(Client::new().post(format!("{base}{path}")).json(body)).await;
+    (status, body)
+}
+
+fn one_event(stream: &str, id: &str, expected: Value) -> Value {
+    json!({"streamId": stream, "expectedVersion": expected, "events": [
+        {"eventId": id, "eventType": "ItemAdded", "data": {"sku": id}, "metadata": {"correlationId": format!("c-{stream}"), "userId": "u-1"}}
+    ]})
+}
+
+#[tokio::test]
+async fn appends_answer_201_then_200_for_the_retry_and_409_422_413_400_for_what_is_wrong() {
+    let (base, _local) = served().await;
+    let (status, body) = post(&base, "/events", &one_event("cart-1", "e-1", json!(0))).await;
+    assert_eq!(
+        (status, &body["versions"]),
+        (StatusCode::CREATED, &json!([1])),
+        "{body}"
+    );
+    let (status, body) = post(&base, "/events", &one_event("cart-1", "e-1", json!(0))).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the retry of a stored append: {body}"
+    );
+    assert_eq!(body["duplicate"], true);
+
+    let (status, body) = post(&base, "/events", &one_event("cart-1", "e-2", json!(0))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        (&body["error"]["expected"], &body["error"]["actual"]),
+        (&json!("noStream"), &json!(1))
+    );
+
+    let (status, body) = post(&base, "/events", &one_event("cart-2", "e-1", json!("any"))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an id reused in another stream: {body}"
+    );
+    assert_eq!(body["error"]["storedIn"]["streamId"], "cart-1");
+
+    let big = json!({"streamId": "cart-3", "events": [{"eventType": "Big", "data": {"blob": "x".repeat(420_000)}}]});
+    let (status, body) = post(&base, "/events", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["type"], "TooLarge");
+
+    let (status, body) = post(
+        &base,
+        "/events",
+        &json!({"streamId": "cart-4", "events": [{"data": {}}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("events[0]"),
+        "{body}"
+    );
+    let (status, body, _) = send(
+        Client::new()
+            .post(format!("{base}/events"))
+            .header("content-type", "application/json")
+            .body("{not json"),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("body"))
+    );
+
+    // Nothing refused was stored: cart-1 holds e-1 alone, carts 2 to 4 nothing.
+    let (_, read) = get(&base, "/streams/cart-1").await;
+    assert_eq!(read["events"].as_array().unwrap().len(), 1, "{read}");
+    for cart in ["cart-2", "cart-3", "cart-4"] {
+        let (_, read) = get(&base, &format!("/streams/{cart}")).await;
+        assert_eq!(read["events"], json!([]), "{cart}: {read}");
+    }
+}
+
+#[tokio::test]
+async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index() {
+    let (base, _local) = served().await;
+    for n in 1..=3 {
+        let (status, body) = post(
+            &base,
+            "/events",
+            &one_event("order:7", &format!("o-{n}"), json!("any")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, page) = get(&base, "/streams/order%3A7?limit=2&direction=backward").await;
+    assert_eq!(status, StatusCode::OK);
+    let versions: Vec<&Value> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["version"])
+        .collect();
+    assert_eq!(versions, [&json!(3), &json!(2)], "{page}");
+    let token = page["nextPageToken"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, rest) = get(
+        &base,
+        &format!(
+            "/streams/order%3A7?limit=2&direction=backward&pageToken={}",
+            urlencode(&token)
+        ),
+    )
+    .await;
+    assert_eq!(rest["events"][0]["version"], 1, "{rest}");
+    let (_, range) = get(&base, "/streams/order%3A7?fromVersion=2&toVersion=2").await;
+    assert_eq!(range["events"].as_array().unwrap().len(), 1);
+
+    let (status, state) = get(&base, "/streams/order%3A7/state").await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    assert_eq!(state["state"]["version"], 3, "{state}");
+
+    let (status, found) = get(&base, "/events/o-2").await;
+    assert_eq!(
+        (status, &found["event"]["version"]),
+        (StatusCode::OK, &json!(2))
+    );
+    let (status, missing) = get(&base, "/events/nowhere").await;
+    assert_eq!(
+        (status, &missing["error"]["type"]),
+        (StatusCode::NOT_FOUND, &json!("NotFound"))
+    );
+
+    let (_, by_type) = get(&base, "/events?eventType=ItemAdded").await;
+    assert_eq!(by_type["events"].as_array().unwrap().len(), 3, "{by_type}");
+    let (_, by_correlation) = get(&base, "/events?correlationId=c-order%3A7").await;
+    assert_eq!(
+        by_correlation["events"].as_array().unwrap().len(),
+        3,
+        "{by_correlation}"
+    );
+    let (_, by_user) = get(&base, "/events?userId=u-1&limit=1").await;
+    assert_eq!(by_user["events"].as_array().unwrap().len(), 1);
+    let (_, everything) = get(&base, "/events?from=2000-01-01T00:00:00Z").await;
+    assert_eq!(
+        everything["events"].as_array().unwrap().len(),
+        3,
+        "{everything}"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn wrong_parameters_routes_and_methods_are_named() {
+    let (base, _local) = served().await;
+    let (status, body) = get(&base, "/streams/s?limit=many").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("limit"))
+    );
+    let (status, body) = get(&base, "/streams/s?colour=red").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("colour"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fromVersion"),
+        "{body}"
+    );
+    let (status, body) = get(&base, "/events?eventType=A&userId=u").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("userId"))
+    );
+    let (status, body) = get(&base, "/events?from=yesterday").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("from"))
+    );
+    let (status, body) = get(&base, "/nowhere").await;
+    assert_eq!(
+        (status, &body["error"]["type"]),
+        (StatusCode::NOT_FOUND, &json!("NotFound"))
+    );
+    let (status, body, headers) = send(Client::new().delete(format!("{base}/events"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(headers["allow"], "POST, GET");
+    let (status, body) = get(&base, "/read-models/testItems").await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no projections table here: {body}"
+    );
+    let (status, body) = post(&base, "/replays", &json!({"op": "republish"})).await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "no replay function here: {body}"
+    );
+}
+
+#[tokio::test]
+async fn without_the_key_the_api_answers_403_and_does_nothing() {
+    let (base, local) = served().await;
+    for key in [None, Some("wrong")] {
+        let mut request = Client::new()
+            .post(format!("{base}/events"))
+            .json(&one_event("k", "k-1", json!("any")));
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    let stream = event_store_domain::StreamId::new("k").unwrap();
+    assert!(local.all_events(&stream).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_dynamodb_is_503_with_retry_after_and_a_retry_then_stores_once() {
+    let local = local_store().await;
+    // Every request throttled until the switch flips.
+    let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = healthy.clone();
+    let proxy = FaultProxy::start(&endpoint(), move |_| {
+        (!flag.load(std::sync::atomic::Ordering::SeqCst)).then_some(Fault::Throttle)
+    })
+    .await;
+    let shared = event_store_dynamodb::sdk_config().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
+        .endpoint_url(&proxy.endpoint)
+        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(2))
+        .build();
+    let store = DynamoEventStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        local.store.settings(),
+    );
+    let base = serve(store).await;
+    let (status, body, headers) = send(
+        Client::new()
+            .post(format!("{base}/events"))
+            .json(&one_event("t", "t-1", json!("any"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["retryable"], true);
+    assert_eq!(headers["retry-after"], "1");
+    assert!(
+        !body.to_string().contains("ThrottlingException"),
+        "no AWS text: {body}"
+    );
+    healthy.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (status, body) = post(&base, "/events", &one_event("t", "t-1", json!("any"))).await;
+    assert!(
+        matches!(status, StatusCode::CREATED | StatusCode::OK),
+        "{status} {body}"
+    );
+    let stream = event_store_domain::StreamId::new("t").unwrap();
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_docs_holds_the_same() {
+    let (base, _local) = served().await;
+    let (status, served) = get(&base, "/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served, api::openapi_document());
+    let path = event_store_tests::readme::repository().join("docs/openapi.json");
+    let checked_in: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    if checked_in != served {
+        if std::env::var("UPDATE_OPENAPI").is_ok() {
+            std::fs::write(&path, serde_json::to_string_pretty(&served).unwrap() + "\n").unwrap();
+        }
+        panic!("docs/openapi.json differs from the routes: run `UPDATE_OPENAPI=1 make test` (or this test) and commit it");
+    }
+}
+
+/// The api-local `make test` runs beside the pipeline (API_ENDPOINT, API_KEY).
+fn pipeline_api() -> (String, String) {
+    let base = std::env::var("API_ENDPOINT")
+        .expect("API_ENDPOINT is not set: run the tests with `make test`");
+    let key = std::env::var("API_KEY").expect("API_KEY is set beside API_ENDPOINT");
+    (base, key)
+}
+
+/// Runs `line` (a README curl command) with make dev's address and key pointed at this run's.
+fn run_line(line: &str, base: &str, key: &str) -> String {
+    let line = line
+        .replace("http://127.0.0.1:8080", base)
+        .replace("local-dev-key", key);
+    let output = std::process::Command::new("bash")
+        .args(["-c", &line])
+        .output()
+        .expect("bash runs");
+    assert!(
+        output.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn seed_003s_test_case_runs_as_the_readme_prints_it() {
+    let (base, key) = pipeline_api();
+    let lines = event_store_tests::readme::readme_block("<!-- seed-003-curl -->");
+    assert_eq!(lines.len(), 6, "the six steps: {lines:?}");
+    let item = |answer: &str| -> Option<Value> {
+        let answer: Value = serde_json::from_str(answer).ok()?;
+        answer["documents"]
+            .as_array()?
+            .iter()
+            .find(|d| d["key"] == "1")
+            .map(|d| d["document"].clone())
+    };
+    // What each listing must show once the projector caught up: item 1 at 225, at 500, gone.
+    let expected = [
+        Some(json!({"itemId": "1", "amount": 225})),
+        Some(json!({"itemId": "1", "amount": 500})),
+        None,
+    ];
+    for (step, line) in lines.iter().enumerate() {
+        if step % 2 == 0 {
+            let answer: Value = serde_json::from_str(&run_line(line, &base, &key)).expect("JSON");
+            assert!(answer["versions"].is_array(), "step {}: {answer}", step + 1);
+            continue;
+        }
+        let want = &expected[step / 2];
+        let started = Instant::now();
+        loop {
+            let listed = run_line(line, &base, &key);
+            if &item(&listed) == want {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "step {}: {listed} never showed {want:?}",
+                step + 1
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replay_started_over_http_runs_until_done_and_its_progress_is_followed() {
+    let (base, key) = pipeline_api();
+    let client = Client::new();
+    let stream = format!("http-replay-{}", uuid::Uuid::new_v4());
+    for n in 1..=3 {
+        let response = client.post(format!("{base}/events")).header("x-api-key", &key)
+            .json(&json!({"streamId": stream, "events": [{"eventType": "Replayed", "data": {"n": n}}]}))
+            .send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let dry = client
+        .post(format!("{base}/replays"))
+        .header("x-api-key", &key)
+        .json(&json!({"op": "republish", "dryRun": true, "filter": {"streamId": stream}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dry.status(), StatusCode::OK);
+    assert_eq!(dry.json::<Value>().await.unwrap()["count"], 3);
+    let started = client
+        .post(format!("{base}/replays"))
+        .header("x-api-key", &key)
+        .json(&json!({"op": "republish", "filter": {"streamId": stream}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    let answer: Value = started.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/replays/{}", answer["replayId"].as_str().unwrap())
+    );
+    let waited = Instant::now();
+    loop {
+        let progress: Value = client
+            .get(format!("{base}{location}"))
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if progress["status"] == "complete" {
+            assert_eq!(progress["done"], 3, "{progress}");
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the replay went no further: {progress}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let unknown = client
+        .get(format!("{base}/replays/no-such-replay"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let resume = client
+        .post(format!("{base}/replays"))
+        .header("x-api-key", &key)
+        .json(&json!({"op": "progress", "replayId": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resume.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn read_models_documents_and_transactions_are_served_from_the_projections_table() {
+    let (base, key) = pipeline_api();
+    let client = Client::new();
+    let item = format!("http-{}", uuid::Uuid::new_v4());
+    let response = client.post(format!("{base}/events")).header("x-api-key", &key)
+        .json(&json!({"streamId": format!("items-{item}"), "type": "ITEM_CREATED", "data": {"itemId": item, "amount": 3}}))
+        .send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let waited = Instant::now();
+    loop {
+        let found = client
+            .get(format!("{base}/read-models/testItems/{item}"))
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap();
+        if found.status() == StatusCode::OK {
+            assert_eq!(
+                found.json::<Value>().await.unwrap()["document"]["amount"],
+                3
+            );
+            break;
+        }
+        assert_eq!(found.status(), StatusCode::NOT_FOUND);
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "never projected"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let listed: Value = client
+        .get(format!("{base}/read-models/testItems?limit=1"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["documents"].as_array().unwrap().len(), 1, "{listed}");
+    let transactions = client
+        .get(format!("{base}/transactions/account-http-none"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(transactions.status(), StatusCode::OK);
+    assert_eq!(
+        transactions.json::<Value>().await.unwrap()["transactions"],
+        json!([])
+    );
+}
