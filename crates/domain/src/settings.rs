@@ -165,7 +165,10 @@ impl Settings {
             dedupe_scope,
             aggregate_type_from_category,
             write_region: region_named(Self::WRITE_REGION)?,
-            region: region_named(Self::AWS_REGION)?,
+            // Read as it is: only a store with a write region compares it (and says so).
+            region: lookup(Self::AWS_REGION)
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
         })
     }
 

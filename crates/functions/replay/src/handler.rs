@@ -330,10 +330,27 @@ impl Replayer {
             let elapsed = started.elapsed().as_secs_f64().max(1e-3);
             progress.events_per_second = published as f64 / elapsed;
             progress.updated_at = format_time(&chrono::Utc::now());
-            self.checkpoint(&progress).await?;
+            if self.checkpoint(&progress).await? == Applied::AlreadyApplied {
+                // Another invocation checkpointed this page first (a duplicate asynchronous
+                // delivery, or a resume beside a running chain): it carries the replay on, and
+                // this one stops here rather than publish every page a second time.
+                metrics.count("EventsReplayed", published as usize);
+                return Err(Error::validation(
+                    "replayId",
+                    format!(
+                        "replay {} is carried on by another invocation: this one stops",
+                        progress.replay_id
+                    ),
+                ));
+            }
             if let Some(rate) = rate {
-                let due = Duration::from_secs_f64(published as f64 / rate);
-                tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
+                let due = Duration::from_secs_f64(published as f64 / rate)
+                    .saturating_sub(started.elapsed());
+                // Never sleep past the point where the invocation must checkpoint and answer.
+                let left = budget.deadline.map_or(due, |deadline| {
+                    deadline.saturating_duration_since(Instant::now())
+                });
+                tokio::time::sleep(due.min(left)).await;
             }
         }
         metrics.count("EventsReplayed", published as usize);
@@ -342,7 +359,7 @@ impl Replayer {
 
     /// Stores the progress as version `pages + 1` of the replay: a checkpoint older than the
     /// stored one changes nothing.
-    async fn checkpoint(&self, progress: &ReplayProgress) -> Result<(), Error> {
+    async fn checkpoint(&self, progress: &ReplayProgress) -> Result<Applied, Error> {
         let document = serde_json::to_value(progress).expect("progress serializes");
         self.store_progress(&progress.replay_id, progress.pages + 1, document)
             .await
@@ -394,11 +411,10 @@ impl Replayer {
         replay_id: &str,
         version: u64,
         document: Value,
-    ) -> Result<(), Error> {
+    ) -> Result<Applied, Error> {
         self.read_models
             .put_versioned(REPLAYS_MODEL, replay_id, Version::new(version), document)
-            .await?;
-        Ok(())
+            .await
     }
 }
 

@@ -204,7 +204,17 @@ impl Replayer {
             progress.checkpoints += 1;
             progress.events_per_second = scanned as f64 / started.elapsed().as_secs_f64().max(1e-3);
             progress.updated_at = format_time(&chrono::Utc::now());
-            self.checkpoint_rebuild(&progress).await?;
+            if self.checkpoint_rebuild(&progress).await? == Applied::AlreadyApplied {
+                // Another invocation checkpointed this round first: it carries the rebuild on.
+                metrics.count("EventsRebuilt", scanned as usize);
+                return Err(Error::validation(
+                    "replayId",
+                    format!(
+                        "rebuild {} is carried on by another invocation: this one stops",
+                        progress.replay_id
+                    ),
+                ));
+            }
         }
         metrics.count("EventsRebuilt", scanned as usize);
         Ok(progress)
