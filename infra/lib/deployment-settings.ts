@@ -39,9 +39,32 @@ export interface DeploymentSettings {
   readonly rebuildGraceHours: number;
   /** Copy every raw bus event to S3 through Firehose (seed 001): off by default. */
   readonly rawArchive: boolean;
+  /** How the REST API authorizes a call: an API key in a usage plan (seed 003), or IAM (SigV4). */
+  readonly apiAuth: ApiAuthorization;
+  /** Requests per second the API's stage (and usage plan) let through, steady state. */
+  readonly apiRateLimit: number;
+  /** Requests the API's stage (and usage plan) let through at once, above the rate. */
+  readonly apiBurstLimit: number;
+  /** Requests one API key may make per day (usage plan quota); unset: no quota. */
+  readonly apiDailyQuota?: number;
+  /** X-Ray tracing of the API's stage (seed 003's TRACING); the functions are always traced. */
+  readonly tracing: boolean;
+  /**
+   * Regions the events and projections tables are replicated to (global tables), each with a
+   * read side of its own; empty: one region. The write region is the deployment's own region.
+   */
+  readonly replicaRegions: readonly string[];
+  /**
+   * A KMS key ARN per replica region, to keep the global tables on customer-managed keys; unset:
+   * the global tables use AWS's managed key.
+   */
+  readonly replicaKeyArns?: Readonly<Record<string, string>>;
   /** Where `cargo lambda build` put the functions: `<dir>/<function>/bootstrap.zip`. */
   readonly lambdaAssetsDir: string;
 }
+
+/** `apiKey`: API Gateway checks an `x-api-key` of the usage plan; `iam`: SigV4-signed calls, by IAM policy. */
+export type ApiAuthorization = 'apiKey' | 'iam';
 
 /** What the ingest rule matches when no pattern is given: every event on the bus (but the loop guard). */
 export const DEFAULT_INGEST_PATTERN: Record<string, unknown> = {};
@@ -75,6 +98,7 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
   } else {
     throw new SettingsError('billingMode', `'${billingMode}' is neither PAY_PER_REQUEST nor PROVISIONED`);
   }
+  const replicaRegions = regionList(lookup, 'replicaRegions');
   const existingBusName = lookup('busName');
   if (existingBusName !== undefined && (typeof existingBusName !== 'string' || existingBusName.length === 0)) {
     throw new SettingsError('busName', 'must be the name of an existing event bus');
@@ -94,8 +118,77 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     projectorEventBudget: whole(lookup, 'projectorEventBudget', 1000, 1, 100000),
     rebuildGraceHours: whole(lookup, 'rebuildGraceHours', 24, 0, 8760),
     rawArchive: flag(lookup, 'rawArchive', false),
+    apiAuth: oneOf(lookup, 'apiAuth', ['apiKey', 'iam'] as const, 'apiKey'),
+    apiRateLimit: whole(lookup, 'apiRateLimit', 100, 1, 10000),
+    apiBurstLimit: whole(lookup, 'apiBurstLimit', 200, 1, 5000),
+    apiDailyQuota: optionalWhole(lookup, 'apiDailyQuota', 1, 1_000_000_000),
+    tracing: flag(lookup, 'tracing', false),
+    replicaRegions,
+    replicaKeyArns: replicaKeyArns(lookup, replicaRegions),
     lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
   };
+}
+
+/**
+ * The deployment's own region, the write region, checked against the replicas: a global table
+ * needs it known at synth (CDK_DEFAULT_REGION, from the CLI's profile or AWS_REGION), and it
+ * cannot be one of its own replicas.
+ */
+export function checkedWriteRegion(settings: DeploymentSettings, region: string | undefined): string | undefined {
+  if (settings.replicaRegions.length === 0) {
+    return region;
+  }
+  if (region === undefined) {
+    throw new SettingsError(
+      'replicaRegions',
+      "replicas need the write region known at synth: run cdk with a region (AWS_REGION or the profile's), which sets CDK_DEFAULT_REGION",
+    );
+  }
+  if (settings.replicaRegions.includes(region)) {
+    throw new SettingsError('replicaRegions', `'${region}' is the write region (the deployment's own), not a replica`);
+  }
+  return region;
+}
+
+/** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** `replicaRegions`: `a,b` or a JSON array `["a","b"]`, each a region once. */
+function regionList(lookup: (name: string) => unknown, name: string): string[] {
+  const value = lookup(name);
+  if (value === undefined || value === '') {
+    return [];
+  }
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    list = value.trim().startsWith('[') ? parsedJson(name, value) : value.split(',').map((region) => region.trim());
+  }
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  if (!Array.isArray(list) || list.some((region) => typeof region !== 'string' || !REGION.test(region))) {
+    throw new SettingsError(name, `'${shown}' is not a list of region names (e.g. eu-west-1,us-east-1)`);
+  }
+  if (new Set(list).size !== list.length) {
+    throw new SettingsError(name, `'${shown}' names a region twice`);
+  }
+  return list as string[];
+}
+
+/** `replicaKeyArns`: a JSON object with one KMS key ARN in each replica region, and no other. */
+function replicaKeyArns(lookup: (name: string) => unknown, regions: readonly string[]): Record<string, string> | undefined {
+  const arns = json(lookup, 'replicaKeyArns');
+  if (arns === undefined) {
+    return undefined;
+  }
+  const given = Object.keys(arns).sort();
+  if (given.join(',') !== [...regions].sort().join(',')) {
+    throw new SettingsError('replicaKeyArns', `names regions ${given.join(', ') || 'none'}, not the replica regions ${regions.join(', ') || 'none'}`);
+  }
+  for (const [region, arn] of Object.entries(arns)) {
+    if (typeof arn !== 'string' || !new RegExp(`^arn:aws[a-z-]*:kms:${region}:\\d{12}:key/.+$`).test(arn)) {
+      throw new SettingsError('replicaKeyArns', `'${String(arn)}' is not the ARN of a KMS key in ${region}`);
+    }
+  }
+  return arns as Record<string, string>;
 }
 
 function text(lookup: (name: string) => unknown, name: string, fallback: string): string {
@@ -137,6 +230,11 @@ function whole(lookup: (name: string) => unknown, name: string, fallback: number
   return number;
 }
 
+/** A whole number that may be left unset (then undefined: no limit). */
+function optionalWhole(lookup: (name: string) => unknown, name: string, min: number, max: number): number | undefined {
+  return lookup(name) === undefined ? undefined : whole(lookup, name, min, min, max);
+}
+
 function flag(lookup: (name: string) => unknown, name: string, fallback: boolean): boolean {
   const value = lookup(name);
   if (value === undefined) {
@@ -157,18 +255,19 @@ function json(lookup: (name: string) => unknown, name: string): Record<string, u
   if (value === undefined) {
     return undefined;
   }
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch (e) {
-      throw new SettingsError(name, `is not JSON: ${(e as Error).message}`);
-    }
-  }
+  const parsed: unknown = typeof value === 'string' ? parsedJson(name, value) : value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SettingsError(name, 'must be a JSON object');
   }
   return parsed as Record<string, unknown>;
+}
+
+function parsedJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SettingsError(name, `is not JSON: ${(e as Error).message}`);
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The environment variables the functions read, declared once here; each points at the Rust
- * constant that reads it (a test checks that the constant still holds the same name).
+ * constant that reads it (a test checks that the constant still holds the same name). The store's
+ * own variables, which every function gets, are put together here too.
  */
+import { DeploymentSettings } from './deployment-settings';
 
 export interface EnvironmentVariable {
   readonly name: string;
@@ -49,6 +51,14 @@ export const REBUILD_GRACE_HOURS: EnvironmentVariable = {
   declaredIn: 'crates/functions/replay/src/main.rs',
 };
 
+/** Settings::WRITE_REGION: the one region that takes appends; set only when the tables have replicas. */
+export const WRITE_REGION: EnvironmentVariable = { name: 'WRITE_REGION', declaredIn: 'crates/domain/src/settings.rs' };
+/** The replay function the api starts replays through and asks for their progress. */
+export const REPLAY_FUNCTION_NAME: EnvironmentVariable = {
+  name: 'REPLAY_FUNCTION_NAME',
+  declaredIn: 'crates/functions/api/src/cold_start.rs',
+};
+
 /** Every variable above, for the test that keeps them in step with the Rust side. */
 export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   EVENTS_TABLE,
@@ -61,4 +71,26 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   PROJECTOR_SETTINGS,
   PROJECTOR_EVENT_BUDGET,
   REBUILD_GRACE_HOURS,
+  WRITE_REGION,
+  REPLAY_FUNCTION_NAME,
 ];
+
+/**
+ * What every function is told about the store: the events table and the settings the store reads,
+ * and (when the tables have replicas) the region appends go to, so a function in any other region
+ * refuses appends with `NotWriteRegion`.
+ */
+export function storeEnvironment(
+  eventsTableName: string,
+  settings: DeploymentSettings,
+  writeRegion: string | undefined,
+): Record<string, string> {
+  return {
+    [EVENTS_TABLE.name]: eventsTableName,
+    [EVENT_TTL_DAYS.name]: String(settings.eventTtlDays),
+    [SNAPSHOT_EVERY.name]: String(settings.snapshotEvery),
+    [DEDUPE_SCOPE.name]: settings.dedupeScope,
+    [AGGREGATE_TYPE_FROM_CATEGORY.name]: String(settings.aggregateTypeFromCategory),
+    ...(writeRegion ? { [WRITE_REGION.name]: writeRegion } : {}),
+  };
+}

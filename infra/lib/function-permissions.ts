@@ -1,8 +1,10 @@
 /**
  * What each function may do, and nothing more: the IAM statements of the persister (writes events),
  * the query function (reads), the projector (reads the stream and events, writes read models,
- * snapshots and the bus) and replay (reads events, writes read models, checkpoints and the bus).
- * Actions are named one by one; resources are the tables and indexes by ARN.
+ * snapshots and the bus), replay (reads events, writes read models, checkpoints and the bus, and
+ * invokes itself to carry a replay on) and the api (the persister's appends, the query function's
+ * reads, and starting replays). Actions are named one by one; resources are the tables and
+ * indexes, the function, by ARN.
  */
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,12 +12,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { TableDefinitions } from './table-definitions';
 
-export interface StoreResources {
+/** The tables a function reads or writes, and the key they are encrypted with. */
+export interface TableResources {
   readonly eventsTable: dynamodb.ITable;
   readonly projectionsTable: dynamodb.ITable;
-  readonly key: kms.IKey;
-  readonly bus: events.IEventBus;
+  /**
+   * The customer-managed key of the tables; none when they use AWS's managed key (global tables
+   * given no key per replica region), which DynamoDB uses without the caller's permission.
+   */
+  readonly key?: kms.IKey;
   readonly tables: TableDefinitions;
+}
+
+export interface StoreResources extends TableResources {
+  readonly bus: events.IEventBus;
 }
 
 /**
@@ -43,24 +53,12 @@ const KEY_WRITE = [...KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey'];
  * stream's head); the head's read when no version is expected.
  */
 export function persisterStatements(r: StoreResources): iam.PolicyStatement[] {
-  return [
-    statement('AppendEvents', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], [
-      r.eventsTable.tableArn,
-    ]),
-    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
-  ];
+  return [appendEvents(r), ...useDataKey(r, KEY_WRITE)];
 }
 
 /** Reads of events, indexes, snapshots, read models and transactions. */
-export function queryStatements(r: StoreResources): iam.PolicyStatement[] {
-  return [
-    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [
-      r.eventsTable.tableArn,
-      ...indexArns(r),
-    ]),
-    statement('ReadProjections', ['dynamodb:GetItem', 'dynamodb:Query'], [r.projectionsTable.tableArn]),
-    statement('UseDataKey', KEY_READ, [r.key.keyArn]),
-  ];
+export function queryStatements(r: TableResources): iam.PolicyStatement[] {
+  return [...readEventsAndProjections(r), ...useDataKey(r, KEY_READ)];
 }
 
 /**
@@ -81,15 +79,16 @@ export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
       r.projectionsTable.tableArn,
     ]),
     statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),
-    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
+    ...useDataKey(r, KEY_WRITE),
   ];
 }
 
 /**
  * Global reads and scans of events (and the table's item count, a rebuild's progress estimate);
- * rebuilt read models, generation pointers and checkpoints; re-publication.
+ * rebuilt read models, generation pointers and checkpoints; re-publication; and invoking itself
+ * (`replayArn`, the function's own ARN), asynchronously, to carry a replay on after a checkpoint.
  */
-export function replayStatements(r: StoreResources): iam.PolicyStatement[] {
+export function replayStatements(r: StoreResources, replayArn: string): iam.PolicyStatement[] {
   return [
     statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:Scan'], [
       r.eventsTable.tableArn,
@@ -100,8 +99,43 @@ export function replayStatements(r: StoreResources): iam.PolicyStatement[] {
       r.projectionsTable.tableArn,
     ]),
     statement('Publish', ['events:PutEvents'], [r.bus.eventBusArn]),
-    statement('UseDataKey', KEY_WRITE, [r.key.keyArn]),
+    ...useDataKey(r, KEY_WRITE),
+    statement('ContinueReplay', ['lambda:InvokeFunction'], [replayArn]),
   ];
+}
+
+/**
+ * The persister's appends, the query function's reads, and replays started and followed through
+ * the replay function (`replayArn`).
+ */
+export function apiStatements(r: StoreResources, replayArn: string): iam.PolicyStatement[] {
+  return [
+    appendEvents(r),
+    ...readEventsAndProjections(r),
+    ...useDataKey(r, KEY_WRITE),
+    statement('StartReplays', ['lambda:InvokeFunction'], [replayArn]),
+  ];
+}
+
+function appendEvents(r: TableResources): iam.PolicyStatement {
+  return statement('AppendEvents', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], [
+    r.eventsTable.tableArn,
+  ]);
+}
+
+function readEventsAndProjections(r: TableResources): iam.PolicyStatement[] {
+  return [
+    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [
+      r.eventsTable.tableArn,
+      ...indexArns(r),
+    ]),
+    statement('ReadProjections', ['dynamodb:GetItem', 'dynamodb:Query'], [r.projectionsTable.tableArn]),
+  ];
+}
+
+/** The key's use with `actions`, when the tables have a customer-managed key. */
+function useDataKey(r: TableResources, actions: string[]): iam.PolicyStatement[] {
+  return r.key ? [statement('UseDataKey', actions, [r.key.keyArn])] : [];
 }
 
 function statement(sid: string, actions: string[], resources: string[]): iam.PolicyStatement {
@@ -109,6 +143,6 @@ function statement(sid: string, actions: string[], resources: string[]): iam.Pol
 }
 
 /** Each index of the events table by its own ARN: no `index/*`. */
-function indexArns(r: StoreResources): string[] {
+function indexArns(r: TableResources): string[] {
   return r.tables.events.indexes.map((index) => `${r.eventsTable.tableArn}/index/${index.name}`);
 }

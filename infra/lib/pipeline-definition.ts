@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { FunctionName } from './rust-function';
 
 export const PIPELINE_DEFINITION_PATH = path.join(__dirname, '..', 'pipeline.json');
 
@@ -52,7 +53,7 @@ export interface PipelineDefinition {
     readonly cycleSweep: { readonly rule: string; readonly everyMinutes: number };
   };
   readonly tables: { readonly events: string; readonly projections: string };
-  readonly functions: Record<'persister' | 'query' | 'projector' | 'replay', FunctionSizing>;
+  readonly functions: Record<FunctionName, FunctionSizing>;
 }
 
 /** Reads the definition with every `{env}` replaced by `envName`. */

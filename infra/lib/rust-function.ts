@@ -5,14 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The store's functions: crate = binary = CDK function = local invoke name (STYLE.md). */
-export type FunctionName = 'persister' | 'query' | 'projector' | 'replay';
+export type FunctionName = 'persister' | 'query' | 'projector' | 'replay' | 'api';
 
 export interface RustFunctionProps {
   readonly name: FunctionName;
@@ -27,6 +27,8 @@ export interface RustFunctionProps {
   readonly reservedConcurrency?: number;
   /** Why this function needs `Resource: *` beyond X-Ray (e.g. `dynamodb:ListStreams`). */
   readonly otherWildcardResources?: string;
+  /** What Lambda does when the function's invocations call each other in a loop (unset: stop them). */
+  readonly recursiveLoop?: lambda.RecursiveLoop;
 }
 
 /** X-Ray's two write actions have no resource to name: AWS requires `*`. */
@@ -37,10 +39,25 @@ export class RustFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** `event-store-<env>-<name>`: fixed, so it can be known before the function exists. */
+  readonly functionName: string;
+  /**
+   * The function's ARN built from its fixed name and the stack's partition, region and account,
+   * not from the function resource: what the function's own role may name without a circular
+   * dependency (the function depends on its role).
+   */
+  readonly arnFromName: string;
 
   constructor(scope: Construct, id: string, props: RustFunctionProps) {
     super(scope, id);
     const functionName = `event-store-${props.envName}-${props.name}`;
+    this.functionName = functionName;
+    this.arnFromName = Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: functionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: retentionOf(props.logRetentionDays),
@@ -74,6 +91,7 @@ export class RustFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      recursiveLoop: props.recursiveLoop,
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,16 +1,21 @@
 /**
  * What holds data and must outlive every redeploy: the customer-managed key, the events table (with
  * its stream, TTL and indexes) and the projections table (read models, the projector's checkpoints,
- * cycle transactions). Termination protection on; tables and key are retained on delete.
+ * cycle transactions). Termination protection on; tables and key are retained on delete. With
+ * replica regions both tables are global tables, replicated to each (the read side there reads
+ * them); without, they are plain tables, as they always were. (Replicating the tables of a
+ * deployment that exists changes their resource type: retain them, remove them from the stack,
+ * and import them as global tables; CloudFormation cannot convert a table in place.)
  */
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DeploymentSettings } from './deployment-settings';
+import { GlobalStoreTable } from './global-store-table';
 import { loadPipelineDefinition } from './pipeline-definition';
 import { StoreTable } from './store-table';
-import { TableDefinitions } from './table-definitions';
+import { TableDefinition, TableDefinitions } from './table-definitions';
 
 export interface StatefulStackProps extends StackProps {
   readonly settings: DeploymentSettings;
@@ -19,8 +24,13 @@ export interface StatefulStackProps extends StackProps {
 
 export class StatefulStack extends Stack {
   readonly key: kms.Key;
-  readonly eventsTable: dynamodb.Table;
-  readonly projectionsTable: dynamodb.Table;
+  /**
+   * The key the tables are encrypted with: the data key, but none when global tables were given
+   * no key per replica region (`replicaKeyArns`) and so use AWS's managed key.
+   */
+  readonly tableKey?: kms.IKey;
+  readonly eventsTable: dynamodb.ITable;
+  readonly projectionsTable: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -32,17 +42,24 @@ export class StatefulStack extends Stack {
       pendingWindow: Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.eventsTable = new StoreTable(this, 'Events', {
-      tableName: names.events,
-      definition: tables.events,
-      billing: settings.billing,
-      encryptionKey: this.key,
-    }).table;
-    this.projectionsTable = new StoreTable(this, 'Projections', {
-      tableName: names.projections,
-      definition: tables.projections,
-      billing: settings.billing,
-      encryptionKey: this.key,
-    }).table;
+    const replicated = settings.replicaRegions.length > 0;
+    // A global table on a customer-managed key needs a key in every replica region (a KMS key
+    // lives in one region). Given none, the global tables use AWS's managed key instead.
+    const globalEncryption = settings.replicaKeyArns
+      ? dynamodb.TableEncryptionV2.customerManagedKey(this.key, settings.replicaKeyArns)
+      : dynamodb.TableEncryptionV2.awsManagedKey();
+    this.tableKey = replicated && !settings.replicaKeyArns ? undefined : this.key;
+    const table = (id: string, tableName: string, definition: TableDefinition): dynamodb.ITable =>
+      replicated
+        ? new GlobalStoreTable(this, id, {
+            tableName,
+            definition,
+            billing: settings.billing,
+            encryption: globalEncryption,
+            replicaRegions: settings.replicaRegions,
+          }).table
+        : new StoreTable(this, id, { tableName, definition, billing: settings.billing, encryptionKey: this.key }).table;
+    this.eventsTable = table('Events', names.events, tables.events);
+    this.projectionsTable = table('Projections', names.projections, tables.projections);
   }
 }

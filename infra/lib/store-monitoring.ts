@@ -2,7 +2,8 @@
  * Alarms on everything that means an event is waiting or lost, sent to one encrypted SNS topic, and
  * a dashboard of the same metrics: dead-letter queue depths, function errors and throttles, the
  * stream's iterator age, read-model documents too large, snapshot failures, DynamoDB throttles
- * and the ingest rule's failed invocations.
+ * and the ingest rule's failed invocations. A replica region's read side has no projector and no
+ * ingest rule: it watches its functions and tables.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,8 +23,10 @@ export interface StoreMonitoringProps {
   /** Queues whose every message is an event waiting on an operator. */
   readonly deadLetterQueues: Record<string, sqs.IQueue>;
   readonly tables: Record<string, dynamodb.ITable>;
-  readonly ingestRule: events.IRule;
-  readonly projector: lambda.IFunction;
+  readonly ingestRule?: events.IRule;
+  readonly projector?: lambda.IFunction;
+  /** Dashboards are global to the account: a replica region's needs a name of its own. */
+  readonly dashboardName?: string;
 }
 
 /** The namespace the functions' Embedded Metric Format lines publish in. */
@@ -87,13 +90,17 @@ export class StoreMonitoring extends Construct {
     }
     const metric = (namespace: string, metricName: string, dimensionsMap: Record<string, string>, statistic: string) =>
       new cloudwatch.Metric({ namespace, metricName, dimensionsMap, period, statistic });
-    const iteratorAge = metric('AWS/Lambda', 'IteratorAge', { FunctionName: props.projector.functionName }, 'Maximum');
-    alarm(
-      'projector-iterator-age',
-      iteratorAge,
-      MAX_ITERATOR_AGE.toMilliseconds(),
-      `The projector is more than ${MAX_ITERATOR_AGE.toHumanString()} behind the events table`,
-    );
+    const { projector, ingestRule } = props;
+    const iteratorAge =
+      projector && metric('AWS/Lambda', 'IteratorAge', { FunctionName: projector.functionName }, 'Maximum');
+    if (iteratorAge) {
+      alarm(
+        'projector-iterator-age',
+        iteratorAge,
+        MAX_ITERATOR_AGE.toMilliseconds(),
+        `The projector is more than ${MAX_ITERATOR_AGE.toHumanString()} behind the events table`,
+      );
+    }
     for (const [name, table] of Object.entries(props.tables)) {
       for (const kind of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
         alarm(
@@ -109,23 +116,28 @@ export class StoreMonitoring extends Construct {
     // a snapshot that fails costs later loads their speed, never an event.
     const storeMetric = (metricName: string, fn: lambda.IFunction) =>
       metric(STORE_METRICS_NAMESPACE, metricName, { Function: fn.functionName }, 'Sum');
-    alarm(
-      'projector-document-too-large',
-      storeMetric('DocumentTooLarge', props.projector),
-      1,
-      'A read-model document would pass 400 KB: its stream waits; split the model or drop fields',
-    );
-    alarm(
-      'projector-snapshot-failures',
-      storeMetric('SnapshotFailures', props.projector),
-      1,
-      'The projector could not write snapshots: loads read more events until it can',
-    );
-    const failedInvocations = metric('AWS/Events', 'FailedInvocations', { RuleName: props.ingestRule.ruleName }, 'Sum');
-    alarm('ingest-rule-failed-invocations', failedInvocations, 1, 'EventBridge could not deliver events to the ingest queue');
+    if (projector) {
+      alarm(
+        'projector-document-too-large',
+        storeMetric('DocumentTooLarge', projector),
+        1,
+        'A read-model document would pass 400 KB: its stream waits; split the model or drop fields',
+      );
+      alarm(
+        'projector-snapshot-failures',
+        storeMetric('SnapshotFailures', projector),
+        1,
+        'The projector could not write snapshots: loads read more events until it can',
+      );
+    }
+    const failedInvocations =
+      ingestRule && metric('AWS/Events', 'FailedInvocations', { RuleName: ingestRule.ruleName }, 'Sum');
+    if (failedInvocations) {
+      alarm('ingest-rule-failed-invocations', failedInvocations, 1, 'EventBridge could not deliver events to the ingest queue');
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `event-store-${props.envName}`,
+      dashboardName: props.dashboardName ?? `event-store-${props.envName}`,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
@@ -142,16 +154,28 @@ export class StoreMonitoring extends Construct {
           }),
       ),
     );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Projector iterator age (ms)', left: [iteratorAge], width: 8 }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead-letter queues',
-        left: Object.values(props.deadLetterQueues).map((queue) =>
-          queue.metricApproximateNumberOfMessagesVisible({ period }),
-        ),
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({ title: 'Ingest rule failed invocations', left: [failedInvocations], width: 8 }),
-    );
+    const pipelineWidgets: cloudwatch.IWidget[] = [];
+    if (iteratorAge) {
+      pipelineWidgets.push(new cloudwatch.GraphWidget({ title: 'Projector iterator age (ms)', left: [iteratorAge], width: 8 }));
+    }
+    if (Object.keys(props.deadLetterQueues).length > 0) {
+      pipelineWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'Dead-letter queues',
+          left: Object.values(props.deadLetterQueues).map((queue) =>
+            queue.metricApproximateNumberOfMessagesVisible({ period }),
+          ),
+          width: 8,
+        }),
+      );
+    }
+    if (failedInvocations) {
+      pipelineWidgets.push(
+        new cloudwatch.GraphWidget({ title: 'Ingest rule failed invocations', left: [failedInvocations], width: 8 }),
+      );
+    }
+    if (pipelineWidgets.length > 0) {
+      this.dashboard.addWidgets(...pipelineWidgets);
+    }
   }
 }

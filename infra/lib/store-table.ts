@@ -51,7 +51,8 @@ export class StoreTable extends Construct {
   }
 }
 
-function attribute(key: KeyDefinition): dynamodb.Attribute {
+/** A key of a definition as CDK's attribute. */
+export function attribute(key: KeyDefinition): dynamodb.Attribute {
   const types: Record<KeyDefinition['type'], dynamodb.AttributeType> = {
     S: dynamodb.AttributeType.STRING,
     N: dynamodb.AttributeType.NUMBER,

@@ -9,7 +9,7 @@ import * as path from 'path';
 /** The 22-byte end-of-central-directory record: a zip archive with no entries. */
 const EMPTY_ZIP = Buffer.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]);
 
-export const FUNCTION_NAMES = ['persister', 'query', 'projector', 'replay'] as const;
+export const FUNCTION_NAMES = ['persister', 'query', 'projector', 'replay', 'api'] as const;
 
 export function placeholderAssets(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'event-store-assets-'));

@@ -21,6 +21,7 @@ describe('the functions', () => {
     ['query', 256, 10],
     ['projector', 256, 60],
     ['replay', 1769, 900],
+    ['api', 256, 29],
   ])('%s runs the cargo lambda build on provided.al2023, arm64, traced, logging JSON', (name, memory, timeout) => {
     expect(fn(name)).toMatchObject({
       Runtime: 'provided.al2023',
@@ -34,7 +35,7 @@ describe('the functions', () => {
   });
 
   test('each function logs to a group of its own, kept for the configured days', () => {
-    for (const name of ['persister', 'query', 'projector', 'replay']) {
+    for (const name of ['persister', 'query', 'projector', 'replay', 'api']) {
       const group = onlyResource(service, 'AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/event-store-dev-${name}` });
       expect(group.RetentionInDays).toBe(14);
     }
@@ -51,10 +52,19 @@ describe('the functions', () => {
     expect(variables('replay')).toEqual(
       [...store, 'EVENT_BUS_NAME', 'PROJECTIONS_TABLE', 'REBUILD_GRACE_HOURS', 'SNAPSHOT_EVERY'].sort(),
     );
+    expect(variables('api')).toEqual([...store, 'PROJECTIONS_TABLE', 'REPLAY_FUNCTION_NAME', 'SNAPSHOT_EVERY']);
+    expect(fn('api').Environment.Variables.REPLAY_FUNCTION_NAME).toBe('event-store-dev-replay');
     expect(fn('projector').Environment.Variables).toMatchObject({ PROJECTOR_EVENT_BUDGET: '250' });
     expect(fn('replay').Environment.Variables).toMatchObject({ REBUILD_GRACE_HOURS: '48' });
     expect(fn('persister').Environment.Variables).toMatchObject({ DEDUPE_SCOPE: 'store', AGGREGATE_TYPE_FROM_CATEGORY: 'true' });
     expect(fn('projector').Environment.Variables).toMatchObject({ EVENT_TTL_DAYS: '90', SNAPSHOT_EVERY: '50' });
+  });
+
+  test('replay may invoke itself in a chain (a replay run until done), which no other function does', () => {
+    expect(fn('replay').RecursiveLoop).toBe('Allow');
+    for (const name of ['persister', 'query', 'projector', 'api']) {
+      expect(fn(name).RecursiveLoop).toBeUndefined();
+    }
   });
 
   test.each(['projector', 'replay'])('hands the %s the settings file as PROJECTOR_SETTINGS (replay rebuilds its read models)', (name) => {

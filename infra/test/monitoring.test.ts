@@ -25,7 +25,7 @@ describe('monitoring', () => {
     });
   });
 
-  test.each(['persister', 'query', 'projector', 'replay'])('alarms on errors and throttles of %s', (name) => {
+  test.each(['persister', 'query', 'projector', 'replay', 'api'])('alarms on errors and throttles of %s', (name) => {
     expect(alarm(`${name}-errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 1 });
     expect(alarm(`${name}-throttles`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Threshold: 1 });
   });
@@ -72,7 +72,7 @@ describe('monitoring', () => {
   });
 
   test('every alarm notifies the encrypted alarm topic, and the dashboard shows them', () => {
-    expect(alarms).toHaveLength(3 + 4 * 2 + 1 + 2 + 2 * 2 + 1);
+    expect(alarms).toHaveLength(3 + 5 * 2 + 1 + 2 + 2 * 2 + 1);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
     }

@@ -9,15 +9,26 @@ function reportedViolations(outdir: string): unknown[] {
 }
 
 describe('cdk-nag AwsSolutions checks', () => {
+  const inIreland = { account: '123456789012', region: 'eu-west-1' };
   test.each([
-    ['the default deployment', {}],
+    ['the default deployment', {}, undefined],
     ['a deployment with the raw archive, an existing bus and provisioned capacity', {
       rawArchive: true,
       busName: 'orders',
       billingMode: 'PROVISIONED',
-    }],
-  ])('find nothing unacknowledged in %s', (_, context) => {
-    const { app } = synthesize(context);
+    }, undefined],
+    ['a deployment whose API takes IAM authorization and is traced', { apiAuth: 'iam', tracing: true }, undefined],
+    ['a deployment with replica regions (global tables on AWS-managed keys)', {
+      replicaRegions: 'us-east-1,ap-southeast-2',
+    }, inIreland],
+    ['a deployment with replica regions on customer-managed keys, provisioned, IAM-authorized', {
+      replicaRegions: 'us-east-1',
+      replicaKeyArns: '{"us-east-1": "arn:aws:kms:us-east-1:123456789012:key/replica"}',
+      billingMode: 'PROVISIONED',
+      apiAuth: 'iam',
+    }, inIreland],
+  ])('find nothing unacknowledged in %s', (_, context, environment) => {
+    const { app } = synthesize(context, environment);
     const assembly = app.synth();
     expect(reportedViolations(assembly.directory)).toEqual([]);
   });

@@ -1,56 +1,7 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { grants } from './grants';
 import { synthesize } from './synthesize';
 
 const { service } = synthesize();
-
-/** Every (action, resource) pair granted to the role whose logical id starts with `role`. */
-function grants(template: Template, role: string): string[] {
-  const pairs = new Set<string>();
-  const policies = template.findResources('AWS::IAM::Policy');
-  for (const policy of Object.values(policies) as any[]) {
-    const roles = policy.Properties.Roles.map((r: any) => r.Ref as string);
-    if (!roles.some((ref: string) => ref.startsWith(`${role}Role`))) {
-      continue;
-    }
-    for (const statement of policy.Properties.PolicyDocument.Statement) {
-      expect(statement.Effect).toBe('Allow');
-      const actions = [statement.Action].flat();
-      const resources = [statement.Resource].flat().map(describeResource);
-      const condition = statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : '';
-      for (const action of actions) {
-        for (const resource of resources) {
-          pairs.add(`${action} on ${resource}${condition}`);
-        }
-      }
-    }
-  }
-  return [...pairs].sort();
-}
-
-/** A resource as a short readable name: `events`, `events/index/byUser`, `*`, a logical id. */
-function describeResource(resource: any): string {
-  if (typeof resource === 'string') {
-    return resource;
-  }
-  if (resource['Fn::ImportValue']) {
-    return importedName(resource['Fn::ImportValue']);
-  }
-  if (resource['Fn::GetAtt']) {
-    return resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '');
-  }
-  if (resource['Fn::Join']) {
-    return resource['Fn::Join'][1].map(describeResource).join('');
-  }
-  return JSON.stringify(resource);
-}
-
-function importedName(exported: string): string {
-  if (exported.includes('EventsTable') && exported.includes('StreamArn')) return 'events-stream';
-  if (exported.includes('EventsTable')) return 'events';
-  if (exported.includes('ProjectionsTable')) return 'projections';
-  if (exported.includes('DataKey')) return 'data-key';
-  return exported;
-}
 
 const LOGS = (fn: string) => [`logs:CreateLogStream on ${fn}Logs`, `logs:PutLogEvents on ${fn}Logs`];
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
@@ -138,18 +89,42 @@ describe('each function holds exactly the permissions it needs', () => {
         ...PROJECTION_WRITES,
         'events:PutEvents on Bus',
         ...KEY_WRITE,
+        // carrying a replay on: its own function only, by its name (no dependency on itself)
+        'lambda:InvokeFunction on arn:AWS::Partition:lambda:AWS::Region:AWS::AccountId:function:event-store-dev-replay',
+      ].sort(),
+    );
+  });
+
+  test("the api appends as the persister does (no queue), reads as the query function does, and invokes only replay", () => {
+    expect(grants(service, 'Api')).toEqual(
+      [
+        ...LOGS('Api'),
+        ...XRAY,
+        // the persister's append statement (its GetItem on events is among the reads below)
+        'dynamodb:PutItem on events',
+        'dynamodb:UpdateItem on events',
+        ...onEventsAndIndexes('dynamodb:GetItem'),
+        ...onEventsAndIndexes('dynamodb:Query'),
+        ...onEventsAndIndexes('dynamodb:BatchGetItem'),
+        'dynamodb:GetItem on projections',
+        'dynamodb:Query on projections',
+        ...KEY_WRITE,
+        'lambda:InvokeFunction on ReplayFunction',
       ].sort(),
     );
   });
 
   test('no role has a managed policy or a wildcard action', () => {
     const roles = service.findResources('AWS::IAM::Role');
+    const documents: any[] = [];
     for (const role of Object.values(roles) as any[]) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      documents.push(...(role.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument));
     }
     const policies = service.findResources('AWS::IAM::Policy');
-    for (const policy of Object.values(policies) as any[]) {
-      for (const statement of policy.Properties.PolicyDocument.Statement) {
+    documents.push(...(Object.values(policies) as any[]).map((policy) => policy.Properties.PolicyDocument));
+    for (const document of documents) {
+      for (const statement of document.Statement) {
         for (const action of [statement.Action].flat()) {
           expect(action).not.toContain('*');
         }

@@ -1,4 +1,4 @@
-import { readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
+import { checkedWriteRegion, readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
 import { guardedIngestPattern, IngestPatternError } from '../lib/ingest-pattern';
 import { synthesize } from './synthesize';
 
@@ -21,8 +21,54 @@ describe('deployment settings', () => {
       projectorEventBudget: 1000,
       rebuildGraceHours: 24,
       rawArchive: false,
+      apiAuth: 'apiKey',
+      apiRateLimit: 100,
+      apiBurstLimit: 200,
+      apiDailyQuota: undefined,
+      tracing: false,
+      replicaRegions: [],
+      replicaKeyArns: undefined,
       lambdaAssetsDir: '/assets',
     });
+  });
+
+  test('read the API, tracing and replica parameters', () => {
+    expect(
+      read({
+        apiAuth: 'iam',
+        apiRateLimit: '50',
+        apiBurstLimit: 80,
+        apiDailyQuota: '10000',
+        tracing: 'true',
+        replicaRegions: 'us-east-1, ap-southeast-2',
+        replicaKeyArns:
+          '{"us-east-1": "arn:aws:kms:us-east-1:123456789012:key/a", "ap-southeast-2": "arn:aws:kms:ap-southeast-2:123456789012:key/b"}',
+      }),
+    ).toMatchObject({
+      apiAuth: 'iam',
+      apiRateLimit: 50,
+      apiBurstLimit: 80,
+      apiDailyQuota: 10000,
+      tracing: true,
+      replicaRegions: ['us-east-1', 'ap-southeast-2'],
+      replicaKeyArns: {
+        'us-east-1': 'arn:aws:kms:us-east-1:123456789012:key/a',
+        'ap-southeast-2': 'arn:aws:kms:ap-southeast-2:123456789012:key/b',
+      },
+    });
+    expect(read({ replicaRegions: '["us-east-1"]' }).replicaRegions).toEqual(['us-east-1']);
+    expect(read({ replicaRegions: ['us-east-1', 'us-west-2'] }).replicaRegions).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  test('need the write region known, and not among the replicas, when there are replicas', () => {
+    expect(checkedWriteRegion(read({}), undefined)).toBeUndefined();
+    expect(checkedWriteRegion(read({ replicaRegions: 'us-east-1' }), 'eu-west-1')).toBe('eu-west-1');
+    expect(() => checkedWriteRegion(read({ replicaRegions: 'us-east-1' }), undefined)).toThrow(
+      /'replicaRegions': replicas need the write region known at synth/,
+    );
+    expect(() => checkedWriteRegion(read({ replicaRegions: 'us-east-1,eu-west-1' }), 'eu-west-1')).toThrow(
+      /'eu-west-1' is the write region/,
+    );
   });
 
   test.each([
@@ -43,6 +89,16 @@ describe('deployment settings', () => {
     [{ projectorEventBudget: 0 }, 'projectorEventBudget'],
     [{ rebuildGraceHours: -1 }, 'rebuildGraceHours'],
     [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
+    [{ apiAuth: 'cognito' }, 'apiAuth'],
+    [{ apiRateLimit: 0 }, 'apiRateLimit'],
+    [{ apiBurstLimit: 'lots' }, 'apiBurstLimit'],
+    [{ apiDailyQuota: 0 }, 'apiDailyQuota'],
+    [{ tracing: 'on' }, 'tracing'],
+    [{ replicaRegions: 'us-east-1,Ireland' }, 'replicaRegions'],
+    [{ replicaRegions: 'us-east-1,us-east-1' }, 'replicaRegions'],
+    [{ replicaRegions: '["us-east-1"' }, 'replicaRegions'],
+    [{ replicaRegions: 'us-east-1', replicaKeyArns: '{"us-west-2": "arn:aws:kms:us-west-2:123456789012:key/a"}' }, 'replicaKeyArns'],
+    [{ replicaRegions: 'us-east-1', replicaKeyArns: '{"us-east-1": "arn:aws:kms:us-west-2:123456789012:key/a"}' }, 'replicaKeyArns'],
   ])('%j is refused with an error naming %s', (context, parameter) => {
     let error: unknown;
     try {
