@@ -195,15 +195,6 @@ impl Api {
                 answer(answered, 200)
             }
             InvokeOutcome::Answered(answered) if dry_run => ApiResponse::json(200, answered),
-            InvokeOutcome::Answered(answered) if answered["continued"] != true => {
-                // Checkpointed, but nothing will carry it on: not a 202, and not a 503 either
-                // (posting again would start a second replay).
-                let id = answered["replayId"].as_str().unwrap_or_default().to_owned();
-                ApiResponse::json(
-                    500,
-                    json!({"error": {"type": "Refused", "message": format!("replay {id} was created but its next invocation was not queued: resume it with esctl replay --resume {id}"), "retryable": false, "replayId": id}}),
-                )
-            }
             InvokeOutcome::Answered(mut answered) => {
                 let id = answered["replayId"].as_str().unwrap_or_default().to_owned();
                 answered["progress"] = json!(format!("/replays/{id}"));
