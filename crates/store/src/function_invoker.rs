@@ -30,38 +30,35 @@ impl FunctionInvoker {
     /// invocation that has not answered after `timeout` (the function's timeout) has failed, as
     /// in Lambda.
     pub async fn at(endpoint: &str, function: impl Into<String>, timeout: Duration) -> Self {
-        let config = crate::sdk_config().await;
-        let lambda = aws_sdk_lambda::config::Builder::from(&config)
-            .endpoint_url(endpoint)
-            .timeout_config(
-                aws_smithy_types::timeout::TimeoutConfig::builder()
-                    .operation_attempt_timeout(timeout)
-                    .build(),
-            )
-            // A failed invocation is the mapping's to retry, with its own semantics.
-            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-            .build();
-        Self::new(Client::from_conf(lambda), function)
+        Self::through(Some(endpoint), function, timeout).await
     }
 
     /// Invokes `function` where the environment says: the Invoke API at `LAMBDA_ENDPOINT` when it
     /// is set (the local stack), else Lambda itself through the standard AWS chain.
     pub async fn from_env(function: impl Into<String>, timeout: Duration) -> Self {
-        match std::env::var("LAMBDA_ENDPOINT") {
-            Ok(endpoint) => Self::at(&endpoint, function, timeout).await,
-            Err(_) => {
-                let config = crate::sdk_config().await;
-                let lambda = aws_sdk_lambda::config::Builder::from(&config)
-                    .timeout_config(
-                        aws_smithy_types::timeout::TimeoutConfig::builder()
-                            .operation_attempt_timeout(timeout)
-                            .build(),
-                    )
-                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-                    .build();
-                Self::new(Client::from_conf(lambda), function)
-            }
+        let endpoint = std::env::var("LAMBDA_ENDPOINT").ok();
+        Self::through(endpoint.as_deref(), function, timeout).await
+    }
+
+    /// A client with `timeout` per attempt and no retries (a failed invocation is the caller's
+    /// to retry, with its own semantics), at `endpoint` or Lambda's own.
+    async fn through(
+        endpoint: Option<&str>,
+        function: impl Into<String>,
+        timeout: Duration,
+    ) -> Self {
+        let config = crate::sdk_config().await;
+        let mut lambda = aws_sdk_lambda::config::Builder::from(&config)
+            .timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(timeout)
+                    .build(),
+            )
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
+        if let Some(endpoint) = endpoint {
+            lambda = lambda.endpoint_url(endpoint);
         }
+        Self::new(Client::from_conf(lambda.build()), function)
     }
 
     /// Invokes `function` through `client`.

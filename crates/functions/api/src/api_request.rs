@@ -66,6 +66,20 @@ impl ApiResponse {
         }
     }
 
+    /// As an HTTP response with its JSON text as the body (what `lambda_http` and hyper serve,
+    /// each with its own body type).
+    pub fn into_http(self) -> http::Response<String> {
+        let mut builder = http::Response::builder()
+            .status(self.status)
+            .header("content-type", "application/json");
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(self.body.to_string())
+            .expect("a status and headers the handler chose")
+    }
+
     /// The same answer with header `name: value`.
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));

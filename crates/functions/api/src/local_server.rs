@@ -3,7 +3,6 @@
 //! function runs.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
@@ -40,11 +39,6 @@ pub async fn serve(api: Api, listener: TcpListener, api_key: String) -> std::io:
             }
         });
     }
-}
-
-/// Binds `address` (127.0.0.1 and a port).
-pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(address).await
 }
 
 async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -86,13 +80,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
 }
 
 fn to_response(response: ApiResponse) -> Response<Full<Bytes>> {
-    let mut builder = Response::builder()
-        .status(response.status)
-        .header("content-type", "application/json");
-    for (name, value) in response.headers {
-        builder = builder.header(name, value);
-    }
-    builder
-        .body(Full::new(Bytes::from(response.body.to_string())))
-        .expect("a status and headers the handler chose")
+    response
+        .into_http()
+        .map(|body| Full::new(Bytes::from(body)))
 }

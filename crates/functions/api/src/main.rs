@@ -1,7 +1,7 @@
 //! The api function's Lambda entry point: the store, the query function's reader and the replay
 //! function's client once, then each API Gateway request through the handler.
 
-use api::{ApiRequest, ApiResponse};
+use api::ApiRequest;
 use lambda_http::{run, service_fn, Body, Error, Request, RequestExt, Response};
 
 #[tokio::main]
@@ -9,7 +9,12 @@ async fn main() -> Result<(), Error> {
     function_support::init_logging();
     let api = &api::build_from_env().await?;
     run(service_fn(move |request: Request| async move {
-        Ok::<Response<Body>, Error>(to_response(api.respond(to_request(request)).await))
+        Ok::<Response<Body>, Error>(
+            api.respond(to_request(request))
+                .await
+                .into_http()
+                .map(Body::from),
+        )
     }))
     .await
 }
@@ -27,16 +32,4 @@ fn to_request(request: Request) -> ApiRequest {
         query,
         body: request.body().to_vec(),
     }
-}
-
-fn to_response(response: ApiResponse) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(response.status)
-        .header("content-type", "application/json");
-    for (name, value) in response.headers {
-        builder = builder.header(name, value);
-    }
-    builder
-        .body(Body::from(response.body.to_string()))
-        .expect("a status and headers the handler chose")
 }

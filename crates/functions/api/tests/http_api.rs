@@ -50,6 +50,12 @@ async fn get(base: &str, path: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// The status of `GET path` and the `part` (`field`, `type`) of the error it answers.
+async fn refusal(base: &str, path: &str, part: &str) -> (StatusCode, Value) {
+    let (status, body) = get(base, path).await;
+    (status, body["error"][part].clone())
+}
+
 async fn post(base: &str, path: &str, body: &Value) -> (StatusCode, Value) {
     let (status, body, _) = send(Client::new().post(format!("{base}{path}")).json(body)).await;
     (status, body)
@@ -217,10 +223,9 @@ fn urlencode(text: &str) -> String {
 #[tokio::test]
 async fn wrong_parameters_routes_and_methods_are_named() {
     let (base, _local) = served().await;
-    let (status, body) = get(&base, "/streams/s?limit=many").await;
     assert_eq!(
-        (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &json!("limit"))
+        refusal(&base, "/streams/s?limit=many", "field").await,
+        (StatusCode::BAD_REQUEST, json!("limit"))
     );
     let (status, body) = get(&base, "/streams/s?colour=red").await;
     assert_eq!(
@@ -234,20 +239,17 @@ async fn wrong_parameters_routes_and_methods_are_named() {
             .contains("fromVersion"),
         "{body}"
     );
-    let (status, body) = get(&base, "/events?eventType=A&userId=u").await;
     assert_eq!(
-        (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &json!("userId"))
+        refusal(&base, "/events?eventType=A&userId=u", "field").await,
+        (StatusCode::BAD_REQUEST, json!("userId"))
     );
-    let (status, body) = get(&base, "/events?from=yesterday").await;
     assert_eq!(
-        (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &json!("from"))
+        refusal(&base, "/events?from=yesterday", "field").await,
+        (StatusCode::BAD_REQUEST, json!("from"))
     );
-    let (status, body) = get(&base, "/nowhere").await;
     assert_eq!(
-        (status, &body["error"]["type"]),
-        (StatusCode::NOT_FOUND, &json!("NotFound"))
+        refusal(&base, "/nowhere", "type").await,
+        (StatusCode::NOT_FOUND, json!("NotFound"))
     );
     let (status, body, headers) = send(Client::new().delete(format!("{base}/events"))).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");

@@ -335,13 +335,7 @@ impl Replayer {
                 // delivery, or a resume beside a running chain): it carries the replay on, and
                 // this one stops here rather than publish every page a second time.
                 metrics.count("EventsReplayed", published as usize);
-                return Err(Error::validation(
-                    "replayId",
-                    format!(
-                        "replay {} is carried on by another invocation: this one stops",
-                        progress.replay_id
-                    ),
-                ));
+                return Err(carried_on_elsewhere("replay", &progress.replay_id));
             }
             if let Some(rate) = rate {
                 let due = Duration::from_secs_f64(published as f64 / rate)
@@ -416,6 +410,15 @@ impl Replayer {
             .put_versioned(REPLAYS_MODEL, replay_id, Version::new(version), document)
             .await
     }
+}
+
+/// What an invocation answers when another one checkpointed its replay (`kind`: replay or
+/// rebuild) first and carries it on.
+pub(crate) fn carried_on_elsewhere(kind: &str, replay_id: &str) -> Error {
+    Error::validation(
+        "replayId",
+        format!("{kind} {replay_id} is carried on by another invocation: this one stops"),
+    )
 }
 
 /// The re-publication of `event`: its stored form, marked with the replay and its original id.

@@ -15,7 +15,7 @@ use event_store_dynamodb::{Applied, GenerationTarget, ProjectionPart, StepPart};
 use function_support::Metrics;
 use projector::CyclesPart;
 
-use crate::handler::{Budget, PAGE_SIZE};
+use crate::handler::{carried_on_elsewhere, Budget, PAGE_SIZE};
 use crate::{RebuildProgress, ReplayStatus, Replayer, SegmentProgress, REBUILD_KIND};
 
 impl Replayer {
@@ -207,13 +207,7 @@ impl Replayer {
             if self.checkpoint_rebuild(&progress).await? == Applied::AlreadyApplied {
                 // Another invocation checkpointed this round first: it carries the rebuild on.
                 metrics.count("EventsRebuilt", scanned as usize);
-                return Err(Error::validation(
-                    "replayId",
-                    format!(
-                        "rebuild {} is carried on by another invocation: this one stops",
-                        progress.replay_id
-                    ),
-                ));
+                return Err(carried_on_elsewhere("rebuild", &progress.replay_id));
             }
         }
         metrics.count("EventsRebuilt", scanned as usize);

@@ -18,7 +18,7 @@ async fn main() -> Result<(), String> {
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let api = api::build_from_env().await?;
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let listener = api::local_server::bind(address)
+    let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
     println!("api-local: the HTTP API on http://{address} (x-api-key: {api_key})");
