@@ -27,6 +27,9 @@ pub enum Fault {
     DropAfter,
     /// Forwarded and applied; answered HTTP 500 instead of the endpoint's answer.
     ServerErrorAfter,
+    /// A `TransactWriteItems` is forwarded and applied, then answered HTTP 500 (a write that
+    /// happened, its answer lost); other requests pass.
+    ServerErrorAfterTransaction,
     /// Answered with this service error (HTTP status, `__type`, message); never forwarded.
     Answer(u16, &'static str, &'static str),
     /// A `TransactWriteItems` is answered `TransactionCanceledException` with this reason code
@@ -181,7 +184,10 @@ async fn serve(
         let answer = forward(upstream, &request).await?;
         match fault {
             Some(Fault::DropAfter) => return Ok(()),
-            Some(Fault::ServerErrorAfter) => {
+            Some(Fault::ServerErrorAfterTransaction) if transaction_actions(&request).is_none() => {
+                client.write_all(&answer).await?
+            }
+            Some(Fault::ServerErrorAfter | Fault::ServerErrorAfterTransaction) => {
                 client
                     .write_all(&error_response(
                         500,

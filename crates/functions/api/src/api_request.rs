@@ -14,6 +14,8 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// The body's bytes (empty when none).
     pub body: Vec<u8>,
+    /// The `Idempotency-Key` header, as sent.
+    pub idempotency_key: Option<String>,
 }
 
 impl ApiRequest {
@@ -27,7 +29,14 @@ impl ApiRequest {
             path: path.to_owned(),
             query: parse_query(query),
             body: Vec::new(),
+            idempotency_key: None,
         }
+    }
+
+    /// The same request with `key` as its `Idempotency-Key`.
+    pub fn with_idempotency_key(mut self, key: &str) -> Self {
+        self.idempotency_key = Some(key.to_owned());
+        self
     }
 
     /// The same request with `body` as JSON.

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use event_store_domain::{AppendCommand, Error, ValidationError};
+use event_store_domain::{to_append_command, AppendCommand, Error, ValidationError};
 use event_store_dynamodb::{DynamoEventStore, FunctionInvoker, InvokeOutcome};
 use function_support::{error_payload, validation_payload, Metrics};
 use query::{Query, QueryRequest};
@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api_request::{ApiRequest, ApiResponse};
 use crate::http_status::{error_status, RETRY_AFTER_SECONDS};
+use crate::idempotency_key::IdempotencyKey;
 use crate::openapi::openapi_document;
 use crate::path_match::{find, Matched};
 use crate::routes::{In, Operation, RouteSpec};
@@ -82,14 +83,23 @@ impl Api {
                 .map(|(_, value)| value.clone())
                 .unwrap_or_default()
         };
+        let key = match request
+            .idempotency_key
+            .as_deref()
+            .map(IdempotencyKey::parse)
+        {
+            None => None,
+            Some(Ok(key)) => Some(key),
+            Some(Err(invalid)) => return answer(validation_payload(invalid), 200),
+        };
         match spec.operation {
             Operation::OpenApi => ApiResponse::json(200, openapi_document()),
             Operation::AppendEvents => match body_of(request) {
-                Ok(body) => self.append(body).await,
+                Ok(body) => self.append(body, key.as_ref()).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
             },
             Operation::StartReplay => match body_of(request) {
-                Ok(body) => self.start_replay(body).await,
+                Ok(body) => self.start_replay(body, key.as_ref()).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
             },
             Operation::ReplayProgress => self.replay_progress(&captured("replayId")).await,
@@ -121,8 +131,14 @@ impl Api {
     }
 
     /// Appends the body's events: 201 with the versions, 200 when they were already stored.
-    async fn append(&self, body: Value) -> ApiResponse {
-        let request = match AppendCommand::from_any_json(body) {
+    /// With an idempotency key, events without an `eventId` get the ids it derives, so the
+    /// request sent again is answered as the duplicate it is.
+    async fn append(&self, body: Value, key: Option<&IdempotencyKey>) -> ApiResponse {
+        let mut command = to_append_command(&body).unwrap_or(body);
+        if let Some(key) = key {
+            key.name_events(&mut command);
+        }
+        let request = match AppendCommand::from_json(command) {
             Ok(request) => request,
             Err(invalid) => return answer(validation_payload(invalid), 200),
         };
@@ -153,7 +169,10 @@ impl Api {
 
     /// Starts a replay that runs until done: the replay function checkpoints it at once
     /// (`maxEvents: 0`) and answers its id, then carries it on invocation after invocation.
-    async fn start_replay(&self, mut body: Value) -> ApiResponse {
+    /// The id is chosen here (derived from the idempotency key when there is one), so an
+    /// invocation whose answer is lost still names its replay, and the same key sent again
+    /// finds it rather than starting a second one.
+    async fn start_replay(&self, mut body: Value, key: Option<&IdempotencyKey>) -> ApiResponse {
         let Some(replay) = &self.replay else {
             return no_replay_function();
         };
@@ -185,12 +204,22 @@ impl Api {
             );
         }
         let dry_run = fields.get("dryRun").and_then(Value::as_bool) == Some(true);
+        let replay_id = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), |k| k.replay_id());
         if !dry_run {
             fields.insert("maxEvents".into(), json!(0));
             fields.insert("untilDone".into(), json!(true));
+            fields.insert("newReplayId".into(), json!(replay_id));
         }
         match replay.invoke(&body).await {
-            InvokeOutcome::Failed(reason) => unavailable("Invoke", &reason),
+            InvokeOutcome::Failed(reason) if dry_run => unavailable("Invoke", &reason),
+            InvokeOutcome::Failed(reason) => {
+                // The replay may have begun: the answer names it, so the caller can follow it
+                // (or send the same Idempotency-Key again) rather than start another.
+                let mut response = unavailable("Invoke", &reason);
+                response.body["error"]["replayId"] = json!(replay_id);
+                response.body["error"]["progress"] = json!(format!("/replays/{replay_id}"));
+                response
+            }
             InvokeOutcome::Answered(answered) if answered.get("error").is_some() => {
                 answer(answered, 200)
             }
@@ -198,7 +227,14 @@ impl Api {
             InvokeOutcome::Answered(mut answered) => {
                 let id = answered["replayId"].as_str().unwrap_or_default().to_owned();
                 answered["progress"] = json!(format!("/replays/{id}"));
-                ApiResponse::json(202, answered).with_header("location", format!("/replays/{id}"))
+                // 200 for a start sent again (its replay runs since the first), 202 for a new one.
+                let status = if answered["alreadyStarted"] == true {
+                    200
+                } else {
+                    202
+                };
+                ApiResponse::json(status, answered)
+                    .with_header("location", format!("/replays/{id}"))
             }
         }
     }

@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use crate::api_request::parse_query;
 use crate::{Api, ApiRequest, ApiResponse};
 
-/// The largest body accepted, as API Gateway's payload limit.
-pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// The largest body accepted: API Gateway takes 10 MB, but a Lambda function is handed at most
+/// 6 MB, so that is what reaches the api function behind it.
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// Serves `api` on `listener` until the process ends, each connection on its own task.
 pub async fn serve(api: Api, listener: TcpListener, api_key: String) -> std::io::Result<()> {
@@ -56,6 +57,10 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let query = parse_query(request.uri().query().unwrap_or(""));
+    let idempotency_key = request
+        .headers()
+        .get(crate::IDEMPOTENCY_KEY_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = match http_body_util::Limited::new(request.into_body(), MAX_BODY_BYTES)
         .collect()
         .await
@@ -74,6 +79,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
             path,
             query,
             body,
+            idempotency_key,
         })
         .await;
     to_response(response)

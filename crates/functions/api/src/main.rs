@@ -26,10 +26,15 @@ fn to_request(request: Request) -> ApiRequest {
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
+    let idempotency_key = request
+        .headers()
+        .get(api::IDEMPOTENCY_KEY_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     ApiRequest {
         method: request.method().as_str().to_owned(),
         path: request.raw_http_path().to_owned(),
         query,
         body: request.body().to_vec(),
+        idempotency_key,
     }
 }

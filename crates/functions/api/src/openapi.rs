@@ -16,7 +16,7 @@ pub fn openapi_document() -> Value {
             .map(|param| {
                 json!({
                     "name": param.name,
-                    "in": match param.location { In::Path => "path", In::Query => "query" },
+                    "in": match param.location { In::Path => "path", In::Query => "query", In::Header => "header" },
                     "required": param.location == In::Path,
                     "description": param.description,
                     "schema": {"type": param.kind},

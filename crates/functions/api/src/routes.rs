@@ -36,6 +36,8 @@ pub enum In {
     Path,
     /// A query parameter.
     Query,
+    /// A request header.
+    Header,
 }
 
 /// One parameter of a route.
@@ -102,6 +104,14 @@ const fn number(name: &'static str, description: &'static str) -> Param {
     }
 }
 
+/// The header that makes a request safe to send again: see `idempotency_key.rs`.
+const IDEMPOTENCY_KEY: Param = Param {
+    name: "Idempotency-Key",
+    location: In::Header,
+    kind: "string",
+    description: "sent again with the same key, the request does what it did once: events without an eventId get ids derived from it, a replay the id derived from it (1 to 255 visible ASCII characters)",
+};
+
 const LIMIT: Param = number("limit", "at most this many items (100 when absent)");
 const PAGE_TOKEN: Param = query("pageToken", "the nextPageToken of the previous page");
 const DIRECTION: Param = query(
@@ -146,9 +156,9 @@ const FOUND_OR_NOT: &[(u16, &str)] = &[
 
 const REPLAY_STATUSES: &[(u16, &str)] = &[
     (202, "started: the replay id, and where to follow it"),
-    (200, "a dry run: what it would cover"),
+    (200, "a dry run: what it would cover; or a start sent again with its Idempotency-Key (alreadyStarted)"),
     (400, "Validation: the body is wrong (the field is named)"),
-    (503, "Unavailable: try again after Retry-After seconds"),
+    (503, "Unavailable: try again after Retry-After seconds; the error names the replayId, which may have begun"),
 ];
 
 const APPEND: RouteSpec = RouteSpec {
@@ -157,7 +167,7 @@ const APPEND: RouteSpec = RouteSpec {
     operation: Operation::AppendEvents,
     operation_id: "appendEvents",
     summary: "Append events: {streamId, expectedVersion?, events: [...]}, or seed 003's {streamId, type, data}",
-    params: &[],
+    params: &[IDEMPOTENCY_KEY],
     body: Some("AppendCommand"),
     statuses: APPEND_STATUSES,
     alias_of: None,
@@ -186,7 +196,7 @@ const START_REPLAY: RouteSpec = RouteSpec {
     operation_id: "startReplay",
     summary:
         "Start a replay that runs until done: {op: republish, filter?} or {op: rebuild, models?}",
-    params: &[],
+    params: &[IDEMPOTENCY_KEY],
     body: Some("ReplayRequest"),
     statuses: REPLAY_STATUSES,
     alias_of: None,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use api::Api;
 use event_store_domain::ReducerRegistry;
-use event_store_dynamodb::DynamoEventStore;
+use event_store_dynamodb::{DynamoEventStore, FunctionInvoker};
 use event_store_tests::fault_proxy::{Fault, FaultProxy};
 use event_store_tests::{endpoint, local_store, LocalStore};
 use query::Query;
@@ -20,8 +20,13 @@ const KEY: &str = "test-key";
 
 /// An api over `store`, served on a free port of 127.0.0.1; its base URL.
 async fn serve(store: DynamoEventStore) -> String {
+    serve_with(store, None).await
+}
+
+/// An api over `store` starting replays through `replay`, served as [`serve`] does.
+async fn serve_with(store: DynamoEventStore, replay: Option<FunctionInvoker>) -> String {
     let query = Query::new(store.clone(), ReducerRegistry::with_examples());
-    let api = Api::new(store, query, None);
+    let api = Api::new(store, query, replay);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(api::local_server::serve(api, listener, KEY.into()));
@@ -266,6 +271,121 @@ async fn wrong_parameters_routes_and_methods_are_named() {
         StatusCode::INTERNAL_SERVER_ERROR,
         "no replay function here: {body}"
     );
+    let (status, body, _) = send(
+        Client::new()
+            .post(format!("{base}/events"))
+            .header("idempotency-key", "x".repeat(256))
+            .json(&one_event("w", "w-1", json!("any"))),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("Idempotency-Key"))
+    );
+}
+
+/// A store whose every transaction is applied and then answered HTTP 500 while `lost` holds
+/// (the write happened, nobody can know), with one attempt per request; and its api.
+async fn losing_answers(
+    local: &LocalStore,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = lost.clone();
+    let proxy = FaultProxy::start(&endpoint(), move |_| {
+        flag.load(std::sync::atomic::Ordering::SeqCst)
+            .then_some(Fault::ServerErrorAfterTransaction)
+    })
+    .await;
+    let shared = event_store_dynamodb::sdk_config().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
+        .endpoint_url(&proxy.endpoint)
+        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    let store = DynamoEventStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        local.store.settings(),
+    );
+    (serve(store).await, lost)
+}
+
+#[tokio::test]
+async fn an_append_whose_answer_was_lost_is_sent_again_with_its_idempotency_key_and_stored_once() {
+    let local = local_store().await;
+    let (base, lost) = losing_answers(&local).await;
+    let stream = event_store_domain::StreamId::new("lost-answer").unwrap();
+    // Seed 003's shape, which carries no eventId.
+    let body = json!({"streamId": "lost-answer", "type": "ITEM_CREATED", "data": {"itemId": "1", "amount": 5}});
+    let keyed = |body: &Value| {
+        Client::new()
+            .post(format!("{base}/events"))
+            .header("idempotency-key", "order-1-create")
+            .json(body)
+    };
+    let (status, answer, headers) = send(keyed(&body)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(headers["retry-after"], "1");
+    assert_eq!(
+        local.all_events(&stream).await.len(),
+        1,
+        "the write went through although its answer was lost"
+    );
+    lost.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (status, answer, _) = send(keyed(&body)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "answered as the duplicate it is: {answer}"
+    );
+    assert_eq!(answer["duplicate"], true);
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+    // The same key on another request is the key reused, not a second append.
+    let other = json!({"streamId": "lost-answer", "type": "ITEM_CREATED", "data": {"itemId": "2", "amount": 7}});
+    let (status, answer, _) = send(keyed(&other)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["type"], "IdReused");
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_replica_region_answers_403_and_a_state_whose_events_expired_410() {
+    let replica = event_store_tests::local_store_with(|settings| {
+        settings.write_region = Some("eu-west-1".into());
+        settings.region = Some("us-east-1".into());
+    })
+    .await;
+    let base = serve(replica.store.clone()).await;
+    let (status, body) = post(&base, "/events", &one_event("r", "r-1", json!("any"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["type"], "NotWriteRegion");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("eu-west-1"),
+        "names the write region: {body}"
+    );
+    let stream = event_store_domain::StreamId::new("r").unwrap();
+    assert!(replica.all_events(&stream).await.is_empty());
+
+    let one_day = event_store_tests::local_store_with(|s| s.event_ttl_days = Some(1)).await;
+    let base = serve(one_day.store.clone()).await;
+    for n in 1..=2 {
+        let (status, body) = post(
+            &base,
+            "/events",
+            &one_event("gone", &format!("g-{n}"), json!("any")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let after_two_days = chrono::Utc::now().timestamp() + 2 * 86_400;
+    event_store_tests::ttl::expire_items(&one_day.client, one_day.store.table(), after_two_days)
+        .await;
+    let (status, body) = post(&base, "/events", &one_event("gone", "g-3", json!("any"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = get(&base, "/streams/gone/state").await;
+    assert_eq!(status, StatusCode::GONE, "{body}");
+    assert_eq!(body["error"]["type"], "Expired");
 }
 
 #[tokio::test]
@@ -483,6 +603,44 @@ async fn a_replay_started_over_http_runs_until_done_and_its_progress_is_followed
         .await
         .unwrap();
     assert_eq!(resume.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_replay_whose_answer_was_lost_is_named_and_sent_again_starts_once() {
+    let lambda = std::env::var("LAMBDA_ENDPOINT")
+        .expect("LAMBDA_ENDPOINT is not set: run the tests with `make test`");
+    // The first invocation runs, and its answer never reaches the api.
+    let proxy = FaultProxy::start(&lambda, |n| (n == 0).then_some(Fault::DropAfter)).await;
+    let replay = FunctionInvoker::at(&proxy.endpoint, "replay", Duration::from_secs(25)).await;
+    let local = local_store().await;
+    let base = serve_with(local.store.clone(), Some(replay)).await;
+    let filter = json!({"streamId": format!("never-written-{}", uuid::Uuid::new_v4())});
+    let idempotency_key = format!("replay-{}", uuid::Uuid::new_v4());
+    let start = |body: Value| {
+        Client::new()
+            .post(format!("{base}/replays"))
+            .header("idempotency-key", &idempotency_key)
+            .json(&body)
+    };
+    let (status, lost, _) = send(start(json!({"op": "republish", "filter": filter}))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{lost}");
+    let replay_id = lost["error"]["replayId"]
+        .as_str()
+        .expect("names the replay")
+        .to_owned();
+    assert_eq!(lost["error"]["progress"], format!("/replays/{replay_id}"));
+    let (status, progress) = get(&base, &format!("/replays/{replay_id}")).await;
+    assert_eq!(status, StatusCode::OK, "the replay began: {progress}");
+    let (status, again, _) = send(start(json!({"op": "republish", "filter": filter}))).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["replayId"], replay_id.as_str());
+    assert_eq!(again["alreadyStarted"], true);
+    let (status, other, _) = send(start(json!({"op": "republish", "filter": {}}))).await;
+    assert_eq!(
+        (status, &other["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("newReplayId")),
+        "{other}"
+    );
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
 use crate::replay_source::ReplaySource;
+use crate::started::Started;
 use crate::{
     RebuildProgress, ReplayFilter, ReplayProgress, ReplayRequest, ReplayStatus, StoredReplay,
     REPLAYS_MODEL, REPLAY_SOURCE,
@@ -199,6 +200,7 @@ impl Replayer {
             } => self.count(&filter).await,
             ReplayRequest::Republish {
                 replay_id,
+                new_replay_id,
                 filter,
                 events_per_second,
                 max_events,
@@ -206,7 +208,12 @@ impl Replayer {
             } => {
                 let progress = match replay_id {
                     Some(id) => self.load(&id).await?.republish(&id)?,
-                    None => self.start(filter).await?,
+                    None => match self.start(filter, new_replay_id).await? {
+                        Started::New(progress) => progress,
+                        Started::Before(progress) => {
+                            return Ok(begun_before(progress_json(&progress)))
+                        }
+                    },
                 };
                 let budget = Budget {
                     deadline,
@@ -229,6 +236,7 @@ impl Replayer {
             }
             ReplayRequest::Rebuild {
                 replay_id,
+                new_replay_id,
                 models,
                 segments,
                 max_events,
@@ -236,7 +244,15 @@ impl Replayer {
             } => {
                 let progress = match replay_id {
                     Some(id) => self.load(&id).await?.rebuild(&id)?,
-                    None => self.start_rebuild(models.as_deref(), segments).await?,
+                    None => match self
+                        .start_rebuild(models.as_deref(), segments, new_replay_id)
+                        .await?
+                    {
+                        Started::New(progress) => progress,
+                        Started::Before(progress) => {
+                            return Ok(begun_before(rebuild_json(&progress)))
+                        }
+                    },
                 };
                 let budget = Budget {
                     deadline,
@@ -263,21 +279,42 @@ impl Replayer {
     }
 
     pub(crate) async fn load(&self, replay_id: &str) -> Result<StoredReplay, Error> {
-        let stored = self.read_models.get(REPLAYS_MODEL, replay_id).await?;
-        let document = stored
-            .and_then(|d| d.document)
-            .ok_or_else(|| Error::validation("replayId", format!("no replay {replay_id}")))?;
-        StoredReplay::from_document(document).map_err(|e| Error::Corrupt {
-            attribute: format!("{REPLAYS_MODEL}/{replay_id}"),
-            reason: e.to_string(),
-        })
+        self.find(replay_id)
+            .await?
+            .ok_or_else(|| Error::validation("replayId", format!("no replay {replay_id}")))
     }
 
-    async fn start(&self, filter: ReplayFilter) -> Result<ReplayProgress, Error> {
+    /// Replay `replay_id`, if there is one.
+    pub(crate) async fn find(&self, replay_id: &str) -> Result<Option<StoredReplay>, Error> {
+        let stored = self.read_models.get(REPLAYS_MODEL, replay_id).await?;
+        let Some(document) = stored.and_then(|d| d.document) else {
+            return Ok(None);
+        };
+        StoredReplay::from_document(document)
+            .map(Some)
+            .map_err(|e| Error::Corrupt {
+                attribute: format!("{REPLAYS_MODEL}/{replay_id}"),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Begins a republish of `filter` as `new_replay_id` (a fresh id when `None`), or finds the
+    /// one an earlier start with that id began: its first checkpoint is written only when no
+    /// replay has the id, so two starts with one id begin one replay.
+    async fn start(
+        &self,
+        filter: ReplayFilter,
+        new_replay_id: Option<String>,
+    ) -> Result<Started<ReplayProgress>, Error> {
         ReplaySource::of(&filter)?;
+        if let Some(id) = &new_replay_id {
+            if let Some(before) = self.republish_begun(id, &filter).await? {
+                return Ok(Started::Before(before));
+            }
+        }
         let now = format_time(&chrono::Utc::now());
         let progress = ReplayProgress {
-            replay_id: uuid::Uuid::new_v4().to_string(),
+            replay_id: new_replay_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             filter,
             bus: self.bus.clone(),
             status: ReplayStatus::InProgress,
@@ -288,8 +325,17 @@ impl Replayer {
             started_at: now.clone(),
             updated_at: now,
         };
-        self.checkpoint(&progress).await?;
-        Ok(progress)
+        if self.checkpoint(&progress).await? == Applied::AlreadyApplied {
+            // A start with the same id checkpointed between the look and the write.
+            return match self
+                .republish_begun(&progress.replay_id, &progress.filter)
+                .await?
+            {
+                Some(before) => Ok(Started::Before(before)),
+                None => Err(carried_on_elsewhere("replay", &progress.replay_id)),
+            };
+        }
+        Ok(Started::New(progress))
     }
 
     /// Re-publishes page after page from the checkpoint, checkpointing each, until done or the
@@ -432,6 +478,13 @@ fn replayed(event: &event_store_domain::RecordedEvent, replay_id: &str) -> Publi
         resources: Vec::new(),
         subject: Some(event_store_domain::PublishedEvent::of(event)),
     }
+}
+
+/// The answer of a start that found its replay begun by an earlier one: it says so, and has no
+/// continuation of its own.
+fn begun_before(mut answer: Value) -> Value {
+    answer["alreadyStarted"] = json!(true);
+    answer
 }
 
 fn progress_json(progress: &ReplayProgress) -> Value {

@@ -12,6 +12,7 @@ mod rebuild_progress;
 mod replay_progress;
 mod replay_request;
 mod replay_source;
+mod started;
 
 pub use handler::{Replayer, DEFAULT_GRACE_HOURS};
 pub use rebuild_progress::{RebuildProgress, SegmentProgress, REBUILD_KIND};

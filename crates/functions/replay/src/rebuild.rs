@@ -16,6 +16,7 @@ use function_support::Metrics;
 use projector::CyclesPart;
 
 use crate::handler::{carried_on_elsewhere, Budget, PAGE_SIZE};
+use crate::started::Started;
 use crate::{RebuildProgress, ReplayStatus, Replayer, SegmentProgress, REBUILD_KIND};
 
 impl Replayer {
@@ -92,7 +93,8 @@ impl Replayer {
         &self,
         models: Option<&[String]>,
         segments: u32,
-    ) -> Result<RebuildProgress, Error> {
+        new_replay_id: Option<String>,
+    ) -> Result<Started<RebuildProgress>, Error> {
         let selected = self.selected(models)?;
         if selected.is_empty() {
             return Err(Error::validation(
@@ -100,9 +102,17 @@ impl Replayer {
                 "this deployment keeps no read model to rebuild",
             ));
         }
+        if let Some(id) = &new_replay_id {
+            if let Some(before) = self.rebuild_begun(id, &selected).await? {
+                return Ok(Started::Before(before));
+            }
+        }
+        let replay_id = new_replay_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         for model in &selected {
             let pointer = self.read_models().generations(model).await?;
-            if let Some(building) = pointer.building {
+            // A start with the same id that stopped before its first checkpoint began some
+            // generations already: beginning them again is a no-op.
+            if let Some(building) = pointer.building.filter(|b| b.rebuild_id != replay_id) {
                 return Err(Error::validation(
                     "models",
                     format!(
@@ -112,7 +122,6 @@ impl Replayer {
                 ));
             }
         }
-        let replay_id = uuid::Uuid::new_v4().to_string();
         let mut generations = BTreeMap::new();
         for model in &selected {
             let generation = self
@@ -136,8 +145,15 @@ impl Replayer {
             started_at: now.clone(),
             updated_at: now,
         };
-        self.checkpoint_rebuild(&progress).await?;
-        Ok(progress)
+        if self.checkpoint_rebuild(&progress).await? == Applied::AlreadyApplied {
+            // A start with the same id checkpointed between the look and the write.
+            let models: Vec<String> = progress.models.keys().cloned().collect();
+            return match self.rebuild_begun(&progress.replay_id, &models).await? {
+                Some(before) => Ok(Started::Before(before)),
+                None => Err(carried_on_elsewhere("rebuild", &progress.replay_id)),
+            };
+        }
+        Ok(Started::New(progress))
     }
 
     /// Scans round after round from the checkpoint, checkpointing each, until every segment is

@@ -81,6 +81,10 @@ pub enum ReplayRequest {
         /// The replay to continue; a new one when absent.
         #[serde(default)]
         replay_id: Option<String>,
+        /// The id a new replay takes: a start sent again with it finds the replay it began and
+        /// starts no second one (what the HTTP API sends, from its `Idempotency-Key` or its own).
+        #[serde(default)]
+        new_replay_id: Option<String>,
         /// What to re-publish (a new replay only).
         #[serde(default)]
         filter: ReplayFilter,
@@ -106,6 +110,9 @@ pub enum ReplayRequest {
         /// The rebuild to continue; a new one when absent.
         #[serde(default)]
         replay_id: Option<String>,
+        /// The id a new rebuild takes, as `newReplayId` of a republish.
+        #[serde(default)]
+        new_replay_id: Option<String>,
         /// The read models to rebuild (a new rebuild only); all when absent.
         #[serde(default)]
         models: Option<Vec<String>>,
@@ -141,8 +148,10 @@ impl ReplayRequest {
     /// The request that carries this one on in the next invocation, once it answered
     /// `answer`: only for a replay asked to run until done and still in progress. It names the
     /// replay, so the next invocation resumes it and never starts another.
+    /// A start that found its replay begun already (`alreadyStarted`) has no continuation: the
+    /// invocation that began it carries it on.
     pub fn continuation(&self, answer: &Value) -> Option<Value> {
-        if answer["status"] != "inProgress" {
+        if answer["status"] != "inProgress" || answer["alreadyStarted"] == true {
             return None;
         }
         let replay_id = answer["replayId"].as_str()?;
@@ -180,6 +189,7 @@ impl ReplayRequest {
         }
         let request: ReplayRequest = serde_json::from_value(payload)
             .map_err(|e| ValidationError::new("request", e.to_string()))?;
+        request.check_new_replay_id()?;
         if let ReplayRequest::Republish {
             filter,
             events_per_second,
@@ -210,7 +220,42 @@ impl ReplayRequest {
         }
         Ok(request)
     }
+
+    /// A new replay's id is a short key (it names a read-model document), never given beside
+    /// the `replayId` of one to continue.
+    fn check_new_replay_id(&self) -> Result<(), ValidationError> {
+        let (ReplayRequest::Republish {
+            replay_id,
+            new_replay_id: Some(new),
+            ..
+        }
+        | ReplayRequest::Rebuild {
+            replay_id,
+            new_replay_id: Some(new),
+            ..
+        }) = self
+        else {
+            return Ok(());
+        };
+        if replay_id.is_some() {
+            return Err(ValidationError::new(
+                "newReplayId",
+                "starts a replay: give it or replayId (to continue one), not both",
+            ));
+        }
+        let fits = |c: char| c.is_ascii_alphanumeric() || "-_.:".contains(c);
+        if new.is_empty() || new.len() > MAX_REPLAY_ID_LEN || !new.chars().all(fits) {
+            return Err(ValidationError::new(
+                "newReplayId",
+                format!("must be 1 to {MAX_REPLAY_ID_LEN} letters, digits or - _ . :"),
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// The longest id a new replay may be given.
+pub const MAX_REPLAY_ID_LEN: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -246,6 +291,7 @@ mod tests {
             request,
             ReplayRequest::Rebuild {
                 replay_id: None,
+                new_replay_id: None,
                 models: None,
                 segments: 4,
                 dry_run: false,
@@ -287,6 +333,9 @@ mod tests {
             ReplayRequest::parse(json!({"op": "rebuild", "untilDone": true, "dryRun": true}))
                 .unwrap();
         assert_eq!(counting.continuation(&in_progress), None);
+        let begun_before =
+            json!({"replayId": "r-1", "status": "inProgress", "alreadyStarted": true});
+        assert_eq!(driven.continuation(&begun_before), None);
     }
 
     #[test]
@@ -294,6 +343,22 @@ mod tests {
         let error = |payload: Value| ReplayRequest::parse(payload).unwrap_err().field;
         assert_eq!(error(json!({})), "op");
         assert_eq!(error(json!({"op": "rebuildEverything"})), "request");
+        assert_eq!(
+            error(json!({"op": "republish", "newReplayId": "a", "replayId": "b"})),
+            "newReplayId"
+        );
+        assert_eq!(
+            error(json!({"op": "rebuild", "newReplayId": ""})),
+            "newReplayId"
+        );
+        assert_eq!(
+            error(json!({"op": "republish", "newReplayId": "a/b"})),
+            "newReplayId"
+        );
+        assert_eq!(
+            error(json!({"op": "republish", "newReplayId": "x".repeat(65)})),
+            "newReplayId"
+        );
         assert_eq!(
             error(json!({"op": "republish", "filter": {"streamId": "a", "eventType": "b"}})),
             "filter"
