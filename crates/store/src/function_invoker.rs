@@ -18,6 +18,16 @@ pub enum InvokeOutcome {
     Failed(String),
 }
 
+/// Why an asynchronous invocation was not queued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotQueued {
+    /// What failed.
+    pub reason: String,
+    /// Whether it may have been queued all the same (a timeout, an unreadable answer): sending
+    /// it again may then run it twice.
+    pub maybe_queued: bool,
+}
+
 /// A client of the Invoke API for one function.
 #[derive(Clone, Debug)]
 pub struct FunctionInvoker {
@@ -75,8 +85,9 @@ impl FunctionInvoker {
     }
 
     /// Invokes the function asynchronously with `event` (Lambda queues it and answers at once;
-    /// its retries and on-failure destination apply). The error says why it was not queued.
-    pub async fn invoke_async(&self, event: &impl Serialize) -> Result<(), String> {
+    /// its retries and on-failure destination apply). The error says why it was not queued,
+    /// and whether it may have been all the same.
+    pub async fn invoke_async(&self, event: &impl Serialize) -> Result<(), NotQueued> {
         let payload = serde_json::to_vec(event).expect("events serialize");
         self.client
             .invoke()
@@ -87,11 +98,21 @@ impl FunctionInvoker {
             .await
             .map(|_| ())
             .map_err(|error| {
-                format!(
-                    "Invoke (Event) of {} failed: {}",
-                    self.function,
-                    aws_smithy_types::error::display::DisplayErrorContext(&error)
-                )
+                use aws_sdk_lambda::error::SdkError;
+                // Refused by Lambda, or never sent: certainly not queued. A timeout or an answer
+                // that could not be read: the invocation may be queued.
+                let maybe_queued = !matches!(
+                    error,
+                    SdkError::ServiceError(_) | SdkError::ConstructionFailure(_)
+                ) && !matches!(&error, SdkError::DispatchFailure(failure) if failure.is_io());
+                NotQueued {
+                    reason: format!(
+                        "Invoke (Event) of {} failed: {}",
+                        self.function,
+                        aws_smithy_types::error::display::DisplayErrorContext(&error)
+                    ),
+                    maybe_queued,
+                }
             })
     }
 

@@ -45,7 +45,7 @@ pub use client::{dynamodb_client, sdk_config};
 pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::EventBridgePublisher;
 pub use event_store_domain::Publication;
-pub use function_invoker::{FunctionInvoker, InvokeOutcome};
+pub use function_invoker::{FunctionInvoker, InvokeOutcome, NotQueued};
 pub use generation_catch_up::{reads_of, writes_of, GenerationTarget, ProjectionPart, StepPart};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;

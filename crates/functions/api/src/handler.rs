@@ -103,6 +103,7 @@ impl Api {
                 Err(invalid) => answer(validation_payload(invalid), 200),
             },
             Operation::ReplayProgress => self.replay_progress(&captured("replayId")).await,
+            Operation::ResumeReplay => self.resume_replay(&captured("replayId")).await,
             Operation::FindEvents => match find_events(request) {
                 Ok(op) => self.query(op, None).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
@@ -235,6 +236,41 @@ impl Api {
                 };
                 ApiResponse::json(status, answered)
                     .with_header("location", format!("/replays/{id}"))
+            }
+        }
+    }
+
+    /// Carries on replay `replay_id` from its checkpoint when it is still in progress (its
+    /// chain stopped: not queued, or too many failures in a row). A resume beside a running
+    /// chain costs nothing lost: the link that checkpoints second stops.
+    async fn resume_replay(&self, replay_id: &str) -> ApiResponse {
+        let progress = self.replay_progress(replay_id).await;
+        if progress.status != 200 {
+            return progress;
+        }
+        let op = match progress.body["kind"].as_str() {
+            Some("rebuild") => "rebuild",
+            _ => "republish",
+        };
+        if !matches!(
+            progress.body["status"].as_str(),
+            Some("inProgress" | "switching")
+        ) {
+            return progress;
+        }
+        let Some(replay) = &self.replay else {
+            return no_replay_function();
+        };
+        let link = json!({"op": op, "replayId": replay_id, "untilDone": true, "maxEvents": 0});
+        match replay.invoke(&link).await {
+            InvokeOutcome::Failed(reason) => unavailable("Invoke", &reason),
+            InvokeOutcome::Answered(answered) if answered.get("error").is_some() => {
+                answer(answered, 200)
+            }
+            InvokeOutcome::Answered(mut answered) => {
+                answered["progress"] = json!(format!("/replays/{replay_id}"));
+                ApiResponse::json(202, answered)
+                    .with_header("location", format!("/replays/{replay_id}"))
             }
         }
     }

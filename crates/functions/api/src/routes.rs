@@ -25,6 +25,8 @@ pub enum Operation {
     StartReplay,
     /// A replay's progress.
     ReplayProgress,
+    /// Carry on a replay whose chain stopped (it stays in progress until resumed).
+    ResumeReplay,
     /// This API's OpenAPI document.
     OpenApi,
 }
@@ -302,6 +304,22 @@ pub const ROUTES: &[RouteSpec] = &[
         params: &[path("replayId", "the replay")],
         body: None,
         statuses: FOUND_OR_NOT,
+        alias_of: None,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/replays/{replayId}/resume",
+        operation: Operation::ResumeReplay,
+        operation_id: "resumeReplay",
+        summary: "Carry on a replay in progress whose chain stopped (continued: false, or failures in a row): it goes on from its checkpoint",
+        params: &[path("replayId", "the replay")],
+        body: None,
+        statuses: &[
+            (202, "resumed: it runs until done again"),
+            (200, "nothing to resume: the replay is complete or abandoned (its progress)"),
+            (404, "NotFound: there is no such replay"),
+            (503, "Unavailable: try again after Retry-After seconds"),
+        ],
         alias_of: None,
     },
     RouteSpec {

@@ -606,6 +606,69 @@ async fn a_replay_started_over_http_runs_until_done_and_its_progress_is_followed
 }
 
 #[tokio::test]
+async fn a_replay_whose_chain_stopped_is_resumed_over_http_and_runs_until_done() {
+    let (base, key) = pipeline_api();
+    let client = Client::new();
+    let stream = format!("http-resume-{}", uuid::Uuid::new_v4());
+    for n in 1..=3 {
+        let response = client.post(format!("{base}/events")).header("x-api-key", &key)
+            .json(&json!({"streamId": stream, "events": [{"eventType": "Resumed", "data": {"n": n}}]}))
+            .send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    // A replay asked for one event and no chain: it stays in progress, as a chain that stopped.
+    let functions = event_store_tests::invoke::functions().await;
+    let stalled = event_store_tests::invoke::invoke(
+        &functions,
+        "replay",
+        &json!({"op": "republish", "filter": {"streamId": stream}, "maxEvents": 1}),
+    )
+    .await;
+    assert_eq!(stalled["status"], "inProgress", "{stalled}");
+    let replay_id = stalled["replayId"].as_str().unwrap().to_owned();
+    let resume = |id: String| {
+        let (client, base, key) = (client.clone(), base.clone(), key.clone());
+        async move {
+            let response = client
+                .post(format!("{base}/replays/{id}/resume"))
+                .header("x-api-key", &key)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, resumed) = resume(replay_id.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{resumed}");
+    let waited = Instant::now();
+    loop {
+        let (_, progress) = {
+            let response = client
+                .get(format!("{base}/replays/{replay_id}"))
+                .header("x-api-key", &key)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        };
+        if progress["status"] == "complete" {
+            assert_eq!(progress["done"], 3, "each event once: {progress}");
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the resumed replay went no further: {progress}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (status, finished) = resume(replay_id.clone()).await;
+    assert_eq!(status, StatusCode::OK, "nothing to resume: {finished}");
+    assert_eq!(finished["status"], "complete");
+    let (status, _) = resume("no-such-replay".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn a_replay_whose_answer_was_lost_is_named_and_sent_again_starts_once() {
     let lambda = std::env::var("LAMBDA_ENDPOINT")
         .expect("LAMBDA_ENDPOINT is not set: run the tests with `make test`");

@@ -9,7 +9,8 @@ use event_store_domain::{
     Version,
 };
 use event_store_dynamodb::{
-    Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, FunctionInvoker, Publication,
+    Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, FunctionInvoker, NotQueued,
+    Publication,
 };
 use function_support::{error_payload, validation_payload, Metrics};
 use lambda_runtime::LambdaEvent;
@@ -140,7 +141,7 @@ impl Replayer {
                         error_payload(&error)
                     }
                 };
-                self.go_on(&request, answer, &mut metrics).await
+                self.go_on(&request, answer, deadline, &mut metrics).await
             }
         };
         metrics.flush();
@@ -150,11 +151,15 @@ impl Replayer {
     /// Invokes this function again for a replay asked to run until done that `answer` left in
     /// progress. Only after the checkpoint, as the invocation's last step, so two invocations
     /// never work on one replay at once; when the next cannot be queued the replay stays where
-    /// it is (resumable by its id) and the answer says so.
+    /// it is (resumable by its id) and the answer says so. A link that failed transiently is
+    /// queued again after a backoff (1, 2, 4 ... seconds, never past the deadline); queuing
+    /// refused by Lambda is tried [`QUEUE_ATTEMPTS`] times (a duplicate link would stop at its
+    /// first checkpoint, but one that may be queued is not sent again).
     async fn go_on(
         &self,
         request: &ReplayRequest,
         mut answer: Value,
+        deadline: Option<Instant>,
         metrics: &mut Metrics,
     ) -> Value {
         let Some(next) = request.continuation(&answer) else {
@@ -166,15 +171,44 @@ impl Replayer {
                 json!("this replay function cannot invoke itself: resume with the replayId");
             return answer;
         };
-        match itself.invoke_async(&next).await {
-            Ok(()) => answer["continued"] = json!(true),
-            Err(reason) => {
-                tracing::warn!(%reason, replay_id = ?answer["replayId"], "the next invocation was not queued");
-                metrics.count("ContinuationFailures", 1);
-                answer["continued"] = json!(false);
-                answer["continueHint"] =
-                    json!("the next invocation was not queued: resume with the replayId");
+        if answer.get("error").is_some() {
+            metrics.count("ChainRetries", 1);
+            let backoff = Duration::from_secs(1 << request.retried().min(5));
+            tokio::time::sleep(until_deadline(backoff, deadline)).await;
+        }
+        let mut last_failure = NotQueued {
+            reason: String::new(),
+            maybe_queued: false,
+        };
+        for attempt in 0..QUEUE_ATTEMPTS {
+            if attempt > 0 {
+                let backoff = Duration::from_millis(200 << attempt);
+                tokio::time::sleep(until_deadline(backoff, deadline)).await;
             }
+            match itself.invoke_async(&next).await {
+                Ok(()) => {
+                    answer["continued"] = json!(true);
+                    return answer;
+                }
+                // Queued perhaps (cargo lambda watch, one instance per function, times out
+                // queuing an invocation of the function it is running, and runs it after):
+                // sending it again would only add a duplicate link.
+                Err(failure) if failure.maybe_queued => {
+                    last_failure = failure;
+                    break;
+                }
+                Err(failure) => last_failure = failure,
+            }
+        }
+        tracing::warn!(reason = %last_failure.reason, replay_id = ?answer["replayId"], "the next invocation was not queued");
+        metrics.count("ContinuationFailures", 1);
+        if last_failure.maybe_queued {
+            answer["continued"] = Value::Null;
+            answer["continueHint"] = json!("the next invocation may not be queued: follow the progress, and resume the replay if it goes no further");
+        } else {
+            answer["continued"] = json!(false);
+            answer["continueHint"] =
+                json!("the next invocation was not queued: resume the replay by its id");
         }
         answer
     }
@@ -387,10 +421,7 @@ impl Replayer {
                 let due = Duration::from_secs_f64(published as f64 / rate)
                     .saturating_sub(started.elapsed());
                 // Never sleep past the point where the invocation must checkpoint and answer.
-                let left = budget.deadline.map_or(due, |deadline| {
-                    deadline.saturating_duration_since(Instant::now())
-                });
-                tokio::time::sleep(due.min(left)).await;
+                tokio::time::sleep(until_deadline(due, budget.deadline)).await;
             }
         }
         metrics.count("EventsReplayed", published as usize);
@@ -456,6 +487,16 @@ impl Replayer {
             .put_versioned(REPLAYS_MODEL, replay_id, Version::new(version), document)
             .await
     }
+}
+
+/// Times queuing the next link of a chain is tried.
+const QUEUE_ATTEMPTS: u32 = 3;
+
+/// `wait`, or what is left before `deadline` when that is less.
+fn until_deadline(wait: Duration, deadline: Option<Instant>) -> Duration {
+    deadline.map_or(wait, |deadline| {
+        wait.min(deadline.saturating_duration_since(Instant::now()))
+    })
 }
 
 /// What an invocation answers when another one checkpointed its replay (`kind`: replay or

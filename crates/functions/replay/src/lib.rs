@@ -17,4 +17,6 @@ mod started;
 pub use handler::{Replayer, DEFAULT_GRACE_HOURS};
 pub use rebuild_progress::{RebuildProgress, SegmentProgress, REBUILD_KIND};
 pub use replay_progress::{ReplayProgress, ReplayStatus, StoredReplay, REPLAYS_MODEL};
-pub use replay_request::{ReplayFilter, ReplayRequest, MAX_SEGMENTS, REPLAY_SOURCE};
+pub use replay_request::{
+    ReplayFilter, ReplayRequest, MAX_CHAIN_RETRIES, MAX_SEGMENTS, REPLAY_SOURCE,
+};

@@ -101,6 +101,9 @@ pub enum ReplayRequest {
         /// HTTP API asks: nobody waits to ask for the next chunk).
         #[serde(default)]
         until_done: bool,
+        /// Invocations of this chain in a row that failed transiently before this one.
+        #[serde(default)]
+        retried: u32,
     },
     /// Rebuild read models (all the deployment keeps when `models` is absent) into new
     /// generations from a parallel scan of the store, switching them live once complete; or
@@ -128,6 +131,9 @@ pub enum ReplayRequest {
         /// Go on in a new invocation of this function after each one, until done.
         #[serde(default)]
         until_done: bool,
+        /// Invocations of this chain in a row that failed transiently before this one.
+        #[serde(default)]
+        retried: u32,
     },
     /// How far replay `replayId` has got.
     #[serde(rename_all = "camelCase")]
@@ -149,33 +155,55 @@ impl ReplayRequest {
     /// `answer`: only for a replay asked to run until done and still in progress. It names the
     /// replay, so the next invocation resumes it and never starts another.
     /// A start that found its replay begun already (`alreadyStarted`) has no continuation: the
-    /// invocation that began it carries it on.
+    /// invocation that began it carries it on. An invocation of a chain that failed transiently
+    /// (a retryable error) is tried again from its checkpoint, up to [`MAX_CHAIN_RETRIES`] times
+    /// in a row; after that the replay waits, in progress, to be resumed by its id.
     pub fn continuation(&self, answer: &Value) -> Option<Value> {
-        if answer["status"] != "inProgress" || answer["alreadyStarted"] == true {
-            return None;
-        }
-        let replay_id = answer["replayId"].as_str()?;
-        match self {
+        let (op, continued, rate, retried) = match self {
             ReplayRequest::Republish {
                 until_done: true,
                 dry_run: false,
+                replay_id,
                 events_per_second,
+                retried,
                 ..
-            } => {
-                let mut next = serde_json::json!({"op": "republish", "replayId": replay_id, "untilDone": true});
-                if let Some(rate) = events_per_second {
-                    next["eventsPerSecond"] = serde_json::json!(rate);
-                }
-                Some(next)
-            }
+            } => ("republish", replay_id, *events_per_second, *retried),
             ReplayRequest::Rebuild {
                 until_done: true,
                 dry_run: false,
+                replay_id,
+                retried,
                 ..
-            } => {
-                Some(serde_json::json!({"op": "rebuild", "replayId": replay_id, "untilDone": true}))
+            } => ("rebuild", replay_id, None, *retried),
+            _ => return None,
+        };
+        let mut next = if answer["error"]["retryable"] == true {
+            if retried >= MAX_CHAIN_RETRIES {
+                return None;
             }
-            _ => None,
+            // Only a chain's own link is retried: a failed start answered its caller.
+            let replay_id = continued.as_deref()?;
+            serde_json::json!({"op": op, "replayId": replay_id, "untilDone": true, "retried": retried + 1})
+        } else {
+            if answer["status"] != "inProgress" || answer["alreadyStarted"] == true {
+                return None;
+            }
+            let replay_id = answer["replayId"].as_str()?;
+            serde_json::json!({"op": op, "replayId": replay_id, "untilDone": true})
+        };
+        if let Some(rate) = rate {
+            next["eventsPerSecond"] = serde_json::json!(rate);
+        }
+        Some(next)
+    }
+
+    /// How many invocations of this request's chain failed transiently in a row before it.
+    pub fn retried(&self) -> u32 {
+        match self {
+            ReplayRequest::Republish { retried, .. } | ReplayRequest::Rebuild { retried, .. } => {
+                *retried
+            }
+            _ => 0,
         }
     }
 
@@ -254,6 +282,9 @@ impl ReplayRequest {
     }
 }
 
+/// Invocations of a chain in a row that may fail transiently before it stops to be resumed.
+pub const MAX_CHAIN_RETRIES: u32 = 5;
+
 /// The longest id a new replay may be given.
 pub const MAX_REPLAY_ID_LEN: usize = 64;
 
@@ -297,6 +328,7 @@ mod tests {
                 dry_run: false,
                 max_events: None,
                 until_done: false,
+                retried: 0,
             }
         );
     }
@@ -336,6 +368,36 @@ mod tests {
         let begun_before =
             json!({"replayId": "r-1", "status": "inProgress", "alreadyStarted": true});
         assert_eq!(driven.continuation(&begun_before), None);
+    }
+
+    #[test]
+    fn a_chain_link_that_failed_transiently_is_tried_again_five_times_in_a_row_then_waits() {
+        let unavailable = json!({"error": {"type": "Unavailable", "retryable": true}});
+        let refused = json!({"error": {"type": "Validation", "retryable": false}});
+        let link = |retried: u32| {
+            ReplayRequest::parse(
+                json!({"op": "rebuild", "replayId": "r-1", "untilDone": true, "retried": retried}),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            link(0).continuation(&unavailable),
+            Some(json!({"op": "rebuild", "replayId": "r-1", "untilDone": true, "retried": 1}))
+        );
+        assert_eq!(
+            link(MAX_CHAIN_RETRIES - 1)
+                .continuation(&unavailable)
+                .unwrap()["retried"],
+            MAX_CHAIN_RETRIES
+        );
+        assert_eq!(link(MAX_CHAIN_RETRIES).continuation(&unavailable), None);
+        assert_eq!(link(0).continuation(&refused), None);
+        // A link that went on resets the count.
+        let went_on = link(3).continuation(&json!({"replayId": "r-1", "status": "inProgress"}));
+        assert_eq!(went_on.unwrap().get("retried"), None);
+        // A start that failed answered its caller, who holds its id: nothing to go on with.
+        let start = ReplayRequest::parse(json!({"op": "republish", "untilDone": true})).unwrap();
+        assert_eq!(start.continuation(&unavailable), None);
     }
 
     #[test]
