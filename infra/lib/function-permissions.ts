@@ -3,8 +3,9 @@
  * the query function (reads), the projector (reads the stream and events, writes read models,
  * snapshots and the bus), replay (reads events, writes read models, checkpoints and the bus, and
  * invokes itself to carry a replay on) and the api (the persister's appends, the query function's
- * reads, and starting replays). Actions are named one by one; resources are the tables and
- * indexes, the function, by ARN.
+ * reads, and starting replays). Actions are named one by one; resources are the tables, the
+ * indexes (for `Query` only: key reads and scans of the store name the table) and the function,
+ * by ARN.
  */
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -90,10 +91,7 @@ export function projectorStatements(r: StoreResources): iam.PolicyStatement[] {
  */
 export function replayStatements(r: StoreResources, replayArn: string): iam.PolicyStatement[] {
   return [
-    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:Scan'], [
-      r.eventsTable.tableArn,
-      ...indexArns(r),
-    ]),
+    ...readEvents(r, ['dynamodb:Scan']),
     statement('CountEvents', ['dynamodb:DescribeTable'], [r.eventsTable.tableArn]),
     statement('WriteProjections', PROJECTION_WRITES, [
       r.projectionsTable.tableArn,
@@ -125,11 +123,20 @@ function appendEvents(r: TableResources): iam.PolicyStatement {
 
 function readEventsAndProjections(r: TableResources): iam.PolicyStatement[] {
   return [
-    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [
-      r.eventsTable.tableArn,
-      ...indexArns(r),
-    ]),
+    ...readEvents(r),
     statement('ReadProjections', ['dynamodb:GetItem', 'dynamodb:Query'], [r.projectionsTable.tableArn]),
+  ];
+}
+
+/**
+ * Reads of the events table: items by key (`GetItem`, `BatchGetItem`, and `tableActions` such as
+ * a replay's full-table `Scan`) on the table, the only place they mean anything; `Query` on the
+ * table and on each index (the index queries).
+ */
+function readEvents(r: TableResources, tableActions: string[] = []): iam.PolicyStatement[] {
+  return [
+    statement('ReadEvents', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', ...tableActions], [r.eventsTable.tableArn]),
+    statement('QueryEvents', ['dynamodb:Query'], [r.eventsTable.tableArn, ...indexArns(r)]),
   ];
 }
 
