@@ -2,7 +2,7 @@
  * The bus's copy to each replica region: a rule on the store's bus that matches what the store
  * publishes itself (change notices, metering events, replays: the sources never ingested) and
  * puts each such event on the bus of the same name in every replica region, so consumers there
- * hear it too. Stored events need no copy (the tables replicate). EventBridge assumes a role that
+ * hear it too (not again when an archive replay sends it once more). Stored events need no copy (the tables replicate). EventBridge assumes a role that
  * may put events on those buses only; what it cannot deliver goes to an encrypted queue.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
@@ -12,6 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { encryptedQueue } from './encrypted-queue';
+import { toEventPattern } from './event-pattern';
 import { NEVER_INGESTED } from './ingest-pattern';
 
 export interface BusReplicationProps {
@@ -22,8 +23,16 @@ export interface BusReplicationProps {
   readonly regions: readonly string[];
 }
 
-/** What the store publishes on its bus: every event from the sources it never ingests. */
-export const STORE_PUBLICATIONS: events.EventPattern = { source: [...NEVER_INGESTED] };
+/**
+ * What the store publishes on its bus (every event from the sources it never ingests), as it
+ * publishes it: an EventBridge archive replay of the bus carries `replay-name` and is left out,
+ * since a replica region has those events already (its own copies when they were first sent,
+ * and the stored ones from its table).
+ */
+export const STORE_PUBLICATIONS: Record<string, unknown> = {
+  source: [...NEVER_INGESTED],
+  'replay-name': [{ exists: false }],
+};
 
 export class BusReplication extends Construct {
   readonly rule: events.Rule;
@@ -48,7 +57,7 @@ export class BusReplication extends Construct {
       ruleName: `event-store-${props.envName}-replication`,
       description: `What the store publishes, to the bus ${props.busName} in ${props.regions.join(', ')}`,
       eventBus: props.bus,
-      eventPattern: STORE_PUBLICATIONS,
+      eventPattern: toEventPattern(STORE_PUBLICATIONS),
     });
     for (const region of props.regions) {
       const replicaBus = events.EventBus.fromEventBusArn(

@@ -12,6 +12,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { encryptedQueue } from './encrypted-queue';
+import { toEventPattern } from './event-pattern';
 import { guardedIngestPattern } from './ingest-pattern';
 import { PipelineDefinition } from './pipeline-definition';
 
@@ -65,14 +66,4 @@ export class IngestPipeline extends Construct {
       }),
     );
   }
-}
-
-/** CDK's EventPattern uses camelCase names for the envelope's dashed fields. */
-function toEventPattern(pattern: Record<string, unknown>): events.EventPattern {
-  const renamed: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(pattern)) {
-    const name = field.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    renamed[name] = value;
-  }
-  return renamed as events.EventPattern;
 }

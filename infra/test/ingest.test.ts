@@ -56,6 +56,19 @@ describe('the bus and the ingest path', () => {
     });
   });
 
+  test("keeps the envelope's dashed field names of a user's pattern as EventBridge reads them", () => {
+    const custom = synthesize({
+      ingestPattern: '{"detail-type": ["AccountCreated"], "replay-name": [{"exists": false}], "detail": {"kind": ["x"]}}',
+    }).service;
+    const rule = onlyResource(custom, 'AWS::Events::Rule', { Name: 'event-store-dev-ingest' });
+    expect(rule.EventPattern).toEqual({
+      'detail-type': ['AccountCreated'],
+      'replay-name': [{ exists: false }],
+      detail: { kind: ['x'] },
+      source: [{ 'anything-but': ['event-store.changes', 'event-store.metering', 'event-store.replay'] }],
+    });
+  });
+
   test('refuses a pattern that would re-ingest what the store publishes', () => {
     expect(() => synthesize({ ingestPattern: { source: [{ prefix: 'event-store.' }] } })).toThrow(
       /ingestPattern: source matcher \{"prefix":"event-store."\} matches the prefix of 'event-store.changes'/,
