@@ -55,13 +55,21 @@ export interface DeploymentSettings {
    */
   readonly replicaRegions: readonly string[];
   /**
-   * A KMS key ARN per replica region, to keep the global tables on customer-managed keys; unset:
-   * the global tables use AWS's managed key.
+   * A KMS key ARN per replica region, keeping the global tables on customer-managed keys; with
+   * replicas it is required unless `replicaEncryption` is `awsManaged`.
    */
   readonly replicaKeyArns?: Readonly<Record<string, string>>;
+  /**
+   * How the global tables are encrypted: on customer-managed keys (the data key and
+   * `replicaKeyArns`), or, only when asked for by name, on AWS's managed key.
+   */
+  readonly replicaEncryption: ReplicaEncryption;
   /** Where `cargo lambda build` put the functions: `<dir>/<function>/bootstrap.zip`. */
   readonly lambdaAssetsDir: string;
 }
+
+/** `customerManaged`: a KMS key of the deployment's in every region; `awsManaged`: AWS's key, chosen explicitly. */
+export type ReplicaEncryption = 'customerManaged' | 'awsManaged';
 
 /** `apiKey`: API Gateway checks an `x-api-key` of the usage plan; `iam`: SigV4-signed calls, by IAM policy. */
 export type ApiAuthorization = 'apiKey' | 'iam';
@@ -124,7 +132,7 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     apiDailyQuota: optionalWhole(lookup, 'apiDailyQuota', 1, 1_000_000_000),
     tracing: flag(lookup, 'tracing', false),
     replicaRegions,
-    replicaKeyArns: replicaKeyArns(lookup, replicaRegions),
+    ...replicaEncryption(lookup, replicaRegions),
     lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
   };
 }
@@ -189,6 +197,29 @@ function replicaKeyArns(lookup: (name: string) => unknown, regions: readonly str
     }
   }
   return arns as Record<string, string>;
+}
+
+/**
+ * The global tables' encryption: customer-managed keys unless `replicaEncryption=awsManaged` says
+ * otherwise by name. Replicas given no key in each region fail synth rather than falling back to
+ * AWS's managed key unseen.
+ */
+function replicaEncryption(
+  lookup: (name: string) => unknown,
+  regions: readonly string[],
+): Pick<DeploymentSettings, 'replicaKeyArns' | 'replicaEncryption'> {
+  const encryption = oneOf(lookup, 'replicaEncryption', ['customerManaged', 'awsManaged'] as const, 'customerManaged');
+  const keys = replicaKeyArns(lookup, regions);
+  if (encryption === 'awsManaged' && keys !== undefined) {
+    throw new SettingsError('replicaEncryption', "'awsManaged' uses AWS's managed key: give it or replicaKeyArns, not both");
+  }
+  if (encryption === 'customerManaged' && keys === undefined && regions.length > 0) {
+    throw new SettingsError(
+      'replicaKeyArns',
+      `the global tables stay on customer-managed keys: give the ARN of a KMS key in each replica region (${regions.join(', ')}) as a JSON object, or -c replicaEncryption=awsManaged to encrypt them with AWS's managed key instead`,
+    );
+  }
+  return { replicaKeyArns: keys, replicaEncryption: encryption };
 }
 
 function text(lookup: (name: string) => unknown, name: string, fallback: string): string {

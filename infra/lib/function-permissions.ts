@@ -19,7 +19,7 @@ export interface TableResources {
   readonly projectionsTable: dynamodb.ITable;
   /**
    * The customer-managed key of the tables; none when they use AWS's managed key (global tables
-   * given no key per replica region), which DynamoDB uses without the caller's permission.
+   * with `replicaEncryption=awsManaged`), which DynamoDB uses without the caller's permission.
    */
   readonly key?: kms.IKey;
   readonly tables: TableDefinitions;

@@ -25,8 +25,8 @@ export interface StatefulStackProps extends StackProps {
 export class StatefulStack extends Stack {
   readonly key: kms.Key;
   /**
-   * The key the tables are encrypted with: the data key, but none when global tables were given
-   * no key per replica region (`replicaKeyArns`) and so use AWS's managed key.
+   * The key the tables are encrypted with: the data key, but none when the global tables use
+   * AWS's managed key (`replicaEncryption=awsManaged`).
    */
   readonly tableKey?: kms.IKey;
   readonly eventsTable: dynamodb.ITable;
@@ -44,11 +44,13 @@ export class StatefulStack extends Stack {
     });
     const replicated = settings.replicaRegions.length > 0;
     // A global table on a customer-managed key needs a key in every replica region (a KMS key
-    // lives in one region). Given none, the global tables use AWS's managed key instead.
-    const globalEncryption = settings.replicaKeyArns
-      ? dynamodb.TableEncryptionV2.customerManagedKey(this.key, settings.replicaKeyArns)
-      : dynamodb.TableEncryptionV2.awsManagedKey();
-    this.tableKey = replicated && !settings.replicaKeyArns ? undefined : this.key;
+    // lives in one region): the settings hold one per replica region, or AWS's managed key asked
+    // for by name (replicaEncryption=awsManaged).
+    const awsManaged = replicated && settings.replicaEncryption === 'awsManaged';
+    const globalEncryption = awsManaged
+      ? dynamodb.TableEncryptionV2.awsManagedKey()
+      : dynamodb.TableEncryptionV2.customerManagedKey(this.key, settings.replicaKeyArns);
+    this.tableKey = awsManaged ? undefined : this.key;
     const table = (id: string, tableName: string, definition: TableDefinition): dynamodb.ITable =>
       replicated
         ? new GlobalStoreTable(this, id, {

@@ -8,7 +8,7 @@ const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
 
 describe('a deployment with replica regions', () => {
-  const built = synthesize({ replicaRegions: REPLICAS.join(',') }, IRELAND);
+  const built = synthesize({ replicaRegions: REPLICAS.join(','), replicaEncryption: 'awsManaged' }, IRELAND);
   const { data, service, replicaTemplates } = built;
 
   test('makes both tables global tables, replicated to each replica region and kept in the write region', () => {
@@ -27,8 +27,11 @@ describe('a deployment with replica regions', () => {
     expect(events.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
     expect(events.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(events.Properties.GlobalSecondaryIndexes.map((index: any) => index.IndexName)).toEqual(INDEXES);
-    // No key per replica region given: AWS's managed key.
+    // AWS's managed key, asked for by name (replicaEncryption=awsManaged): no key per replica.
     expect(events.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    for (const replica of events.Properties.Replicas) {
+      expect(replica.SSESpecification).toBeUndefined();
+    }
   });
 
   test('tells every function the write region, and lets none use the data key the tables do not use', () => {
@@ -157,6 +160,20 @@ describe('a deployment in one region', () => {
   });
 
   test('refuses replicas when the write region is not known at synth', () => {
-    expect(() => synthesize({ replicaRegions: 'us-east-1' }, {})).toThrow(/replicas need the write region known at synth/);
+    expect(() => synthesize({ replicaRegions: 'us-east-1', replicaEncryption: 'awsManaged' }, {})).toThrow(
+      /replicas need the write region known at synth/,
+    );
+  });
+
+  test('refuses replicas given no key in each region: no silent fall back to AWS-managed encryption', () => {
+    expect(() => synthesize({ replicaRegions: 'us-east-1' }, IRELAND)).toThrow(
+      /context parameter 'replicaKeyArns': the global tables stay on customer-managed keys/,
+    );
+    expect(() =>
+      synthesize(
+        { replicaRegions: 'us-east-1,ap-southeast-2', replicaKeyArns: '{"us-east-1": "arn:aws:kms:us-east-1:123456789012:key/a"}' },
+        IRELAND,
+      ),
+    ).toThrow(/'replicaKeyArns': names regions us-east-1, not the replica regions us-east-1, ap-southeast-2/);
   });
 });

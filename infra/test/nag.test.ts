@@ -20,6 +20,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['a deployment whose API takes IAM authorization and is traced', { apiAuth: 'iam', tracing: true }, undefined],
     ['a deployment with replica regions (global tables on AWS-managed keys)', {
       replicaRegions: 'us-east-1,ap-southeast-2',
+      replicaEncryption: 'awsManaged',
     }, inIreland],
     ['a deployment with replica regions on customer-managed keys, provisioned, IAM-authorized', {
       replicaRegions: 'us-east-1',

@@ -28,6 +28,7 @@ describe('deployment settings', () => {
       tracing: false,
       replicaRegions: [],
       replicaKeyArns: undefined,
+      replicaEncryption: 'customerManaged',
       lambdaAssetsDir: '/assets',
     });
   });
@@ -56,17 +57,31 @@ describe('deployment settings', () => {
         'ap-southeast-2': 'arn:aws:kms:ap-southeast-2:123456789012:key/b',
       },
     });
-    expect(read({ replicaRegions: '["us-east-1"]' }).replicaRegions).toEqual(['us-east-1']);
-    expect(read({ replicaRegions: ['us-east-1', 'us-west-2'] }).replicaRegions).toEqual(['us-east-1', 'us-west-2']);
+    const awsManaged = { replicaEncryption: 'awsManaged' };
+    expect(read({ ...awsManaged, replicaRegions: '["us-east-1"]' }).replicaRegions).toEqual(['us-east-1']);
+    expect(read({ ...awsManaged, replicaRegions: ['us-east-1', 'us-west-2'] }).replicaRegions).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  test("refuse replicas without a key in each region, unless AWS's managed key is asked for by name", () => {
+    expect(() => read({ replicaRegions: 'us-east-1,ap-southeast-2' })).toThrow(
+      /'replicaKeyArns': the global tables stay on customer-managed keys: give the ARN of a KMS key in each replica region \(us-east-1, ap-southeast-2\).*-c replicaEncryption=awsManaged/,
+    );
+    expect(read({ replicaRegions: 'us-east-1', replicaEncryption: 'awsManaged' })).toMatchObject({
+      replicaKeyArns: undefined,
+      replicaEncryption: 'awsManaged',
+    });
+    // No replicas: the data key, nothing to choose.
+    expect(read({}).replicaEncryption).toBe('customerManaged');
   });
 
   test('need the write region known, and not among the replicas, when there are replicas', () => {
     expect(checkedWriteRegion(read({}), undefined)).toBeUndefined();
-    expect(checkedWriteRegion(read({ replicaRegions: 'us-east-1' }), 'eu-west-1')).toBe('eu-west-1');
-    expect(() => checkedWriteRegion(read({ replicaRegions: 'us-east-1' }), undefined)).toThrow(
+    const awsManaged = { replicaEncryption: 'awsManaged' };
+    expect(checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1' }), 'eu-west-1')).toBe('eu-west-1');
+    expect(() => checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1' }), undefined)).toThrow(
       /'replicaRegions': replicas need the write region known at synth/,
     );
-    expect(() => checkedWriteRegion(read({ replicaRegions: 'us-east-1,eu-west-1' }), 'eu-west-1')).toThrow(
+    expect(() => checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1,eu-west-1' }), 'eu-west-1')).toThrow(
       /'eu-west-1' is the write region/,
     );
   });
@@ -94,6 +109,16 @@ describe('deployment settings', () => {
     [{ apiBurstLimit: 'lots' }, 'apiBurstLimit'],
     [{ apiDailyQuota: 0 }, 'apiDailyQuota'],
     [{ tracing: 'on' }, 'tracing'],
+    [{ replicaRegions: 'us-east-1' }, 'replicaKeyArns'],
+    [{ replicaEncryption: 'none' }, 'replicaEncryption'],
+    [
+      {
+        replicaRegions: 'us-east-1',
+        replicaEncryption: 'awsManaged',
+        replicaKeyArns: '{"us-east-1": "arn:aws:kms:us-east-1:123456789012:key/a"}',
+      },
+      'replicaEncryption',
+    ],
     [{ replicaRegions: 'us-east-1,Ireland' }, 'replicaRegions'],
     [{ replicaRegions: 'us-east-1,us-east-1' }, 'replicaRegions'],
     [{ replicaRegions: '["us-east-1"' }, 'replicaRegions'],
