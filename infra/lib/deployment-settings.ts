@@ -37,6 +37,8 @@ export interface DeploymentSettings {
   readonly projectorEventBudget: number;
   /** Hours a generation a rebuild replaced is kept before the sweep deletes it (REBUILD_GRACE_HOURS). */
   readonly rebuildGraceHours: number;
+  /** The replay function's reserved concurrency: replay chain links that may run at once. */
+  readonly replayConcurrency: number;
   /** Copy every raw bus event to S3 through Firehose (seed 001): off by default. */
   readonly rawArchive: boolean;
   /** How the REST API authorizes a call: an API key in a usage plan (seed 003), or IAM (SigV4). */
@@ -125,6 +127,7 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
     projectorEventBudget: whole(lookup, 'projectorEventBudget', 1000, 1, 100000),
     rebuildGraceHours: whole(lookup, 'rebuildGraceHours', 24, 0, 8760),
+    replayConcurrency: whole(lookup, 'replayConcurrency', 10, 1, 1000),
     rawArchive: flag(lookup, 'rawArchive', false),
     apiAuth: oneOf(lookup, 'apiAuth', ['apiKey', 'iam'] as const, 'apiKey'),
     apiRateLimit: whole(lookup, 'apiRateLimit', 100, 1, 10000),

@@ -23,7 +23,7 @@ export interface RustFunctionProps {
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
   readonly logRetentionDays: number;
-  /** At most this many concurrent executions (unset: the account's pool). */
+  /** At most this many concurrent executions; 0 lets none run (unset: the account's pool). */
   readonly reservedConcurrency?: number;
   /** Why this function needs `Resource: *` beyond X-Ray (e.g. `dynamodb:ListStreams`). */
   readonly otherWildcardResources?: string;

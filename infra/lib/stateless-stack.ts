@@ -1,7 +1,7 @@
 /**
  * Everything that can be replaced at will: the bus and its archive, the ingest path, the five
  * functions with their least-privilege roles, the REST API in front of the api function, the
- * stream mapping, the optional raw archive, the bus's copy to replica regions, the alarms, the
+ * stream mapping, the replay chain's guard, the optional raw archive, the bus's copy to replica regions, the alarms, the
  * dashboard and the stack outputs. It takes the tables and key from the stateful stack.
  */
 import { Stack, StackProps } from 'aws-cdk-lib';
@@ -24,6 +24,7 @@ import {
 import { IngestPipeline } from './ingest-pipeline';
 import { loadPipelineDefinition } from './pipeline-definition';
 import { RawEventArchive } from './raw-event-archive';
+import { ReplayChainGuard } from './replay-chain-guard';
 import { FunctionName, RustFunction } from './rust-function';
 import { StoreApi } from './store-api';
 import { StoreBus } from './store-bus';
@@ -48,6 +49,7 @@ export class StatelessStack extends Stack {
   readonly ingest: IngestPipeline;
   readonly projection: StreamProjection;
   readonly cycleSweep: CycleSweep;
+  readonly replayChainGuard: ReplayChainGuard;
   readonly api: StoreApi;
   readonly monitoring: StoreMonitoring;
   readonly rawArchive?: RawEventArchive;
@@ -101,6 +103,7 @@ export class StatelessStack extends Stack {
       // A replay asked to run until done invokes the function again, asynchronously, after each
       // checkpoint: a chain of invocations that Lambda's loop detection would stop after 16.
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
+      reservedConcurrency: settings.replayConcurrency,
     });
     const api = make('api', {
       ...store,
@@ -135,6 +138,7 @@ export class StatelessStack extends Stack {
       pipeline,
       projector: projector.function,
     });
+    this.replayChainGuard = new ReplayChainGuard(this, 'ReplayChain', { envName: settings.envName, replay: replay.function });
     this.api = new StoreApi(this, 'RestApi', { settings, handler: api.function });
     if (settings.rawArchive) {
       this.rawArchive = new RawEventArchive(this, 'RawArchive', { envName: settings.envName, bus });
@@ -154,11 +158,13 @@ export class StatelessStack extends Stack {
         'ingest-dlq': this.ingest.deadLetterQueue,
         'ingest-undelivered': this.ingest.undeliveredQueue,
         'projector-failures': this.projection.failureQueue,
+        'replay-failures': this.replayChainGuard.failureQueue,
         ...(this.busReplication ? { 'replication-undelivered': this.busReplication.undeliveredQueue } : {}),
       },
       tables: { events: props.eventsTable, projections: props.projectionsTable },
       ingestRule: this.ingest.rule,
       projector: projector.function,
+      replay: replay.function,
     });
     addStoreOutputs(this, {
       CommandHandlerFunction: persister.function.functionName,

@@ -15,6 +15,8 @@ export interface StoreFunctionOptions {
   /** Why the function needs `Resource: *` beyond X-Ray. */
   readonly otherWildcardResources?: string;
   readonly recursiveLoop?: lambda.RecursiveLoop;
+  /** At most this many concurrent executions; 0 lets none run (unset: the account's pool). */
+  readonly reservedConcurrency?: number;
 }
 
 export function storeFunction(
@@ -36,5 +38,6 @@ export function storeFunction(
     logRetentionDays: settings.logRetentionDays,
     otherWildcardResources: options.otherWildcardResources,
     recursiveLoop: options.recursiveLoop,
+    reservedConcurrency: options.reservedConcurrency,
   });
 }

@@ -1,9 +1,8 @@
 /**
  * Alarms on everything that means an event is waiting or lost, sent to one encrypted SNS topic, and
  * a dashboard of the same metrics: dead-letter queue depths, function errors and throttles, the
- * stream's iterator age, read-model documents too large, snapshot failures, DynamoDB throttles
- * and the ingest rule's failed invocations. A replica region's read side has no projector and no
- * ingest rule: it watches its functions and tables.
+ * stream's iterator age, read-model documents too large, snapshot failures, replay chains that
+ * stopped, DynamoDB throttles and the ingest rule's failed invocations.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,6 +24,8 @@ export interface StoreMonitoringProps {
   readonly tables: Record<string, dynamodb.ITable>;
   readonly ingestRule?: events.IRule;
   readonly projector?: lambda.IFunction;
+  /** The replay function, whose chains report links they could not queue (`ContinuationFailures`). */
+  readonly replay?: lambda.IFunction;
   /** Dashboards are global to the account: a replica region's needs a name of its own. */
   readonly dashboardName?: string;
 }
@@ -128,6 +129,16 @@ export class StoreMonitoring extends Construct {
         storeMetric('SnapshotFailures', projector),
         1,
         'The projector could not write snapshots: loads read more events until it can',
+      );
+    }
+    // A replay chain whose next link could not be queued waits, resumable, for an operator
+    // (crates/functions/replay/src/handler.rs): its progress stays inProgress and goes no further.
+    if (props.replay) {
+      alarm(
+        'replay-continuation-failures',
+        storeMetric('ContinuationFailures', props.replay),
+        1,
+        'A replay chain could not queue its next link and stopped: resume it (POST /replays/{id}/resume, esctl replay --resume)',
       );
     }
     const failedInvocations =

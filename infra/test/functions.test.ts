@@ -67,6 +67,30 @@ describe('the functions', () => {
     }
   });
 
+  test('replay runs at most 10 links at once (reserved concurrency, replayConcurrency), which no other function reserves', () => {
+    expect(fn('replay').ReservedConcurrentExecutions).toBe(10);
+    for (const name of ['persister', 'query', 'projector', 'api']) {
+      expect(fn(name).ReservedConcurrentExecutions).toBeUndefined();
+    }
+    const fewer = synthesize({ replayConcurrency: '3' }).service;
+    expect(onlyResource(fewer, 'AWS::Lambda::Function', { FunctionName: 'event-store-dev-replay' }).ReservedConcurrentExecutions).toBe(3);
+  });
+
+  test("a replay link that failed is retried twice, then sent to replay's encrypted on-failure queue", () => {
+    const config = onlyResource(service, 'AWS::Lambda::EventInvokeConfig');
+    expect(config).toEqual({
+      FunctionName: { Ref: expect.stringMatching(/^ReplayFunction/) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^ReplayChainFailureQueue/), 'Arn'] } },
+      },
+    });
+    expect(onlyResource(service, 'AWS::SQS::Queue', { QueueName: 'event-store-dev-replay-failures' })).toMatchObject({
+      SqsManagedSseEnabled: true,
+    });
+  });
+
   test.each(['projector', 'replay'])('hands the %s the settings file as PROJECTOR_SETTINGS (replay rebuilds its read models)', (name) => {
     const file = path.join(REPOSITORY, 'fixtures', 'settings', 'projector.json');
     const configured = synthesize({ projectorSettingsFile: file }).service;

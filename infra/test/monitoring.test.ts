@@ -16,7 +16,7 @@ describe('monitoring', () => {
     return found;
   };
 
-  test.each(['ingest-dlq', 'ingest-undelivered', 'projector-failures'])('alarms when %s holds a message', (queue) => {
+  test.each(['ingest-dlq', 'ingest-undelivered', 'projector-failures', 'replay-failures'])('alarms when %s holds a message', (queue) => {
     expect(alarm(`${queue}-not-empty`)).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -63,6 +63,19 @@ describe('monitoring', () => {
     },
   );
 
+  test("alarms when a replay chain stops (the replay function's ContinuationFailures count)", () => {
+    expect(alarm('replay-continuation-failures')).toMatchObject({
+      Namespace: STORE_METRICS_NAMESPACE,
+      MetricName: 'ContinuationFailures',
+      Statistic: 'Sum',
+      Threshold: 1,
+      // the deployed name, as the function's EMF lines say it (AWS_LAMBDA_FUNCTION_NAME)
+      Dimensions: [{ Name: 'Function', Value: { Ref: expect.stringMatching(/^ReplayFunction/) } }],
+    });
+    const handler = fs.readFileSync(path.join(REPOSITORY, 'crates/functions/replay/src/handler.rs'), 'utf8');
+    expect(handler).toContain('metrics.count("ContinuationFailures"');
+  });
+
   test('alarms when EventBridge fails to deliver to the ingest queue', () => {
     expect(alarm('ingest-rule-failed-invocations')).toMatchObject({
       Namespace: 'AWS/Events',
@@ -72,7 +85,7 @@ describe('monitoring', () => {
   });
 
   test('every alarm notifies the encrypted alarm topic, and the dashboard shows them', () => {
-    expect(alarms).toHaveLength(3 + 5 * 2 + 1 + 2 + 2 * 2 + 1);
+    expect(alarms).toHaveLength(4 + 5 * 2 + 1 + 2 + 1 + 2 * 2 + 1);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
     }

@@ -93,6 +93,10 @@ describe('each function holds exactly the permissions it needs', () => {
         ...KEY_WRITE,
         // carrying a replay on: its own function only, by its name (no dependency on itself)
         'lambda:InvokeFunction on arn:AWS::Partition:lambda:AWS::Region:AWS::AccountId:function:event-store-dev-replay',
+        // its asynchronous invocations' on-failure destination (Lambda sends with the function's role)
+        'sqs:SendMessage on ReplayChainFailureQueue',
+        'sqs:GetQueueAttributes on ReplayChainFailureQueue',
+        'sqs:GetQueueUrl on ReplayChainFailureQueue',
       ].sort(),
     );
   });
