@@ -2,8 +2,9 @@
  * The cycle sweep: an EventBridge schedule invoking the projector with `{"sweep": "cycles"}`, so a
  * cycle whose entity stops sending events is marked partial (timed out) instead of staying "in
  * progress" forever, and the read-model generations a rebuild replaced or abandoned are deleted
- * once their grace period has passed (crates/functions/projector/src/sweep.rs). Its period and rule name come from infra/pipeline.json, which the local stack
- * reads too.
+ * once their grace period has passed (crates/functions/projector/src/sweep.rs). Its period and
+ * rule name come from infra/pipeline.json, which the local stack reads too. Enabled in the write
+ * region only.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,6 +16,8 @@ import { PipelineDefinition } from './pipeline-definition';
 export interface CycleSweepProps {
   readonly pipeline: PipelineDefinition;
   readonly projector: lambda.IFunction;
+  /** Off outside the write region: the sweep writes the (global) projections table. */
+  readonly enabled: boolean;
 }
 
 /** What the schedule sends: the projector's sweep input. */
@@ -30,6 +33,7 @@ export class CycleSweep extends Construct {
       ruleName: sweep.rule,
       description: 'Marks cycles past their timeout partial, deletes retired read-model generations (the projector\'s sweep)',
       schedule: events.Schedule.rate(Duration.minutes(sweep.everyMinutes)),
+      enabled: props.enabled,
       targets: [
         new targets.LambdaFunction(props.projector, {
           event: events.RuleTargetInput.fromObject(SWEEP_INPUT),

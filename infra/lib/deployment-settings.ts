@@ -53,9 +53,14 @@ export interface DeploymentSettings {
   readonly tracing: boolean;
   /**
    * Regions the events and projections tables are replicated to (global tables), each with a
-   * read side of its own; empty: one region. The write region is the deployment's own region.
+   * stack of the store's own; empty: one region.
    */
   readonly replicaRegions: readonly string[];
+  /**
+   * The one region that takes appends, projects and replays (`writeRegion`); unset: the primary,
+   * the deployment's own region (deployment-regions.ts checks it is one of the deployment's).
+   */
+  readonly writeRegion?: string;
   /**
    * A KMS key ARN per replica region, keeping the global tables on customer-managed keys; with
    * replicas it is required unless `replicaEncryption` is `awsManaged`.
@@ -135,34 +140,14 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     apiDailyQuota: optionalWhole(lookup, 'apiDailyQuota', 1, 1_000_000_000),
     tracing: flag(lookup, 'tracing', false),
     replicaRegions,
+    writeRegion: optionalRegion(lookup, 'writeRegion'),
     ...replicaEncryption(lookup, replicaRegions),
     lambdaAssetsDir: text(lookup, 'lambdaAssets', defaultAssetsDir),
   };
 }
 
-/**
- * The deployment's own region, the write region, checked against the replicas: a global table
- * needs it known at synth (CDK_DEFAULT_REGION, from the CLI's profile or AWS_REGION), and it
- * cannot be one of its own replicas.
- */
-export function checkedWriteRegion(settings: DeploymentSettings, region: string | undefined): string | undefined {
-  if (settings.replicaRegions.length === 0) {
-    return region;
-  }
-  if (region === undefined) {
-    throw new SettingsError(
-      'replicaRegions',
-      "replicas need the write region known at synth: run cdk with a region (AWS_REGION or the profile's), which sets CDK_DEFAULT_REGION",
-    );
-  }
-  if (settings.replicaRegions.includes(region)) {
-    throw new SettingsError('replicaRegions', `'${region}' is the write region (the deployment's own), not a replica`);
-  }
-  return region;
-}
-
 /** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** `replicaRegions`: `a,b` or a JSON array `["a","b"]`, each a region once. */
 function regionList(lookup: (name: string) => unknown, name: string): string[] {
@@ -182,6 +167,18 @@ function regionList(lookup: (name: string) => unknown, name: string): string[] {
     throw new SettingsError(name, `'${shown}' names a region twice`);
   }
   return list as string[];
+}
+
+/** A region name, or undefined when not given. */
+function optionalRegion(lookup: (name: string) => unknown, name: string): string | undefined {
+  const value = lookup(name);
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !REGION.test(value)) {
+    throw new SettingsError(name, `'${String(value)}' is not a region name (e.g. us-east-1)`);
+  }
+  return value;
 }
 
 /** `replicaKeyArns`: a JSON object with one KMS key ARN in each replica region, and no other. */

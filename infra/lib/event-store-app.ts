@@ -1,22 +1,26 @@
 /**
- * Assembles a deployment into an app: settings from context, the stateful stack, the stateless
- * stack on top of it, one replica stack per replica region (the read side there), and the
- * AwsSolutions nag pack as a validation plugin.
+ * Assembles a deployment into an app: settings from context, the stateful stack, the store's
+ * stack on top of it in the primary region, one such stack per replica region over its replicas,
+ * and the AwsSolutions nag pack as a validation plugin. The write region's stack deploys last, so
+ * `cdk deploy --all` with another `writeRegion` (a failover) first stops the old write region's
+ * writes, then starts the new one's.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { checkedWriteRegion, DeploymentSettings, readDeploymentSettings } from './deployment-settings';
-import { ReplicaStack } from './replica-stack';
+import { DeploymentRegions, deploymentRegions, takesWrites } from './deployment-regions';
+import { DeploymentSettings, readDeploymentSettings } from './deployment-settings';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 import { loadTableDefinitions } from './table-definitions';
 
 export interface EventStoreApp {
   readonly settings: DeploymentSettings;
+  readonly regions: DeploymentRegions;
   readonly stateful: StatefulStack;
+  /** The store in the primary region. */
   readonly stateless: StatelessStack;
-  /** One per replica region, in the order of `replicaRegions`; none in one region. */
-  readonly replicas: ReplicaStack[];
+  /** The store in each replica region, in the order of `replicaRegions`; none in one region. */
+  readonly replicas: StatelessStack[];
 }
 
 export interface BuildOptions {
@@ -30,11 +34,11 @@ export function buildEventStore(app: App, options: BuildOptions): EventStoreApp 
   const settings = readDeploymentSettings((name) => app.node.tryGetContext(name), options.defaultAssetsDir);
   const tables = loadTableDefinitions();
   const account = options.environment ? options.environment.account : process.env.CDK_DEFAULT_ACCOUNT;
-  const region = checkedWriteRegion(
+  const regions = deploymentRegions(
     settings,
     options.environment ? options.environment.region : process.env.CDK_DEFAULT_REGION,
   );
-  const env = { account, region };
+  const env = { account, region: regions.primary };
   const stateful = new StatefulStack(app, `EventStore-${settings.envName}-Data`, {
     env,
     settings,
@@ -45,26 +49,30 @@ export function buildEventStore(app: App, options: BuildOptions): EventStoreApp 
     env,
     settings,
     tables,
-    eventsTable: stateful.eventsTable,
-    projectionsTable: stateful.projectionsTable,
-    key: stateful.tableKey,
+    regions,
+    regionTables: { eventsTable: stateful.eventsTable, projectionsTable: stateful.projectionsTable, key: stateful.tableKey },
     description: `Event store ${settings.envName}: bus, ingest, functions, API, alarms`,
   });
   stateless.addStackDependency(stateful);
-  const replicas = settings.replicaRegions.map((replicaRegion) => {
-    const replica = new ReplicaStack(app, `EventStore-${settings.envName}-Replica-${replicaRegion}`, {
+  const replicas = regions.replicas.map((replicaRegion) => {
+    const replica = new StatelessStack(app, `EventStore-${settings.envName}-Replica-${replicaRegion}`, {
       env: { account, region: replicaRegion },
       settings,
       tables,
-      writeRegion: region as string,
-      description: `Event store ${settings.envName}: the read side in ${replicaRegion} (query, API) over the replica tables`,
+      regions,
+      description: `Event store ${settings.envName}: the store in ${replicaRegion} over the replica tables (writing when writeRegion is ${replicaRegion})`,
     });
-    // The global tables create the replicas this stack reads; its bus must be there before the
-    // write region's replication rule puts events on it.
+    // The global tables create the replicas this stack works on.
     replica.addStackDependency(stateful);
-    stateless.addStackDependency(replica);
     return replica;
   });
+  // The write region's stack last: its replication rule's targets, the other regions' buses, are
+  // there before it forwards, and a new write region starts writing only once the old one stopped.
+  const regional = [stateless, ...replicas];
+  const writer = regional.find((stack) => takesWrites(regions, stack.region)) ?? stateless;
+  for (const other of regional.filter((stack) => stack !== writer)) {
+    writer.addStackDependency(other);
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { settings, stateful, stateless, replicas };
+  return { settings, regions, stateful, stateless, replicas };
 }

@@ -2,7 +2,8 @@
  * The bus path into the store: the ingest rule (the user's pattern plus the loop guard) puts each
  * event on the ingest queue; the persister takes batches from it, reports the messages that failed
  * (`ReportBatchItemFailures`), and a message that fails `maxReceiveCount` times moves to the
- * dead-letter queue with its error logged, so nothing that was accepted is lost.
+ * dead-letter queue with its error logged, so nothing that was accepted is lost. The rule is
+ * enabled in the write region only.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,6 +22,8 @@ export interface IngestPipelineProps {
   readonly bus: events.IEventBus;
   readonly pattern: Record<string, unknown>;
   readonly persister: lambda.IFunction;
+  /** Off outside the write region (rule DISABLED): events there are forwarded to the write region's bus. */
+  readonly enabled: boolean;
 }
 
 export class IngestPipeline extends Construct {
@@ -49,6 +52,7 @@ export class IngestPipeline extends Construct {
       description: 'Every event to store, but the change notices and metering events the store publishes itself',
       eventBus: props.bus,
       eventPattern: toEventPattern(guardedIngestPattern(props.pattern)),
+      enabled: props.enabled,
     });
     this.rule.addTarget(
       new targets.SqsQueue(this.queue, {

@@ -2,8 +2,8 @@
  * What holds data and must outlive every redeploy: the customer-managed key, the events table (with
  * its stream, TTL and indexes) and the projections table (read models, the projector's checkpoints,
  * cycle transactions). Termination protection on; tables and key are retained on delete. With
- * replica regions both tables are global tables, replicated to each (the read side there reads
- * them); without, they are plain tables, as they always were. (Replicating the tables of a
+ * replica regions both tables are global tables, replicated to each (the store there works on
+ * them; which region writes is the stores' setting, not the tables'); without, they are plain tables, as they always were. (Replicating the tables of a
  * deployment that exists changes their resource type: retain them, remove them from the stack,
  * and import them as global tables; CloudFormation cannot convert a table in place.)
  */

@@ -1,16 +1,23 @@
 /**
- * Everything that can be replaced at will: the bus and its archive, the ingest path, the five
- * functions with their least-privilege roles, the REST API in front of the api function, the
- * stream mapping, the replay chain's guard, the optional raw archive, the bus's copy to replica regions, the alarms, the
- * dashboard and the stack outputs. It takes the tables and key from the stateful stack.
+ * The store in one region, everything that can be replaced at will: the bus and its archive, the
+ * ingest path, the five functions with their least-privilege roles, the REST API in front of the
+ * api function, the stream mapping, the cycle sweep, the replay chain's guard, the optional raw
+ * archive, the forwarding between the regions' buses, the alarms, the dashboard and the stack
+ * outputs. `EventStore-<env>` in the primary region takes the tables and key from the stateful
+ * stack; `EventStore-<env>-Replica-<region>` works on its region's replicas (ReplicaTables).
+ * Every region runs the same functions, told the write region (`WRITE_REGION`); only the write
+ * region's store writes: there the ingest rule, the stream mapping and the sweep are enabled,
+ * replay may run, the persister and api roles may append and the api may start replays. Elsewhere
+ * those are disabled (replay's reserved concurrency 0), the roles only read, and the bus forwards
+ * the events to store to the write region's bus.
  */
 import { Stack, StackProps } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { BusReplication } from './bus-replication';
+import { BusForwarding, EVENTS_TO_STORE, STORE_PUBLICATIONS } from './bus-forwarding';
 import { CycleSweep } from './cycle-sweep';
+import { DeploymentRegions, otherRegions, takesWrites } from './deployment-regions';
 import { DeploymentSettings } from './deployment-settings';
 import * as env from './function-environment';
 import {
@@ -24,6 +31,7 @@ import {
 import { IngestPipeline } from './ingest-pipeline';
 import { loadPipelineDefinition } from './pipeline-definition';
 import { RawEventArchive } from './raw-event-archive';
+import { RegionTables, ReplicaTables } from './replica-tables';
 import { ReplayChainGuard } from './replay-chain-guard';
 import { FunctionName, RustFunction } from './rust-function';
 import { StoreApi } from './store-api';
@@ -37,14 +45,16 @@ import { TableDefinitions } from './table-definitions';
 export interface StatelessStackProps extends StackProps {
   readonly settings: DeploymentSettings;
   readonly tables: TableDefinitions;
-  readonly eventsTable: dynamodb.ITable;
-  readonly projectionsTable: dynamodb.ITable;
-  /** The tables' customer-managed key; none when they use AWS's managed key. */
-  readonly key?: kms.IKey;
+  readonly regions: DeploymentRegions;
+  /** The stateful stack's tables and key (the primary region); unset: this region's replicas. */
+  readonly regionTables?: RegionTables;
 }
 
 export class StatelessStack extends Stack {
   readonly functions: Record<FunctionName, RustFunction>;
+  /** Whether this region's store takes writes (the write region, or the only region). */
+  readonly takesWrites: boolean;
+  readonly regionTables: RegionTables;
   readonly storeBus: StoreBus;
   readonly ingest: IngestPipeline;
   readonly projection: StreamProjection;
@@ -53,26 +63,25 @@ export class StatelessStack extends Stack {
   readonly api: StoreApi;
   readonly monitoring: StoreMonitoring;
   readonly rawArchive?: RawEventArchive;
-  /** Only with replica regions. */
-  readonly busReplication?: BusReplication;
+  /** With replicas: the write region's copy of the store's publications to every other region. */
+  readonly busReplication?: BusForwarding;
+  /** With replicas, outside the write region: the events to store, to the write region's bus. */
+  readonly writeRegionForwarding?: BusForwarding;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { settings } = props;
+    const { settings, regions } = props;
     const pipeline = loadPipelineDefinition(settings.envName);
+    this.takesWrites = takesWrites(regions, this.region);
+    const writes = this.takesWrites;
+    this.regionTables =
+      props.regionTables ?? new ReplicaTables(this, 'ReplicaTables', { settings, pipeline, tables: props.tables });
+    const { eventsTable, projectionsTable } = this.regionTables;
     this.storeBus = new StoreBus(this, 'Bus', settings, pipeline.bus);
     const bus = this.storeBus.bus;
-    const resources: StoreResources = {
-      eventsTable: props.eventsTable,
-      projectionsTable: props.projectionsTable,
-      key: props.key,
-      bus,
-      tables: props.tables,
-    };
-    const replicated = settings.replicaRegions.length > 0;
-    // With replicas, this stack's region is the write region (checked to be known at synth).
-    const store = env.storeEnvironment(props.eventsTable.tableName, settings, replicated ? this.region : undefined);
-    const projections = { [env.PROJECTIONS_TABLE.name]: props.projectionsTable.tableName };
+    const resources: StoreResources = { ...this.regionTables, bus, tables: props.tables };
+    const store = env.storeEnvironment(eventsTable.tableName, settings, regions.write);
+    const projections = { [env.PROJECTIONS_TABLE.name]: projectionsTable.tableName };
     const publishing = {
       [env.EVENT_BUS_NAME.name]: bus.eventBusName,
       ...(settings.projectorSettings
@@ -103,54 +112,74 @@ export class StatelessStack extends Stack {
       // A replay asked to run until done invokes the function again, asynchronously, after each
       // checkpoint: a chain of invocations that Lambda's loop detection would stop after 16.
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
-      reservedConcurrency: settings.replayConcurrency,
+      // Replays write read models: outside the write region none may run.
+      reservedConcurrency: writes ? settings.replayConcurrency : 0,
     });
+    // Replays are started (and followed) in the write region only.
     const api = make('api', {
       ...store,
       ...projections,
-      [env.REPLAY_FUNCTION_NAME.name]: replay.functionName,
+      ...(writes ? { [env.REPLAY_FUNCTION_NAME.name]: replay.functionName } : {}),
     });
     this.functions = { persister, query, projector, replay, api };
-    const grant = (name: FunctionName, statements: ReturnType<typeof persisterStatements>) => {
+    const grant = (name: FunctionName, statements: iam.PolicyStatement[]) => {
       for (const statement of statements) {
         this.functions[name].role.addToPrincipalPolicy(statement);
       }
     };
-    grant('persister', persisterStatements(resources));
+    // Outside the write region appends are refused (NotWriteRegion) and IAM agrees: the persister
+    // may not touch the tables, the api only reads.
+    grant('persister', writes ? persisterStatements(resources) : []);
     grant('query', queryStatements(resources));
     grant('projector', projectorStatements(resources));
     // Its own ARN from its name: the function's ARN attribute would make the role depend on it.
     grant('replay', replayStatements(resources, replay.arnFromName));
-    grant('api', apiStatements(resources, replay.function.functionArn));
+    grant('api', writes ? apiStatements(resources, replay.function.functionArn) : queryStatements(resources));
 
     this.ingest = new IngestPipeline(this, 'Ingest', {
       pipeline,
       bus,
       pattern: settings.ingestPattern,
       persister: persister.function,
+      enabled: writes,
     });
     this.projection = new StreamProjection(this, 'Projection', {
       pipeline,
-      table: props.eventsTable,
+      table: eventsTable,
       projector: projector.function,
+      enabled: writes,
     });
     this.cycleSweep = new CycleSweep(this, 'CycleSweep', {
       pipeline,
       projector: projector.function,
+      enabled: writes,
     });
     this.replayChainGuard = new ReplayChainGuard(this, 'ReplayChain', { envName: settings.envName, replay: replay.function });
     this.api = new StoreApi(this, 'RestApi', { settings, handler: api.function });
     if (settings.rawArchive) {
       this.rawArchive = new RawEventArchive(this, 'RawArchive', { envName: settings.envName, bus });
     }
-    if (replicated) {
-      this.busReplication = new BusReplication(this, 'BusReplication', {
-        envName: settings.envName,
-        bus,
-        busName: settings.existingBusName ?? pipeline.bus,
-        regions: settings.replicaRegions,
+    const elsewhere = otherRegions(regions, this.region);
+    const forwarding = { envName: settings.envName, bus, busName: settings.existingBusName ?? pipeline.bus };
+    if (regions.write !== undefined && writes) {
+      this.busReplication = new BusForwarding(this, 'BusReplication', {
+        ...forwarding,
+        regions: elsewhere,
+        name: 'replication',
+        pattern: STORE_PUBLICATIONS,
+        forwards: 'What the store publishes',
       });
     }
+    if (regions.write !== undefined && !writes) {
+      this.writeRegionForwarding = new BusForwarding(this, 'WriteRegionForwarding', {
+        ...forwarding,
+        regions: [regions.write],
+        name: 'to-write-region',
+        pattern: EVENTS_TO_STORE,
+        forwards: 'Every event to store (not what the store publishes)',
+      });
+    }
+    const forwardedBy = this.busReplication ?? this.writeRegionForwarding;
     this.monitoring = new StoreMonitoring(this, 'Monitoring', {
       envName: settings.envName,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.function])),
@@ -159,20 +188,23 @@ export class StatelessStack extends Stack {
         'ingest-undelivered': this.ingest.undeliveredQueue,
         'projector-failures': this.projection.failureQueue,
         'replay-failures': this.replayChainGuard.failureQueue,
-        ...(this.busReplication ? { 'replication-undelivered': this.busReplication.undeliveredQueue } : {}),
+        ...(forwardedBy ? { [`${forwardedBy.forwardingName}-undelivered`]: forwardedBy.undeliveredQueue } : {}),
       },
-      tables: { events: props.eventsTable, projections: props.projectionsTable },
+      tables: { events: eventsTable, projections: projectionsTable },
       ingestRule: this.ingest.rule,
       projector: projector.function,
       replay: replay.function,
+      replication: this.busReplication ? { table: eventsTable, receivingRegions: elsewhere } : undefined,
+      // Dashboards are global to the account: the replica regions' are named after their region.
+      dashboardName: props.regionTables ? undefined : `event-store-${settings.envName}-${this.region}`,
     });
     addStoreOutputs(this, {
       CommandHandlerFunction: persister.function.functionName,
       QueryHandlerFunction: query.function.functionName,
-      EventStoreTable: props.eventsTable.tableName,
+      EventStoreTable: eventsTable.tableName,
       EventBusName: bus.eventBusName,
       EventArchive: this.storeBus.archive.ref,
-      ProjectionsTable: props.projectionsTable.tableName,
+      ProjectionsTable: projectionsTable.tableName,
       ReplayFunction: replay.function.functionName,
       ApiUrl: this.api.api.url,
     });

@@ -2,7 +2,8 @@
  * Alarms on everything that means an event is waiting or lost, sent to one encrypted SNS topic, and
  * a dashboard of the same metrics: dead-letter queue depths, function errors and throttles, the
  * stream's iterator age, read-model documents too large, snapshot failures, replay chains that
- * stopped, DynamoDB throttles and the ingest rule's failed invocations.
+ * stopped, DynamoDB throttles, the ingest rule's failed invocations and, in the write region of a
+ * deployment with replicas, the events table's replication latency to each other region.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -26,6 +27,11 @@ export interface StoreMonitoringProps {
   readonly projector?: lambda.IFunction;
   /** The replay function, whose chains report links they could not queue (`ContinuationFailures`). */
   readonly replay?: lambda.IFunction;
+  /**
+   * The write region's events table and the regions it replicates to: DynamoDB reports each
+   * replica's ReplicationLatency in the region writes come from.
+   */
+  readonly replication?: { readonly table: dynamodb.ITable; readonly receivingRegions: readonly string[] };
   /** Dashboards are global to the account: a replica region's needs a name of its own. */
   readonly dashboardName?: string;
 }
@@ -35,6 +41,12 @@ export const STORE_METRICS_NAMESPACE = 'EventStore';
 
 /** The projector is behind when its oldest unread record is older than this. */
 export const MAX_ITERATOR_AGE = Duration.minutes(5);
+
+/**
+ * A replica is behind when a minute's average replication latency reaches this: what a failover
+ * at that moment would lose (the write region's events not yet replicated) spans about as long.
+ */
+export const MAX_REPLICATION_LATENCY = Duration.minutes(1);
 
 export class StoreMonitoring extends Construct {
   readonly topic: sns.Topic;
@@ -141,6 +153,21 @@ export class StoreMonitoring extends Construct {
         'A replay chain could not queue its next link and stopped: resume it (POST /replays/{id}/resume, esctl replay --resume)',
       );
     }
+    const replicationLatency = (props.replication?.receivingRegions ?? []).map((region) => {
+      const latency = metric(
+        'AWS/DynamoDB',
+        'ReplicationLatency',
+        { TableName: props.replication!.table.tableName, ReceivingRegion: region },
+        'Average',
+      );
+      alarm(
+        `events-replication-latency-${region}`,
+        latency,
+        MAX_REPLICATION_LATENCY.toMilliseconds(),
+        `The events table's replica in ${region} is ${MAX_REPLICATION_LATENCY.toHumanString()} or more behind: a failover now would lose that much`,
+      );
+      return latency;
+    });
     const failedInvocations =
       ingestRule && metric('AWS/Events', 'FailedInvocations', { RuleName: ingestRule.ruleName }, 'Sum');
     if (failedInvocations) {
@@ -183,6 +210,11 @@ export class StoreMonitoring extends Construct {
     if (failedInvocations) {
       pipelineWidgets.push(
         new cloudwatch.GraphWidget({ title: 'Ingest rule failed invocations', left: [failedInvocations], width: 8 }),
+      );
+    }
+    if (replicationLatency.length > 0) {
+      pipelineWidgets.push(
+        new cloudwatch.GraphWidget({ title: 'Events table replication latency (ms)', left: replicationLatency, width: 8 }),
       );
     }
     if (pipelineWidgets.length > 0) {

@@ -1,7 +1,9 @@
 /**
  * The events table's stream feeding the projector: batches in order per stream, partial batch
  * failures reported, a failing batch bisected, bounded retries and record age, and what still
- * fails sent (as a pointer to the shard range) to an on-failure queue to be replayed.
+ * fails sent (as a pointer to the shard range) to an on-failure queue to be replayed. Enabled in
+ * the write region only: a replica's stream holds every event replicated to it too, and two
+ * regions projecting them would both write the (global) projections table.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -16,6 +18,8 @@ export interface StreamProjectionProps {
   readonly pipeline: PipelineDefinition;
   readonly table: dynamodb.ITable;
   readonly projector: lambda.IFunction;
+  /** Off outside the write region: the mapping exists but reads nothing until it is the write region. */
+  readonly enabled: boolean;
 }
 
 /** The event source mapping's grant of `dynamodb:ListStreams`, which has no resource to name. */
@@ -45,6 +49,7 @@ export class StreamProjection extends Construct {
         parallelizationFactor: mapping.parallelizationFactor,
         filters: [lambda.FilterCriteria.filter(mapping.filter)],
         onFailure: new SqsDlq(this.failureQueue),
+        enabled: props.enabled,
       }),
     );
     Validations.of(this.failureQueue).acknowledge({

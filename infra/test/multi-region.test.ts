@@ -1,15 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { grants } from './grants';
+import { INDEXES, IRELAND, REGIONS, REPLICAS, replicated, storeFunctions, storesByRegion, tableIn } from './regions';
 import { onlyResource, synthesize } from './synthesize';
 
-const IRELAND = { account: '123456789012', region: 'eu-west-1' };
-const REPLICAS = ['us-east-1', 'ap-southeast-2'];
-const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
-const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
-
 describe('a deployment with replica regions', () => {
-  const built = synthesize({ replicaRegions: REPLICAS.join(','), replicaEncryption: 'awsManaged' }, IRELAND);
-  const { data, service, replicaTemplates } = built;
+  const built = replicated();
+  const { data } = built;
+  const stores = storesByRegion(built);
 
   test('makes both tables global tables, replicated to each replica region and kept in the write region', () => {
     data.resourceCountIs('AWS::DynamoDB::Table', 0);
@@ -34,87 +31,78 @@ describe('a deployment with replica regions', () => {
     }
   });
 
-  test('tells every function the write region, and lets none use the data key the tables do not use', () => {
-    service.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ WRITE_REGION: 'eu-west-1' }) },
-    });
+  test.each(REGIONS)('lets no function in %s use a data key the tables do not use', (region) => {
     for (const role of ['Persister', 'Query', 'Projector', 'Replay', 'Api']) {
-      expect(grants(service, role).filter((grant) => grant.startsWith('kms:'))).toEqual([]);
+      expect(grants(stores[region], role).filter((grant) => grant.startsWith('kms:'))).toEqual([]);
     }
   });
 
-  test("forwards what the store publishes to the bus of the same name in each replica region, with a role that may only put there", () => {
-    const rule = onlyResource(service, 'AWS::Events::Rule', { Name: 'event-store-dev-replication' });
-    expect(rule.EventBusName).toEqual({ Ref: expect.stringMatching(/^Bus/) });
-    expect(rule.EventPattern).toEqual({
-      source: ['event-store.changes', 'event-store.metering', 'event-store.replay'],
-      // an archive replay of the bus is not forwarded a second time
-      'replay-name': [{ exists: false }],
-    });
-    const busArn = (region: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:${region}:123456789012:event-bus/event-store-dev`]],
-    });
-    expect(rule.Targets.map((target: any) => target.Arn)).toEqual(REPLICAS.map(busArn));
-    for (const target of rule.Targets) {
-      expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^BusReplicationRole/), 'Arn'] });
-      expect(target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^BusReplicationUndeliveredQueue/), 'Arn'] });
-    }
-    expect(grants(service, 'BusReplication')).toEqual(
-      REPLICAS.map((region) => `events:PutEvents on arn:AWS::Partition:events:${region}:123456789012:event-bus/event-store-dev`).sort(),
-    );
-    const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.AlarmName);
-    expect(alarms).toContain('event-store-dev-replication-undelivered-not-empty');
-  });
-
-  test('adds one read-side stack per replica region, in that region, after the tables and before the forwarding', () => {
+  test('adds one store stack per replica region, in that region, after the tables; the write region (the primary) last', () => {
     expect(built.replicas.map((replica) => [replica.stackName, replica.region])).toEqual(
       REPLICAS.map((region) => [`EventStore-dev-Replica-${region}`, region]),
     );
     for (const replica of built.replicas) {
-      expect(replica.dependencies).toContain(built.stateful);
+      expect(replica.dependencies).toEqual([built.stateful]);
       expect(built.stateless.dependencies).toContain(replica);
     }
   });
 
-  test.each(REPLICAS.map((region, i) => [region, i]))(
-    'the stack in %s runs query and api over its replicas, told the write region, reading only',
-    (region, i) => {
-      const replica = replicaTemplates[i as number];
-      const functions = Object.values(replica.findResources('AWS::Lambda::Function')).map((f: any) => f.Properties);
-      expect(functions.map((f) => f.FunctionName).sort()).toEqual(['event-store-dev-api', 'event-store-dev-query']);
-      for (const fn of functions) {
-        expect(fn.Environment.Variables).toMatchObject({
-          EVENTS_TABLE: 'event-store-dev-events',
-          PROJECTIONS_TABLE: 'event-store-dev-projections',
-          WRITE_REGION: 'eu-west-1',
-        });
-        expect(fn.Environment.Variables.REPLAY_FUNCTION_NAME).toBeUndefined();
-      }
-      const table = (name: string) => `arn:AWS::Partition:dynamodb:${region}:123456789012:table/event-store-dev-${name}`;
-      const reads = [
-        `dynamodb:GetItem on ${table('events')}`,
-        `dynamodb:BatchGetItem on ${table('events')}`,
-        `dynamodb:Query on ${table('events')}`,
-        ...INDEXES.map((index) => `dynamodb:Query on ${table('events')}/index/${index}`),
-        `dynamodb:GetItem on ${table('projections')}`,
-        `dynamodb:Query on ${table('projections')}`,
-      ];
-      for (const role of ['Query', 'Api']) {
-        expect(grants(replica, role)).toEqual(
-          [`logs:CreateLogStream on ${role}Logs`, `logs:PutLogEvents on ${role}Logs`, ...XRAY, ...reads].sort(),
-        );
-      }
-      onlyResource(replica, 'AWS::Events::EventBus', { Name: 'event-store-dev' });
-      onlyResource(replica, 'AWS::ApiGateway::RestApi', { Name: 'event-store-dev' });
-      onlyResource(replica, 'AWS::CloudWatch::Dashboard', { DashboardName: `event-store-dev-${region}` });
-      replica.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-      const outputs = replica.toJSON().Outputs;
-      expect(Object.keys(outputs).sort()).toEqual(
-        ['ApiUrl', 'EventArchive', 'EventBusName', 'EventStoreTable', 'ProjectionsTable', 'QueryHandlerFunction'],
+  test.each(REGIONS)('the store in %s runs every function over its tables, told the write region, with every output', (region) => {
+    const store = stores[region];
+    const functions = storeFunctions(store);
+    expect(functions.map((f) => f.FunctionName).sort()).toEqual(
+      ['api', 'persister', 'projector', 'query', 'replay'].map((name) => `event-store-dev-${name}`),
+    );
+    for (const fn of functions) {
+      expect(fn.Environment.Variables.WRITE_REGION).toBe('eu-west-1');
+      // A replica region's functions name its replicas: the tables' names in every region.
+      expect(fn.Environment.Variables.EVENTS_TABLE).toEqual(
+        region === IRELAND.region ? { 'Fn::ImportValue': expect.stringMatching(/EventsTable/) } : 'event-store-dev-events',
       );
-      expect(outputs.EventStoreTable.Value).toBe('event-store-dev-events');
-    },
-  );
+    }
+    onlyResource(store, 'AWS::Events::EventBus', { Name: 'event-store-dev' });
+    onlyResource(store, 'AWS::ApiGateway::RestApi', { Name: 'event-store-dev' });
+    // Dashboards are global to the account: one name per region.
+    onlyResource(store, 'AWS::CloudWatch::Dashboard', {
+      DashboardName: region === IRELAND.region ? 'event-store-dev' : `event-store-dev-${region}`,
+    });
+    const outputs = store.toJSON().Outputs;
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['ApiUrl', 'CommandHandlerFunction', 'EventArchive', 'EventBusName', 'EventStoreTable', 'ProjectionsTable', 'QueryHandlerFunction', 'ReplayFunction'],
+    );
+  });
+
+  test.each(REPLICAS)("the projector in %s reads its replica's own stream, whose ARN DescribeTable reads at deploy time", (region) => {
+    const store = stores[region];
+    const mapping = onlyResource(store, 'AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ProjectorFunction') },
+    });
+    expect(mapping.EventSourceArn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ReplicaTablesEventsStream/), 'Table.LatestStreamArn'],
+    });
+    const lookup = onlyResource(store, 'Custom::AWS');
+    for (const call of [lookup.Create, lookup.Update]) {
+      expect(JSON.parse(call)).toEqual({
+        service: 'DynamoDB',
+        action: 'describeTable',
+        parameters: { TableName: 'event-store-dev-events' },
+        physicalResourceId: { responsePath: 'Table.LatestStreamArn' },
+        outputPaths: ['Table.LatestStreamArn'],
+      });
+    }
+    expect(grants(store, 'ReplicaTablesStreamLookup')).toEqual([
+      `dynamodb:DescribeTable on ${tableIn(region, 'events')}`,
+      'logs:CreateLogStream on ReplicaTablesStreamLookupLogs',
+      'logs:PutLogEvents on ReplicaTablesStreamLookupLogs',
+    ]);
+    const role = onlyResource(store, 'AWS::IAM::Role', { Description: Match.stringLikeRegexp('stream ARN') });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(grants(store, 'Projector')).toEqual(
+      expect.arrayContaining(
+        ['DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => `dynamodb:${action} on ReplicaTablesEventsStream`),
+      ),
+    );
+  });
 });
 
 describe('a deployment with replica regions and a key in each', () => {
@@ -159,9 +147,9 @@ describe('a deployment in one region', () => {
     expect(replicas).toEqual([]);
   });
 
-  test('refuses replicas when the write region is not known at synth', () => {
+  test('refuses replicas when the primary region is not known at synth', () => {
     expect(() => synthesize({ replicaRegions: 'us-east-1', replicaEncryption: 'awsManaged' }, {})).toThrow(
-      /replicas need the write region known at synth/,
+      /replicas need the primary region known at synth/,
     );
   });
 

@@ -28,6 +28,12 @@ describe('cdk-nag AwsSolutions checks', () => {
       billingMode: 'PROVISIONED',
       apiAuth: 'iam',
     }, inIreland],
+    ['a deployment failed over to a replica region (writeRegion), the raw archive on', {
+      replicaRegions: 'us-east-1,ap-southeast-2',
+      replicaEncryption: 'awsManaged',
+      writeRegion: 'us-east-1',
+      rawArchive: true,
+    }, inIreland],
   ])('find nothing unacknowledged in %s', (_, context, environment) => {
     const { app } = synthesize(context, environment);
     const assembly = app.synth();

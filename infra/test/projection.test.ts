@@ -24,6 +24,7 @@ describe("the events table's stream feeds the projector", () => {
         ],
       },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      Enabled: true,
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^ProjectionFailureQueue/), 'Arn'] } },
       },

@@ -1,4 +1,5 @@
-import { checkedWriteRegion, readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
+import { deploymentRegions } from '../lib/deployment-regions';
+import { readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
 import { guardedIngestPattern, IngestPatternError } from '../lib/ingest-pattern';
 import { synthesize } from './synthesize';
 
@@ -28,6 +29,7 @@ describe('deployment settings', () => {
       apiDailyQuota: undefined,
       tracing: false,
       replicaRegions: [],
+      writeRegion: undefined,
       replicaKeyArns: undefined,
       replicaEncryption: 'customerManaged',
       lambdaAssetsDir: '/assets',
@@ -75,16 +77,28 @@ describe('deployment settings', () => {
     expect(read({}).replicaEncryption).toBe('customerManaged');
   });
 
-  test('need the write region known, and not among the replicas, when there are replicas', () => {
-    expect(checkedWriteRegion(read({}), undefined)).toBeUndefined();
+  test('need the primary region known, not among the replicas, and a write region among the regions', () => {
+    expect(deploymentRegions(read({}), undefined)).toEqual({ primary: undefined, replicas: [] });
+    expect(deploymentRegions(read({}), 'eu-west-1')).toEqual({ primary: 'eu-west-1', replicas: [] });
     const awsManaged = { replicaEncryption: 'awsManaged' };
-    expect(checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1' }), 'eu-west-1')).toBe('eu-west-1');
-    expect(() => checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1' }), undefined)).toThrow(
-      /'replicaRegions': replicas need the write region known at synth/,
+    const replicated = read({ ...awsManaged, replicaRegions: 'us-east-1' });
+    expect(deploymentRegions(replicated, 'eu-west-1')).toEqual({ primary: 'eu-west-1', write: 'eu-west-1', replicas: ['us-east-1'] });
+    expect(deploymentRegions(read({ ...awsManaged, replicaRegions: 'us-east-1', writeRegion: 'us-east-1' }), 'eu-west-1')).toEqual({
+      primary: 'eu-west-1',
+      write: 'us-east-1',
+      replicas: ['us-east-1'],
+    });
+    expect(() => deploymentRegions(replicated, undefined)).toThrow(/'replicaRegions': replicas need the primary region known at synth/);
+    expect(() => deploymentRegions(read({ ...awsManaged, replicaRegions: 'us-east-1,eu-west-1' }), 'eu-west-1')).toThrow(
+      /'eu-west-1' is the primary region/,
     );
-    expect(() => checkedWriteRegion(read({ ...awsManaged, replicaRegions: 'us-east-1,eu-west-1' }), 'eu-west-1')).toThrow(
-      /'eu-west-1' is the write region/,
+    expect(() => deploymentRegions(read({ ...awsManaged, replicaRegions: 'us-east-1', writeRegion: 'us-west-2' }), 'eu-west-1')).toThrow(
+      /'writeRegion': 'us-west-2' is not a region of the deployment: the primary eu-west-1 or a replica region \(us-east-1\)/,
     );
+    expect(() => deploymentRegions(read({ writeRegion: 'us-west-2' }), 'eu-west-1')).toThrow(
+      /'writeRegion': 'us-west-2': a deployment without replicaRegions writes in its own region \(eu-west-1\)/,
+    );
+    expect(deploymentRegions(read({ writeRegion: 'eu-west-1' }), 'eu-west-1').write).toBeUndefined();
   });
 
   test.each([
@@ -113,6 +127,7 @@ describe('deployment settings', () => {
     [{ tracing: 'on' }, 'tracing'],
     [{ replicaRegions: 'us-east-1' }, 'replicaKeyArns'],
     [{ replicaEncryption: 'none' }, 'replicaEncryption'],
+    [{ writeRegion: 'Ireland' }, 'writeRegion'],
     [
       {
         replicaRegions: 'us-east-1',
