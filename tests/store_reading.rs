@@ -458,3 +458,59 @@ async fn what_a_snapshot_folds_is_read_within_a_bound_never_the_whole_stream() {
         .collect();
     assert_eq!(versions, (251..=290).rev().collect::<Vec<_>>());
 }
+
+/// A store over `local`'s table in a replica region (eu-west-1 writes, this is us-east-1).
+fn replica_of(local: &LocalStore) -> event_store_dynamodb::DynamoEventStore {
+    let mut settings = local.store.settings().clone();
+    settings.write_region = Some("eu-west-1".into());
+    settings.region = Some("us-east-1".into());
+    event_store_dynamodb::DynamoEventStore::new(local.client.clone(), &settings)
+}
+
+#[tokio::test]
+async fn a_replica_region_never_reads_past_a_version_that_has_not_replicated_yet() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let local = local_store().await;
+    let stream = fresh_stream("replicating");
+    append_all(&local, &stream, numbered(5)).await;
+    // A global table replicates item by item: version 3 has not reached this region yet.
+    local
+        .client
+        .delete_item()
+        .table_name(local.store.table())
+        .key("streamId", AttributeValue::S(stream.to_string()))
+        .key("version", AttributeValue::N("3".into()))
+        .send()
+        .await
+        .unwrap();
+    let replica = replica_of(&local);
+    let page = replica
+        .read_stream(&stream, &StreamRead::forward(10))
+        .await
+        .unwrap();
+    let versions: Vec<u64> = page.items.iter().map(|e| e.version.get()).collect();
+    assert_eq!(versions, [1, 2], "the page stops before the hole");
+    let mut next = StreamRead::forward(10);
+    next.page.page_token = Some(page.next_page_token.expect("a token to go on from 3"));
+    let lag = replica.read_stream(&stream, &next).await.unwrap_err();
+    assert!(lag.is_transient(), "{lag}");
+    assert_eq!(lag.kind(), "Unavailable");
+    let backward = replica
+        .read_stream(&stream, &StreamRead::backward(10))
+        .await
+        .unwrap();
+    let versions: Vec<u64> = backward.items.iter().map(|e| e.version.get()).collect();
+    assert_eq!(versions, [5, 4]);
+    let state = replica.load_state(&stream, &JsonMergeReducer).await;
+    assert!(
+        matches!(&state, Err(e) if e.is_transient()),
+        "a state with a hole in a replica is Unavailable, not Corrupt: {state:?}"
+    );
+    // The write region reads what it holds, as before.
+    let written = local
+        .store
+        .read_stream(&stream, &StreamRead::forward(10))
+        .await
+        .unwrap();
+    assert_eq!(written.items.len(), 4);
+}

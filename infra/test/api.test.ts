@@ -16,6 +16,14 @@ describe('the REST API in front of the api function', () => {
     }
   });
 
+  test('gives the api function less time than the gateway waits (29 s), so it answers before a bare 504', () => {
+    const api = Object.values(service.findResources('AWS::Lambda::Function')).find((f: any) => f.Properties.FunctionName === 'event-store-dev-api') as any;
+    expect(api.Properties.Timeout).toBe(26);
+    for (const method of methods()) {
+      expect(method.Integration.TimeoutInMillis ?? 29000).toBeGreaterThan(api.Properties.Timeout * 1000);
+    }
+  });
+
   test('requires the API key on every method by default (seed 003)', () => {
     for (const method of methods()) {
       expect(method).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });

@@ -19,6 +19,9 @@ pub enum FailureKind {
     Timeout,
     /// The connection failed or was lost. Transient.
     Connection,
+    /// This replica region has not received every version of a stream yet (a global table
+    /// replicates item by item, in no particular order). Transient.
+    ReplicationLag,
     /// The function's role may not make this call. Not transient: fix the permissions.
     AccessDenied,
     /// A table, bus or function does not exist. Not transient: fix the configuration.
@@ -39,6 +42,7 @@ impl FailureKind {
                 | FailureKind::ServerError
                 | FailureKind::Timeout
                 | FailureKind::Connection
+                | FailureKind::ReplicationLag
         )
     }
 
@@ -63,6 +67,9 @@ impl FailureKind {
             FailureKind::ServerError => "the service failed; retry later",
             FailureKind::Timeout => "the request timed out; retry later",
             FailureKind::Connection => "the service could not be reached; retry later",
+            FailureKind::ReplicationLag => {
+                "this replica region has not received every event of the stream yet; retry later"
+            }
             FailureKind::AccessDenied => "access denied: the caller's role may not make this call",
             FailureKind::ResourceNotFound => {
                 "a table, bus or function it needs does not exist: check the configuration"

@@ -80,6 +80,12 @@ impl Settings {
         }
     }
 
+    /// Whether this store runs outside its write region: a replica of a global table, which
+    /// takes no appends and may hold a stream's versions with holes while they replicate.
+    pub fn is_replica(&self) -> bool {
+        self.check_write_region().is_err()
+    }
+
     /// Whether this store may append: always, unless a write region is set and this store runs
     /// in another one (a replica region of a global table, where a condition would be checked
     /// against that replica alone, so two regions could both store the same version).

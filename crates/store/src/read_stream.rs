@@ -3,19 +3,44 @@
 //! One strongly consistent `Query` on the stream's partition per page (more only when a page
 //! passes DynamoDB's 1 MB response limit). It asks for one event more than the page holds, so
 //! the token is given only when another event really follows. Snapshot items, which share the
-//! partition, are skipped.
+//! partition, are skipped. In a replica region (outside `WRITE_REGION`) a page stops before a
+//! version that has not replicated yet, and a read that would start at one is `Unavailable`.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    Direction, Error, Page, RecordedEvent, StreamId, StreamRead, Version, MAX_PAGE_SIZE,
+    Direction, Error, FailureKind, Page, RecordedEvent, ServiceFailure, StreamId, StreamRead,
+    Version, MAX_PAGE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::item_kind::ItemKind;
 use crate::sdk_error::from_sdk;
 use crate::{attributes, event_item, page_token, DynamoEventStore};
+
+/// Where `versions` (in read order) first miss one: `first` is the version the read must start
+/// with when known (a forward read with no retention), and each must follow the one before.
+/// `None` when there is no hole.
+fn replication_gap(versions: &[u64], first: Option<u64>, backward: bool) -> Option<usize> {
+    let mut expected = first.or_else(|| versions.first().copied())?;
+    for (index, version) in versions.iter().enumerate() {
+        if *version != expected {
+            return Some(index);
+        }
+        expected = if backward {
+            expected.saturating_sub(1)
+        } else {
+            expected + 1
+        };
+    }
+    None
+}
+
+/// What a replica region answers for a stream whose next version has not replicated yet.
+pub(crate) fn replication_lag() -> Error {
+    Error::Unavailable(ServiceFailure::new(FailureKind::ReplicationLag, "Query"))
+}
 
 /// Where the next page of a stream read starts.
 #[derive(Serialize, Deserialize)]
@@ -66,7 +91,22 @@ impl DynamoEventStore {
         let mut events = self
             .query_range(stream, from, to, backward, limit + 1)
             .await?;
-        let next_page_token = if events.len() > limit {
+        // In a replica region a page ends before the first version not replicated yet, so a
+        // reader that goes on from the last event it saw never skips one.
+        let gap = if self.settings.is_replica() {
+            let first = (!backward && self.settings.event_ttl_days.is_none()).then_some(start);
+            let versions: Vec<u64> = events.iter().map(|e| e.version.get()).collect();
+            replication_gap(&versions, first.map(Version::get), backward)
+        } else {
+            None
+        };
+        if let Some(at) = gap {
+            if at == 0 {
+                return Err(replication_lag());
+            }
+            events.truncate(at);
+        }
+        let next_page_token = if gap.is_some() || events.len() > limit {
             events.truncate(limit);
             let last = events.last().map(|e| e.version.get()).unwrap_or_default();
             Some(page_token::encode(&StreamPosition {
@@ -128,6 +168,9 @@ impl DynamoEventStore {
             .zip(found)
             .find(|(expected, got)| *got != Some(*expected))
         {
+            if self.settings.is_replica() {
+                return Err(replication_lag());
+            }
             return Err(Error::Corrupt {
                 attribute: "version".into(),
                 reason: format!("stream {stream} has no event at version {missing}"),
@@ -171,5 +214,22 @@ impl DynamoEventStore {
                 return Ok(events);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replication_gap;
+
+    #[test]
+    fn a_page_ends_at_the_first_version_not_replicated_yet() {
+        assert_eq!(replication_gap(&[1, 2, 4, 5], Some(1), false), Some(2));
+        assert_eq!(replication_gap(&[2, 3], Some(1), false), Some(0));
+        assert_eq!(replication_gap(&[1, 2, 3], Some(1), false), None);
+        // With retention the oldest versions may have expired: the first one found starts it.
+        assert_eq!(replication_gap(&[7, 8, 10], None, false), Some(2));
+        assert_eq!(replication_gap(&[9, 8, 6], None, true), Some(2));
+        assert_eq!(replication_gap(&[9, 8, 7], None, true), None);
+        assert_eq!(replication_gap(&[], Some(4), false), None);
     }
 }

@@ -160,7 +160,21 @@ impl DynamoEventStore {
         }
         let mut events = tail.events_newest_first;
         events.reverse();
-        let state = State::fold(reducer, stream.clone(), tail.snapshot.as_ref(), &events)?;
+        let replica = self.settings.is_replica();
+        let state = State::fold(reducer, stream.clone(), tail.snapshot.as_ref(), &events).map_err(
+            |error| match error {
+                // A hole in a replica is a version still replicating, not a corrupt stream.
+                Error::Corrupt { .. }
+                    if replica
+                        && events
+                            .windows(2)
+                            .any(|w| w[1].version != w[0].version.next()) =>
+                {
+                    crate::read_stream::replication_lag()
+                }
+                other => other,
+            },
+        )?;
         if state.version < head {
             return Err(self.missing(stream, state.version.next(), head));
         }
@@ -169,6 +183,10 @@ impl DynamoEventStore {
 
     /// The error for versions `from..=to` of `stream` missing from its partition.
     fn missing(&self, stream: &StreamId, from: Version, to: Version) -> Error {
+        if self.settings.is_replica() && self.settings.event_ttl_days.is_none() {
+            // The head replicated before the events it counts.
+            return crate::read_stream::replication_lag();
+        }
         if self.settings.event_ttl_days.is_some() {
             Error::Expired {
                 stream: stream.clone(),

@@ -412,9 +412,11 @@ fn unavailable(operation: &str, reason: &str) -> ApiResponse {
     )
 }
 
+/// A deployment without a replay function (a replica region's, or REPLAY_FUNCTION_NAME unset):
+/// `501`, which no client retries.
 fn no_replay_function() -> ApiResponse {
-    answer(
-        json!({"error": {"type": "Refused", "message": "this api has no replay function (REPLAY_FUNCTION_NAME is not set)", "retryable": false}}),
-        200,
+    ApiResponse::json(
+        501,
+        json!({"error": {"type": "NotImplemented", "message": "this api has no replay function (a replica region's, or REPLAY_FUNCTION_NAME is not set): start replays in the write region", "retryable": false}}),
     )
 }

@@ -160,6 +160,7 @@ const REPLAY_STATUSES: &[(u16, &str)] = &[
     (202, "started: the replay id, and where to follow it"),
     (200, "a dry run: what it would cover; or a start sent again with its Idempotency-Key (alreadyStarted)"),
     (400, "Validation: the body is wrong (the field is named)"),
+    (501, "NotImplemented: this deployment has no replay function (a replica region)"),
     (503, "Unavailable: try again after Retry-After seconds; the error names the replayId, which may have begun"),
 ];
 

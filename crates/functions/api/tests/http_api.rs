@@ -268,7 +268,7 @@ async fn wrong_parameters_routes_and_methods_are_named() {
     let (status, body) = post(&base, "/replays", &json!({"op": "republish"})).await;
     assert_eq!(
         status,
-        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::NOT_IMPLEMENTED,
         "no replay function here: {body}"
     );
     let (status, body, _) = send(
@@ -344,6 +344,24 @@ async fn an_append_whose_answer_was_lost_is_sent_again_with_its_idempotency_key_
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(answer["error"]["type"], "IdReused");
     assert_eq!(local.all_events(&stream).await.len(), 1);
+    // With an expected version: the retry finds the stream moved by its own first attempt, and
+    // is the duplicate, not a 409.
+    lost.store(true, std::sync::atomic::Ordering::SeqCst);
+    let guarded = json!({"streamId": "lost-guarded", "expectedVersion": 0, "events": [{"eventType": "Opened", "data": {}}, {"eventType": "Funded", "data": {"amount": 3}}]});
+    let once = |body: &Value| {
+        Client::new()
+            .post(format!("{base}/events"))
+            .header("idempotency-key", "open-and-fund")
+            .json(body)
+    };
+    let (status, answer, _) = send(once(&guarded)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    lost.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (status, answer, _) = send(once(&guarded)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["duplicate"], true);
+    let guarded_stream = event_store_domain::StreamId::new("lost-guarded").unwrap();
+    assert_eq!(local.all_events(&guarded_stream).await.len(), 2);
 }
 
 #[tokio::test]
