@@ -21,7 +21,7 @@ describe('the functions', () => {
     ['query', 256, 10],
     ['projector', 256, 60],
     ['replay', 1769, 900],
-    ['api', 256, 29],
+    ['api', 256, 26],
   ])('%s runs the cargo lambda build on provided.al2023, arm64, traced, logging JSON', (name, memory, timeout) => {
     expect(fn(name)).toMatchObject({
       Runtime: 'provided.al2023',
