@@ -16,7 +16,7 @@ pub const REPLAY_FUNCTION_NAME: &str = "REPLAY_FUNCTION_NAME";
 /// How long the replay function may take to checkpoint a new replay or answer its progress:
 /// within the api function's own 26 s (infra/pipeline.json), itself within API Gateway's 29 s,
 /// so a slow start is the api's 503 naming the replay, never the gateway's bare 504.
-const REPLAY_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+const REPLAY_ANSWER_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// The api as the environment configures it.
 pub async fn build_from_env() -> Result<Api, String> {
