@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bus;
 pub mod capacity;
 pub mod costs;
+pub mod cqrs_account;
 pub mod fault_proxy;
 pub mod invoke;
 pub mod read_models;

@@ -1,0 +1,327 @@
+//! cqrs-es on the store: seed 004's account through `CqrsFramework` over
+//! `cqrs-es-dynamodb-store`, against the local endpoint through the real SDK: commands and
+//! loads, the optimistic lock between two frameworks, a commit whose answer was lost, paged
+//! loads and snapshots.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::Client;
+use cqrs_es::persist::{PersistedEventRepository, PersistedEventStore, SerializedEvent};
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
+use cqrs_es_dynamodb_store::{
+    event_store_aggregate_cqrs, event_store_cqrs, event_store_snapshot_cqrs, stream_of,
+    DynamoStoreRepository,
+};
+use event_store_domain::{AccountCreated, AccountEvent, StreamId};
+use event_store_dynamodb::DynamoEventStore;
+use event_store_tests::cqrs_account::{deposits, open, withdrawal, CqrsAccount, CqrsAccountEvent};
+use event_store_tests::fault_proxy::{Fault, FaultProxy};
+use event_store_tests::{endpoint, local_store, LocalStore};
+
+fn fresh_account() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn stream(id: &str) -> StreamId {
+    stream_of(CqrsAccount::TYPE, id).expect("a stream id")
+}
+
+fn event_store(
+    store: &DynamoEventStore,
+) -> PersistedEventStore<DynamoStoreRepository, CqrsAccount> {
+    PersistedEventStore::new_event_store(DynamoStoreRepository::new(store.clone()))
+}
+
+async fn balance(store: &DynamoEventStore, id: &str) -> (i64, usize) {
+    let context = event_store(store).load_aggregate(id).await.expect("loads");
+    (context.aggregate.0.balance, context.current_sequence)
+}
+
+#[tokio::test]
+async fn commands_run_through_the_framework_and_load_back_with_their_metadata() {
+    let local = local_store().await;
+    let cqrs = event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    let id = fresh_account();
+    cqrs.execute(&id, open(&id)).await.expect("opened");
+    let metadata = HashMap::from([("user".to_owned(), "customer-456".to_owned())]);
+    cqrs.execute_with_metadata(&id, deposits(1, 1, 100.50), metadata)
+        .await
+        .expect("deposited");
+    cqrs.execute(&id, withdrawal("tx-w", 30.25))
+        .await
+        .expect("withdrawn");
+    let refused = cqrs.execute(&id, withdrawal("tx-big", 1000.0)).await;
+    assert!(matches!(refused, Err(AggregateError::UserError(_))));
+
+    assert_eq!(balance(&local.store, &id).await, (7025, 3));
+    let stored = local.all_events(&stream(&id)).await;
+    assert_eq!(
+        stored
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "AccountCreated",
+            "TransactionProcessed",
+            "TransactionProcessed"
+        ]
+    );
+    assert_eq!(stored[1].metadata.extra["user"], "customer-456");
+    assert_eq!(stored[1].metadata.schema_version.as_deref(), Some("1.0"));
+    assert_eq!(
+        stored[1].aggregate_type.as_ref().unwrap().as_str(),
+        "Account"
+    );
+
+    let events = event_store(&local.store)
+        .load_events(&id)
+        .await
+        .expect("loads");
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1].metadata["user"], "customer-456");
+    assert_eq!(events[1].payload.event_version(), "1.0");
+}
+
+#[tokio::test]
+async fn a_commit_on_a_stale_aggregate_is_an_aggregate_conflict_whatever_it_holds() {
+    let local = local_store().await;
+    let first = event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    let second = event_store(&local.store);
+    let id = fresh_account();
+    first.execute(&id, open(&id)).await.expect("opened");
+
+    // The second framework's store loads, the first commits, the second commits on what it read:
+    // with the same (empty) metadata its event has the first's id with other content, with
+    // other metadata another id at a taken version; both are the optimistic lock.
+    for (amount, metadata) in [
+        (20.0, HashMap::new()),
+        (30.0, HashMap::from([("c".into(), "2".into())])),
+    ] {
+        let stale = second.load_aggregate(&id).await.expect("loads");
+        first
+            .execute(&id, deposits(0, 1, 10.0))
+            .await
+            .expect("first commit");
+        let deposit = event_for(&stale.aggregate, deposits(9, 1, amount)).await;
+        let conflict = second.commit(deposit, stale, metadata).await;
+        assert!(
+            matches!(conflict, Err(AggregateError::AggregateConflict)),
+            "{conflict:?}"
+        );
+    }
+    assert_eq!(balance(&local.store, &id).await, (2000, 3));
+}
+
+/// The events `aggregate` decides for `commands`.
+async fn event_for(
+    aggregate: &CqrsAccount,
+    commands: Vec<event_store_domain::AccountCommand>,
+) -> Vec<CqrsAccountEvent> {
+    let sink = cqrs_es::event_sink::EventSink::default();
+    aggregate
+        .clone()
+        .handle(commands, &(), &sink)
+        .await
+        .expect("decided");
+    sink.collect().await
+}
+
+/// A client through `proxy`, with `attempts` SDK attempts and short backoffs.
+async fn client_through(proxy: &FaultProxy, attempts: u32) -> Client {
+    let shared = event_store_dynamodb::sdk_config().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
+        .endpoint_url(&proxy.endpoint)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+fn serialized(id: &str, sequence: usize, event: AccountEvent) -> SerializedEvent {
+    let event = CqrsAccountEvent(event);
+    SerializedEvent::new(
+        id.to_owned(),
+        sequence,
+        CqrsAccount::TYPE.to_owned(),
+        event.event_type(),
+        event.event_version(),
+        serde_json::to_value(&event).expect("serializes"),
+        serde_json::json!({}),
+    )
+}
+
+#[tokio::test]
+async fn a_persist_sent_again_after_its_answer_was_lost_is_stored_once() {
+    let local = local_store().await;
+    // The first request (the commit's one TransactWriteItems) is applied and its answer lost.
+    let proxy = FaultProxy::start(&endpoint(), |n| (n == 0).then_some(Fault::DropAfter)).await;
+    let faulty = DynamoEventStore::new(client_through(&proxy, 1).await, local.store.settings());
+    let repository = DynamoStoreRepository::new(faulty);
+    let id = fresh_account();
+    let created = serialized(
+        &id,
+        1,
+        AccountEvent::AccountCreated(AccountCreated {
+            account_id: id.clone(),
+            customer_id: "customer-456".into(),
+            account_type: "checking".into(),
+            created_at: None,
+        }),
+    );
+    let lost = repository
+        .persist::<CqrsAccount>(std::slice::from_ref(&created), None)
+        .await;
+    assert!(
+        matches!(
+            lost,
+            Err(cqrs_es::persist::PersistenceError::ConnectionError(_))
+        ),
+        "{lost:?}"
+    );
+    assert_eq!(
+        local.all_events(&stream(&id)).await.len(),
+        1,
+        "it was applied"
+    );
+    repository
+        .persist::<CqrsAccount>(&[created], None)
+        .await
+        .expect("the same commit again is a duplicate, answered as stored");
+    assert_eq!(local.all_events(&stream(&id)).await.len(), 1);
+    assert_eq!(proxy.log().faults, vec![Fault::DropAfter]);
+}
+
+#[tokio::test]
+async fn a_command_whose_commit_answer_was_lost_is_applied_once_through_the_sdks_retry() {
+    let local = local_store().await;
+    let id = fresh_account();
+    event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ())
+        .execute(&id, open(&id))
+        .await
+        .expect("opened");
+    // Request 0 loads the account, request 1 is the commit: applied, its answer lost.
+    let proxy = FaultProxy::start(&endpoint(), |n| (n == 1).then_some(Fault::DropAfter)).await;
+    let faulty = DynamoEventStore::new(client_through(&proxy, 3).await, local.store.settings());
+    event_store_cqrs::<CqrsAccount>(faulty, vec![], ())
+        .execute(&id, deposits(1, 1, 100.5))
+        .await
+        .expect("the SDK's retry finds the commit stored");
+    assert_eq!(proxy.log().faults, vec![Fault::DropAfter]);
+    assert_eq!(balance(&local.store, &id).await, (10050, 2));
+}
+
+async fn seeded(local: &LocalStore, id: &str, deposits_count: usize) {
+    let cqrs = event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    cqrs.execute(id, open(id)).await.expect("opened");
+    for chunk in 0..deposits_count.div_ceil(20) {
+        let count = 20.min(deposits_count - chunk * 20);
+        cqrs.execute(id, deposits(chunk * 20, count, 1.0))
+            .await
+            .expect("deposited");
+    }
+}
+
+#[tokio::test]
+async fn a_load_reads_the_stream_in_pages() {
+    let local = local_store().await;
+    let id = fresh_account();
+    seeded(&local, &id, 44).await;
+    let repository = DynamoStoreRepository::new(local.store.clone()).with_page_size(10);
+    local.meter.reset();
+    let events = repository
+        .get_events::<CqrsAccount>(&id)
+        .await
+        .expect("loads");
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        (1..=45).collect::<Vec<_>>()
+    );
+    assert_eq!(local.meter.snapshot()["Query"], 5, "45 events, 10 a page");
+    let after = repository
+        .get_last_events::<CqrsAccount>(&id, 40)
+        .await
+        .expect("loads");
+    assert_eq!(after.first().map(|e| e.sequence), Some(41));
+    assert_eq!(after.len(), 5);
+
+    let mut replay = repository
+        .stream_events::<CqrsAccount>(&id)
+        .await
+        .expect("streams");
+    let mut streamed = 0;
+    while let Some(event) = replay.next::<CqrsAccount>(&[]).await {
+        streamed += 1;
+        assert_eq!(event.expect("decodes").sequence, streamed);
+    }
+    assert_eq!(streamed, 45);
+}
+
+#[tokio::test]
+async fn snapshots_are_the_stores_and_a_load_starts_from_the_newest() {
+    let local = local_store().await;
+    let cqrs = event_store_snapshot_cqrs::<CqrsAccount>(local.store.clone(), vec![], 5, ());
+    let id = fresh_account();
+    cqrs.execute(&id, open(&id)).await.expect("opened");
+    // 1 + 7 events: cqrs-es snapshots after 5, inside this commit of 7.
+    cqrs.execute(&id, deposits(1, 7, 2.0))
+        .await
+        .expect("deposited");
+    let snapshot = local
+        .store
+        .latest_snapshot(&stream(&id))
+        .await
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(
+        snapshot.version.get(),
+        5,
+        "where cqrs-es took it, not the commit's end"
+    );
+    assert_eq!(snapshot.state["aggregate"]["balance"], 8.0);
+    assert_eq!(snapshot.state["cqrsSnapshot"], 1);
+
+    cqrs.execute(&id, withdrawal("tx-w", 3.0))
+        .await
+        .expect("withdrawn");
+    let store = PersistedEventStore::<_, CqrsAccount>::new_snapshot_store(
+        DynamoStoreRepository::new(local.store.clone()).with_snapshot_size(5),
+        5,
+    );
+    let context = store.load_aggregate(&id).await.expect("loads");
+    assert_eq!(
+        (context.aggregate.0.balance, context.current_sequence),
+        (1100, 9)
+    );
+    assert_eq!(context.current_snapshot, Some(1));
+    assert_eq!(
+        balance(&local.store, &id).await,
+        (1100, 9),
+        "the events agree"
+    );
+
+    // An aggregate store: the snapshot, rewritten after every commit, is the whole state.
+    let id = fresh_account();
+    let cqrs = event_store_aggregate_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    cqrs.execute(&id, open(&id)).await.expect("opened");
+    cqrs.execute(&id, deposits(1, 3, 5.0))
+        .await
+        .expect("deposited");
+    cqrs.execute(&id, withdrawal("tx-w", 1.0))
+        .await
+        .expect("withdrawn");
+    let snapshot = local
+        .store
+        .latest_snapshot(&stream(&id))
+        .await
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(snapshot.version.get(), 5);
+    assert_eq!(snapshot.state["aggregate"]["balance"], 14.0);
+    assert_eq!(snapshot.state["cqrsSnapshot"], 3);
+}
