@@ -75,7 +75,7 @@ costs: setup
 
 # A benchmark, not a test: every figure printed, none asserted but the key distribution's limit.
 bench: setup build init-duration
-	$(CARGO) build --quiet --release --locked -p event-store-tests --bin bench --bin pipeline-bench
+	$(CARGO) build --quiet --release --locked -p event-store-tests --features dynamo-es --bin bench --bin pipeline-bench
 	$(LOCAL_AWS) target/release/bench
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) target/release/pipeline-bench
 	$(CARGO) bench --locked --quiet -p event-store-domain -p event-store-dynamodb -p persister --benches

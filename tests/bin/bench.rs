@@ -1,5 +1,6 @@
 //! `make bench`: measures the store on the local AWS endpoint and prints one report: appends
-//! beside seed 002's algorithm (requests, WRU, CPU), throughput, the requests of a state load, and
+//! beside seed 002's algorithm (requests, WRU, CPU), seed 004's account through cqrs-es on the
+//! store, on dynamo-es and with seed 002's appends (built with `--features dynamo-es`), throughput, the requests of a state load, and
 //! the key-distribution simulation (which fails the run when a partition key would pass
 //! DynamoDB's 1,000 WRU/s). Function sizes and init durations, and the criterion
 //! micro-benchmarks, are printed by the Makefile's other steps of `make bench`.
@@ -11,6 +12,11 @@ use event_store_tests::local_store;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `bench cqrs-es` prints the cqrs-es table alone.
+    if std::env::args().nth(1).as_deref() == Some("cqrs-es") {
+        print_dynamo_es_comparison().await;
+        return;
+    }
     let local = local_store().await;
     println!("## Appends: the store beside seed 002's algorithm (query the head, a conditional put per event)\n");
     println!("1 KB events (1,000-byte items, every index written); averages of 5 runs on the local endpoint.\n");
@@ -29,6 +35,8 @@ async fn main() {
             row.baseline.write_units / row.ours.write_units,
         );
     }
+
+    print_dynamo_es_comparison().await;
 
     println!("\n## Throughput on the local endpoint (moto answers one request at a time: a floor, not DynamoDB's)\n");
     println!("| measure | count | per second |\n|---|---|---|");
@@ -83,4 +91,33 @@ async fn main() {
         eprintln!("bench: a partition key passes {PARTITION_WRU_LIMIT} WRU/s");
         std::process::exit(1);
     }
+}
+
+/// Seed 004's account through cqrs-es: the store (`cqrs-es-dynamodb-store`), dynamo-es and seed
+/// 002's appends, one table.
+#[cfg(feature = "dynamo-es")]
+async fn print_dynamo_es_comparison() {
+    use event_store_tests::bench::dynamo_es_comparison::compare_with_dynamo_es;
+    println!(
+        "\n## cqrs-es: seed 004's account on the store, on dynamo-es 0.5, and seed 002's appends\n"
+    );
+    println!("The same CqrsFramework code on both stores; a command loads the account and commits its deposits; loads are cqrs-es's load_aggregate. Requests are every SDK attempt, units by DynamoDB's rules on the items each wrote and read, CPU this process's (commits: averages of 5 runs).\n");
+    println!("| workload | ours (cqrs-es-dynamodb-store) | dynamo-es 0.5 | seed 002's algorithm |");
+    println!("|---|---|---|---|");
+    for row in compare_with_dynamo_es().await {
+        println!(
+            "| {} | {} | {} | {} |",
+            row.workload,
+            row.ours.cell(),
+            row.dynamo_es.cell(),
+            row.seed_002
+                .as_ref()
+                .map_or_else(|| "– (seed 002 gives no read)".to_owned(), |f| f.cell()),
+        );
+    }
+}
+
+#[cfg(not(feature = "dynamo-es"))]
+async fn print_dynamo_es_comparison() {
+    println!("\n(dynamo-es's comparison is built with `--features dynamo-es`, as `make bench` builds the bench)");
 }
