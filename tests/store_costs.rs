@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use event_store_domain::DedupeScope;
-use event_store_tests::costs::{measure_costs, CostRow};
+use event_store_tests::costs::{load_label, measure_costs, CostRow};
 
 fn requests(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -136,16 +136,21 @@ async fn each_operation_costs_what_the_readme_says() {
         0.0,
         2.0,
     );
-    // One query of SNAPSHOT_EVERY + 2 = 102 items: the head, the 60 events after the snapshot,
-    // the snapshot, and 40 events before it that the load does not need (~100 KB: 25 units).
-    assert_row(
-        &rows,
-        store,
-        "load state: snapshot at 100 + 60 events",
-        &[("Query", 1)],
-        0.0,
-        25.0,
-    );
+    // A load's first query reads the top 12 items of the partition (a query reads up to its
+    // limit, past the snapshot if that comes first), ~1 KB each (the snapshot's state is the
+    // merged payloads: ~1 KB), consistently, 1 RRU per started 4 KB: 3 RRU for a tail of 1 and
+    // of 10. A longer tail reads the range down to the snapshot next, and nothing below it: of
+    // 50, 39 events and the snapshot (40 KB: 10 RRU); of 99, 88 and the snapshot (89 KB: 22).
+    for (tail, queries, rru) in [(1, 1, 3.0), (10, 1, 3.0), (50, 2, 13.0), (99, 2, 25.0)] {
+        assert_row(
+            &rows,
+            store,
+            &load_label(tail),
+            &[("Query", queries)],
+            0.0,
+            rru,
+        );
+    }
     // 16 shard queries of index keys and one BatchGetItem of the 100 events, eventually
     // consistent: what the meter sums by DynamoDB's rules for these items.
     let index_read = [("Query", 16), ("BatchGetItem", 1)];

@@ -53,11 +53,11 @@ async fn main() {
             rate.what, rate.count, rate.per_second
         );
     }
-    for events in [50, 250] {
-        let (requests, read_units) = state_load_cost(events).await;
-        println!(
-            "| requests per state load, {events} events (snapshot every 100) | {requests} | {read_units} RRU |"
-        );
+    println!("\n## State loads: a snapshot at 100 and a tail after it (1 KB events)\n");
+    println!("| tail | requests | RRU |\n|---|---|---|");
+    for tail in event_store_tests::costs::LOAD_TAILS {
+        let (requests, read_units) = state_load_cost(100 + tail).await;
+        println!("| {tail} | {requests} | {read_units} |");
     }
 
     let traffic = Traffic::realistic();

@@ -3,9 +3,9 @@
 //! bytes with an aggregate type, a correlation id and a user id: every index written).
 
 use event_store_domain::{
-    AggregateType, AppendRequest, DedupeScope, Direction, EventIndex, EventQuery, ExpectedVersion,
-    JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, StreamRead, TimeRange,
-    Version,
+    AggregateType, AppendRequest, DedupeScope, Direction, EventId, EventIndex, EventQuery,
+    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, StreamRead,
+    TimeRange, Version,
 };
 use event_store_dynamodb::event_item;
 use event_store_dynamodb::item_size::item_size;
@@ -27,6 +27,15 @@ pub struct CostRow {
     pub events: usize,
     /// What it cost.
     pub usage: Usage,
+}
+
+/// The tails the state loads are measured with: events after a snapshot at 100.
+pub const LOAD_TAILS: [usize; 4] = [1, 10, 50, 99];
+
+/// The cost table's label of a state load with `tail` events after its snapshot.
+pub fn load_label(tail: usize) -> String {
+    let events = if tail == 1 { "event" } else { "events" };
+    format!("load state: snapshot at 100 + {tail} {events}")
 }
 
 /// An event whose item is exactly [`EVENT_ITEM_BYTES`], for `event_type`.
@@ -187,27 +196,52 @@ pub async fn measure_costs() -> Vec<CostRow> {
         .await,
     );
 
-    local.snapshot_at(&long, 100).await;
-    let load = local.store.load_state(&long, &JsonMergeReducer);
-    rows.push(
-        measure(
-            &local,
-            "load state: snapshot at 100 + 60 events".into(),
-            60,
-            async {
+    for tail in LOAD_TAILS {
+        let stream = fresh_stream("cost");
+        let mut left = 100 + tail;
+        while left > 0 {
+            let batch = left.min(40);
+            let request =
+                AppendRequest::new(stream.clone(), ExpectedVersion::Any, events(batch)).unwrap();
+            append(&local, request).await;
+            left -= batch;
+        }
+        local.snapshot_at(&stream, 100).await;
+        let load = local.store.load_state(&stream, &JsonMergeReducer);
+        rows.push(
+            measure(&local, load_label(tail), tail, async {
                 load.await.unwrap();
-            },
-        )
-        .await,
-    );
+            })
+            .await,
+        );
+    }
 
-    let query = EventQuery::new(
-        EventIndex::EventType,
-        "Measured",
-        TimeRange::default(),
-        Direction::Forward,
-    )
-    .unwrap();
+    // The index reads find 100 events of their own, appended after `since`, with fixed ids (so
+    // the same shards every run): what they read does not depend on the rows above.
+    let since = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let indexed = fresh_stream("cost");
+    for batch in (0..100).collect::<Vec<u32>>().chunks(40) {
+        let batch_events = batch
+            .iter()
+            .map(|n| {
+                let id = uuid::Uuid::new_v5(
+                    &uuid::Uuid::NAMESPACE_OID,
+                    format!("indexed-{n}").as_bytes(),
+                );
+                one_kb_event("Indexed").with_id(EventId::new(id.to_string()).unwrap())
+            })
+            .collect();
+        let request =
+            AppendRequest::new(indexed.clone(), ExpectedVersion::Any, batch_events).unwrap();
+        append(&local, request).await;
+    }
+    let after = TimeRange {
+        from: Some(since),
+        to: None,
+    };
+    let query =
+        EventQuery::new(EventIndex::EventType, "Indexed", after, Direction::Forward).unwrap();
     let first_page = PageRequest::first(100);
     let by_type = local.store.query_events(&query, &first_page);
     rows.push(
@@ -222,7 +256,7 @@ pub async fn measure_costs() -> Vec<CostRow> {
         .await,
     );
 
-    let everything = EventQuery::all(TimeRange::default(), Direction::Forward).unwrap();
+    let everything = EventQuery::all(after, Direction::Forward).unwrap();
     let global = local.store.query_events(&everything, &first_page);
     rows.push(
         measure(

@@ -38,6 +38,7 @@ mod stream_heads;
 pub mod stream_record;
 mod table_definition;
 mod tables;
+mod tail_ranges;
 mod transaction;
 
 pub use chunked_append::ChunkedAppendError;

@@ -1,9 +1,9 @@
 //! Snapshots and state loads: the newest snapshot plus the events after it, in one request.
 //!
 //! Snapshots sit in their stream's partition at `v + 0.5`, the stream's head above every
-//! version. A load is one strongly consistent descending `Query` of at most `SNAPSHOT_EVERY + 2`
-//! items: the head, the events after the newest snapshot, and then the snapshot itself. Only a
-//! stream whose snapshots lag (or that has none) needs more pages. The head's version says what
+//! version. A load is strongly consistent descending `Query`s: the head, the events after the
+//! newest snapshot, and then the snapshot itself, one request for a tail of up to ten events and
+//! the ranges [`crate::tail_ranges`] plans below that, so it reads what it folds. The head's version says what
 //! the state must reach: when events it needs have expired (`EVENT_TTL_DAYS`) and no snapshot
 //! covers them, the load is [`Error::Expired`], never a state silently behind the stream.
 
@@ -18,6 +18,7 @@ use event_store_domain::{
 use crate::item_kind::ItemKind;
 use crate::item_size::{item_size, MAX_ITEM_BYTES};
 use crate::sdk_error::from_sdk;
+use crate::tail_ranges::{SortKeyRange, FIRST_PAGE_ITEMS};
 use crate::{attributes, event_item, head_item, snapshot_item, DynamoEventStore};
 
 /// The newest events of a stream down to (not including) its newest snapshot, that snapshot,
@@ -254,21 +255,71 @@ impl DynamoEventStore {
         Ok(None)
     }
 
-    /// Reads the stream backwards from its head until its newest snapshot (or its first event).
+    /// Reads the stream backwards from its head until its newest snapshot (or its first event):
+    /// the first page of [`FIRST_PAGE_ITEMS`], then the ranges [`SortKeyRange`] plans, so a load
+    /// reads the snapshot and the events after it, not a whole snapshot interval.
     pub async fn tail(&self, stream: &StreamId) -> Result<Tail, Error> {
-        let page_size = match self.settings.snapshot_every {
-            0 => None,
-            every => Some(i32::try_from(every).unwrap_or(i32::MAX).saturating_add(2)),
+        let every = self.settings.snapshot_every;
+        let mut tail = Tail {
+            head: None,
+            events_newest_first: Vec::new(),
+            snapshot: None,
         };
-        let mut head = None;
-        let mut events_newest_first = Vec::new();
+        let first_page = (every > 0).then_some(FIRST_PAGE_ITEMS);
+        let more = self
+            .read_tail_range(stream, None, first_page, &mut tail)
+            .await?;
+        if !more || tail.snapshot.is_some() {
+            return Ok(tail);
+        }
+        let oldest_read = tail
+            .events_newest_first
+            .last()
+            .map_or(tail.version().next(), |e| e.version);
+        let mut range = SortKeyRange::below(oldest_read.get(), every);
+        while let Some(current) = range {
+            self.read_tail_range(stream, Some(&current), None, &mut tail)
+                .await?;
+            if tail.snapshot.is_some() {
+                break;
+            }
+            range = current.next(every);
+        }
+        Ok(tail)
+    }
+
+    /// Reads `range` of the partition (all of it when none) backwards into `tail`, page by page,
+    /// until its end or a snapshot; with `limit`, one page of that many items only. True when
+    /// that one page left items unread.
+    async fn read_tail_range(
+        &self,
+        stream: &StreamId,
+        range: Option<&SortKeyRange>,
+        limit: Option<i32>,
+        tail: &mut Tail,
+    ) -> Result<bool, Error> {
         let mut start_key: Option<HashMap<String, AttributeValue>> = None;
         loop {
-            let output = self
-                .partition_query(stream)
-                .key_condition_expression("#s = :s")
-                .scan_index_forward(false)
-                .set_limit(page_size)
+            let query = self.partition_query(stream).scan_index_forward(false);
+            let query = match range {
+                None => query.key_condition_expression("#s = :s"),
+                Some(range) => {
+                    let query = query
+                        .expression_attribute_names("#v", attributes::VERSION)
+                        .expression_attribute_values(
+                            ":high",
+                            AttributeValue::N(range.high.clone()),
+                        );
+                    match &range.low {
+                        Some(low) => query
+                            .key_condition_expression("#s = :s AND #v BETWEEN :low AND :high")
+                            .expression_attribute_values(":low", AttributeValue::N(low.clone())),
+                        None => query.key_condition_expression("#s = :s AND #v <= :high"),
+                    }
+                }
+            };
+            let output = query
+                .set_limit(limit)
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
@@ -276,24 +327,19 @@ impl DynamoEventStore {
             for item in output.items.unwrap_or_default() {
                 match ItemKind::of(&item) {
                     ItemKind::Snapshot => {
-                        return Ok(Tail {
-                            head,
-                            events_newest_first,
-                            snapshot: Some(snapshot_item::from_item(item)?),
-                        })
+                        tail.snapshot = Some(snapshot_item::from_item(item)?);
+                        return Ok(false);
                     }
-                    ItemKind::Event => events_newest_first.push(event_item::from_item(item)?),
-                    ItemKind::Head => head = Some(head_item::from_item(&item)?),
+                    ItemKind::Event => tail.events_newest_first.push(event_item::from_item(item)?),
+                    ItemKind::Head => tail.head = Some(head_item::from_item(&item)?),
                     ItemKind::Guard | ItemKind::Unknown => {}
                 }
             }
             start_key = output.last_evaluated_key;
-            if start_key.is_none() {
-                return Ok(Tail {
-                    head,
-                    events_newest_first,
-                    snapshot: None,
-                });
+            match (&start_key, limit) {
+                (None, _) => return Ok(false),
+                (Some(_), Some(_)) => return Ok(true),
+                (Some(_), None) => {}
             }
         }
     }
