@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use event_store_domain::{Error, RecordedEvent, Version};
 
-use crate::{BatchGenerations, Projector, STREAMS_MODEL};
+use crate::event_step::StepOutcome;
+use crate::snapshots::SnapshotOutcome;
+use crate::{BatchGenerations, Projector};
 
 /// Events read from the table per page of a gap fill.
 const GAP_PAGE: u64 = 100;
@@ -63,15 +65,21 @@ impl Projector {
             done.applied >= budget || stop.is_some_and(|stop| Instant::now() >= stop)
         };
         let mut done = Applied::default();
-        let mut from = self
-            .read_models
-            .stream_position(STREAMS_MODEL, &event.stream_id)
-            .await?
-            + 1;
-        let until = event.version.get();
-        if until < from {
-            return Ok(Progress::Done(done));
+        if spent(&done) {
+            return Ok(Progress::Paused(done));
         }
+        let position = match self.apply(event, generations, false).await? {
+            StepOutcome::AlreadyApplied => return Ok(Progress::Done(done)),
+            StepOutcome::Applied(snapshot) => {
+                done.count(snapshot);
+                return Ok(Progress::Done(done));
+            }
+            StepOutcome::Gap { position } => position,
+        };
+        // The versions between the checkpoint and the record's event, in pages, in order; a
+        // version the table no longer holds has expired.
+        let mut from = position + 1;
+        let until = event.version.get();
         while from < until {
             let to = (from + GAP_PAGE - 1).min(until - 1);
             let page = self
@@ -82,28 +90,37 @@ impl Projector {
                 if spent(&done) {
                     return Ok(Progress::Paused(done));
                 }
-                self.apply_counted(earlier, generations, &mut done).await?;
+                self.apply_filled(earlier, generations, &mut done).await?;
             }
             from = to + 1;
         }
         if spent(&done) {
             return Ok(Progress::Paused(done));
         }
-        self.apply_counted(event, generations, &mut done).await?;
+        self.apply_filled(event, generations, &mut done).await?;
         Ok(Progress::Done(done))
     }
 
-    async fn apply_counted(
+    /// Applies an event after the gap before it was filled, counting it.
+    async fn apply_filled(
         &self,
         event: &RecordedEvent,
         generations: &BatchGenerations<'_>,
         done: &mut Applied,
     ) -> Result<(), Error> {
-        let snapshot = self.apply(event, generations).await?;
-        done.applied += 1;
-        if snapshot == crate::snapshots::SnapshotOutcome::Failed {
-            done.snapshot_failures += 1;
+        match self.apply(event, generations, true).await? {
+            StepOutcome::Applied(snapshot) => done.count(snapshot),
+            StepOutcome::AlreadyApplied | StepOutcome::Gap { .. } => {}
         }
         Ok(())
+    }
+}
+
+impl Applied {
+    fn count(&mut self, snapshot: SnapshotOutcome) {
+        self.applied += 1;
+        if snapshot == SnapshotOutcome::Failed {
+            self.snapshot_failures += 1;
+        }
     }
 }

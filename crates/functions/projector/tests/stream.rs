@@ -97,6 +97,25 @@ async fn seed_003_items_are_projected_from_the_real_stream() {
 }
 
 #[tokio::test]
+async fn each_event_costs_one_read_and_one_transaction_of_the_projections() {
+    let local = local_store().await;
+    append_seed_003(&local).await;
+    let (projector, _) = projector(&local).await;
+    let records = stream_records(&local).await;
+    local.meter.reset();
+    let response = projector.handle(batch(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+    // Per event: one BatchGetItem of its summary and documents, one TransactWriteItems of them;
+    // the summary is never read a second time (no GetItem), and the batch reads the generation
+    // pointers once.
+    let requests = local.meter.snapshot();
+    assert_eq!(requests.get("BatchGetItem"), Some(&4), "{requests:?}");
+    assert_eq!(requests.get("TransactWriteItems"), Some(&4), "{requests:?}");
+    assert_eq!(requests.get("GetItem"), None, "{requests:?}");
+    assert_eq!(requests.get("Query"), Some(&1), "{requests:?}");
+}
+
+#[tokio::test]
 async fn the_same_batch_delivered_twice_changes_nothing() {
     let local = local_store().await;
     append_seed_003(&local).await;
