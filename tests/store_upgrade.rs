@@ -21,7 +21,13 @@ async fn write_old_stream(local: &LocalStore, stream: &StreamId, count: u64) {
         let new = old_event(stream, n);
         let recorded =
             RecordedEvent::record(stream.clone(), Version::new(n), new, chrono::Utc::now());
-        let mut item = event_item::to_item(&recorded, None, None).unwrap();
+        let mut item = event_item::to_item(
+            &recorded,
+            None,
+            None,
+            event_store_domain::EnabledIndexes::all(),
+        )
+        .unwrap();
         item.remove("payloadHash");
         put(local, item).await;
         let mut guard = guard_item::to_item(

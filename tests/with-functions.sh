@@ -27,6 +27,8 @@ log="$state_dir/functions-$port.log"
 reclaim_port functions "$port"
 
 export FUNCTIONS_EVENTS_TABLE=event-store-local-events
+# Locally every index is written and queryable (deployments default to tables.json's defaultIndexes).
+export INDEXES="${INDEXES:-all}"
 EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" PROJECTIONS_TABLE=event-store-local-projections \
   EVENT_BUS_NAME=event-store-local PROJECTOR_SETTINGS_FILE="$root/fixtures/settings/projector.json" \
   RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON LAMBDA_ENDPOINT="http://127.0.0.1:$port" \

@@ -56,7 +56,15 @@ pub fn one_kb_event(event_type: &str) -> NewEvent {
         probe.clone(),
         chrono::Utc::now(),
     );
-    let bare = item_size(&event_item::to_item(&recorded, None, None).expect("storable"));
+    let bare = item_size(
+        &event_item::to_item(
+            &recorded,
+            None,
+            None,
+            event_store_domain::EnabledIndexes::all(),
+        )
+        .expect("storable"),
+    );
     shaped(EVENT_ITEM_BYTES.saturating_sub(bare))
 }
 

@@ -116,6 +116,8 @@ pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
         .await
         .expect("the test events table can be created");
     let mut settings = Settings::for_table(table);
+    // Tests query every index; `tests/store_indexes.rs` holds the default set to its promise.
+    settings.indexes = Some(event_store_domain::EnabledIndexes::all());
     tweak(&mut settings);
     meter.reset();
     LocalStore {

@@ -23,6 +23,31 @@ pub enum EventIndex {
 }
 
 impl EventIndex {
+    /// Every index, in the order `schema/tables.json` lists them.
+    pub const ALL: [EventIndex; 5] = [
+        EventIndex::AggregateType,
+        EventIndex::EventType,
+        EventIndex::Correlation,
+        EventIndex::User,
+        EventIndex::Time,
+    ];
+
+    /// The index's name in `schema/tables.json`, DynamoDB and the `INDEXES` setting.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventIndex::AggregateType => "byAggregateType",
+            EventIndex::EventType => "byEventType",
+            EventIndex::Correlation => "byCorrelation",
+            EventIndex::User => "byUser",
+            EventIndex::Time => "byTime",
+        }
+    }
+
+    /// The index named `name`, if there is one.
+    pub fn named(name: &str) -> Option<EventIndex> {
+        Self::ALL.into_iter().find(|index| index.name() == name)
+    }
+
     /// The request field that carries this index's key, for error messages.
     pub fn key_field(self) -> &'static str {
         match self {

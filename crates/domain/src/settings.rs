@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 
-use crate::{DedupeScope, Timestamp};
+use crate::{DedupeScope, EnabledIndexes, Timestamp};
 
 /// The store's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct Settings {
     pub write_region: Option<String>,
     /// The region this store runs in (`AWS_REGION`, which Lambda sets).
     pub region: Option<String>,
+    /// The secondary indexes the store writes and queries (`INDEXES`); `None`: the default set
+    /// of `schema/tables.json` (`defaultIndexes`), which the store crate holds.
+    pub indexes: Option<EnabledIndexes>,
 }
 
 /// A setting that is missing or malformed. Its `Debug` is its message, so a function's `main`
@@ -65,6 +68,8 @@ impl Settings {
     pub const WRITE_REGION: &'static str = "WRITE_REGION";
     /// The region this store runs in.
     pub const AWS_REGION: &'static str = "AWS_REGION";
+    /// The secondary indexes written and queried.
+    pub const INDEXES: &'static str = "INDEXES";
 
     /// The defaults, over `events_table`: events kept forever, a snapshot every 100 events,
     /// store-wide dedupe, aggregate types from stream categories.
@@ -77,6 +82,7 @@ impl Settings {
             aggregate_type_from_category: true,
             write_region: None,
             region: None,
+            indexes: None,
         }
     }
 
@@ -175,6 +181,13 @@ impl Settings {
             region: lookup(Self::AWS_REGION)
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
+            indexes: lookup(Self::INDEXES)
+                .map(|text| EnabledIndexes::parse(&text))
+                .transpose()
+                .map_err(|reason| SettingsError {
+                    variable: Self::INDEXES,
+                    reason,
+                })?,
         })
     }
 
@@ -281,6 +294,18 @@ mod tests {
         assert_eq!(settings.events_table, "events");
         assert_eq!(settings.event_ttl_days, None);
         assert_eq!(settings.snapshot_every, 100);
+        assert_eq!(settings.indexes, None);
+    }
+
+    #[test]
+    fn the_indexes_are_read_and_a_bad_one_names_the_variable() {
+        let indexes = |text: &str| settings(&[("EVENTS_TABLE", "events"), ("INDEXES", text)]);
+        let chosen = indexes("byUser,byTime").unwrap().indexes.unwrap();
+        assert_eq!(chosen.names(), ["byUser", "byTime"]);
+        assert_eq!(indexes("").unwrap().indexes, Some(EnabledIndexes::none()));
+        let error = indexes("byUser,byWho").unwrap_err();
+        assert_eq!(error.variable, "INDEXES");
+        assert!(error.reason.contains("byWho"), "{}", error.reason);
     }
 
     #[test]

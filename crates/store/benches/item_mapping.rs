@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use event_store_domain::{
-    AggregateType, EventType, Metadata, NewEvent, RecordedEvent, StreamId, Version,
+    AggregateType, EnabledIndexes, EventType, Metadata, NewEvent, RecordedEvent, StreamId, Version,
 };
 use event_store_dynamodb::event_item;
 use serde_json::json;
@@ -28,9 +28,17 @@ fn item_mapping(c: &mut Criterion) {
         chrono::Utc::now(),
     );
     c.bench_function("item mapping: 1 KB event to item", |b| {
-        b.iter(|| event_item::to_item(black_box(&event), None, Some(1_800_000_000)).unwrap())
+        b.iter(|| {
+            event_item::to_item(
+                black_box(&event),
+                None,
+                Some(1_800_000_000),
+                EnabledIndexes::all(),
+            )
+            .unwrap()
+        })
     });
-    let item = event_item::to_item(&event, None, None).unwrap();
+    let item = event_item::to_item(&event, None, None, EnabledIndexes::all()).unwrap();
     c.bench_function("item mapping: item to event", |b| {
         b.iter(|| event_item::from_item(black_box(item.clone())).unwrap())
     });

@@ -240,7 +240,7 @@ impl DynamoEventStore {
                 event.clone(),
                 recorded_at,
             );
-            let item = event_item::to_item(&recorded, indexed_type, expires_at)?;
+            let item = event_item::to_item(&recorded, indexed_type, expires_at, self.indexes())?;
             let bytes = item_size(&item);
             if bytes > MAX_ITEM_BYTES {
                 return Err(Error::TooLarge {

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    AggregateCategories, AggregateType, Error, ReducerRegistry, Settings, StreamId, Version,
+    AggregateCategories, AggregateType, EnabledIndexes, Error, ReducerRegistry, Settings, StreamId,
+    Version,
 };
 
 use crate::attributes;
@@ -16,6 +17,7 @@ pub struct DynamoEventStore {
     pub(crate) client: Client,
     pub(crate) settings: Settings,
     categories: AggregateCategories,
+    indexes: EnabledIndexes,
 }
 
 impl DynamoEventStore {
@@ -27,6 +29,9 @@ impl DynamoEventStore {
             client,
             settings: settings.clone(),
             categories: AggregateCategories::off(),
+            indexes: settings
+                .indexes
+                .unwrap_or_else(|| crate::TableDefinitions::shipped().events.default_indexes()),
         }
         .with_registry(&ReducerRegistry::with_examples())
     }
@@ -61,6 +66,12 @@ impl DynamoEventStore {
     /// The DynamoDB client.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The secondary indexes this store writes and queries: its `INDEXES`, else
+    /// `schema/tables.json`'s `defaultIndexes`.
+    pub fn indexes(&self) -> EnabledIndexes {
+        self.indexes
     }
 
     /// The settings the store was built with.

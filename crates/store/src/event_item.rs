@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use event_store_domain::{AggregateType, Error, EventIndex, EventQuery, RecordedEvent};
+use event_store_domain::{
+    AggregateType, EnabledIndexes, Error, EventIndex, EventQuery, RecordedEvent,
+};
 
 use crate::index_keys::index_key;
 use crate::{attributes, TableDefinitions};
@@ -12,13 +14,15 @@ use crate::{attributes, TableDefinitions};
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
 
-/// The item for `event`, with its index keys and, when given, its expiry (epoch seconds). An
-/// event that names no aggregate type is indexed under `category_type`, the aggregate its
-/// stream's category stands for, when there is one (the stored event is left as written).
+/// The item for `event`, with its keys in the `indexes` enabled and, when given, its expiry
+/// (epoch seconds). An event that names no aggregate type is indexed under `category_type`, the
+/// aggregate its stream's category stands for, when there is one (the stored event is left as
+/// written).
 pub fn to_item(
     event: &RecordedEvent,
     category_type: Option<&AggregateType>,
     expires_at: Option<i64>,
+    indexes: EnabledIndexes,
 ) -> Result<Item, Error> {
     let mut item: Item = serde_dynamo::to_item(event).map_err(|e| {
         Error::validation(
@@ -46,8 +50,9 @@ pub fn to_item(
         (EventIndex::Time, Some(EventQuery::ALL)),
     ];
     for (index, value) in keyed_values {
-        // Absent values leave the item out of that index (a sparse index).
-        if let Some(value) = value {
+        // Absent values leave the item out of that index (a sparse index), and so does an
+        // index the store does not enable.
+        if let Some(value) = value.filter(|_| indexes.contains(index)) {
             let definition = events.index_for(index);
             item.insert(
                 definition.partition_key.name.clone(),
@@ -109,7 +114,7 @@ mod tests {
             correlation_id: Some("corr-1".into()),
             ..Metadata::default()
         });
-        let item = to_item(&event, None, None).unwrap();
+        let item = to_item(&event, None, None, EnabledIndexes::all()).unwrap();
         assert_eq!(item["version"], AttributeValue::N("7".into()));
         assert!(matches!(item["data"], AttributeValue::M(_)));
         assert_eq!(from_item(item).unwrap(), event);
@@ -117,7 +122,13 @@ mod tests {
 
     #[test]
     fn index_keys_are_sharded_and_sparse() {
-        let item = to_item(&recorded(Metadata::default()), None, Some(42)).unwrap();
+        let item = to_item(
+            &recorded(Metadata::default()),
+            None,
+            Some(42),
+            EnabledIndexes::all(),
+        )
+        .unwrap();
         let AttributeValue::S(key) = &item["eventTypeKey"] else {
             panic!()
         };
@@ -133,13 +144,41 @@ mod tests {
         let mut event = recorded(Metadata::default());
         event.aggregate_type = None;
         let account = AggregateType::new("Account").unwrap();
-        let item = to_item(&event, Some(&account), None).unwrap();
+        let item = to_item(&event, Some(&account), None, EnabledIndexes::all()).unwrap();
         let AttributeValue::S(key) = &item["aggregateTypeKey"] else {
             panic!()
         };
         assert!(key.starts_with("Account#"), "{key}");
         assert!(!item.contains_key("aggregateType"));
         assert!(matches!(item["payloadHash"], AttributeValue::S(_)));
+    }
+
+    #[test]
+    fn a_disabled_index_gets_no_key() {
+        let event = recorded(Metadata {
+            correlation_id: Some("corr-1".into()),
+            user_id: Some("user-1".into()),
+            ..Metadata::default()
+        });
+        let three = EnabledIndexes::of([
+            EventIndex::AggregateType,
+            EventIndex::User,
+            EventIndex::Time,
+        ]);
+        let item = to_item(&event, None, None, three).unwrap();
+        for (key, present) in [
+            ("aggregateTypeKey", true),
+            ("userKey", true),
+            ("timeKey", true),
+            ("eventTypeKey", false),
+            ("correlationKey", false),
+        ] {
+            assert_eq!(item.contains_key(key), present, "{key}");
+        }
+        assert!(to_item(&event, None, None, EnabledIndexes::none())
+            .unwrap()
+            .keys()
+            .all(|k| !k.ends_with("Key")));
     }
 
     #[test]

@@ -62,6 +62,7 @@ impl DynamoEventStore {
         query: &EventQuery,
         page: &PageRequest,
     ) -> Result<Page<RecordedEvent>, Error> {
+        self.indexes().require(query.index())?;
         let index = TableDefinitions::shipped().events.index_for(query.index());
         let limit = page.limit_within(MAX_INDEX_PAGE_SIZE)?;
         let backward = query.direction() == Direction::Backward;

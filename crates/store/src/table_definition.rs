@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use event_store_domain::EventIndex;
+use event_store_domain::{EnabledIndexes, EventIndex};
 use serde::Deserialize;
 
 /// The definitions file, as shipped.
@@ -34,6 +34,9 @@ pub struct TableDefinition {
     /// to put only items made of these into the events table.
     #[serde(default)]
     pub snapshot_attributes: Vec<String>,
+    /// The indexes a store writes and deploys when its settings name none (events table only).
+    #[serde(default)]
+    pub default_indexes: Vec<String>,
     /// Global secondary indexes.
     #[serde(default)]
     pub indexes: Vec<IndexDefinition>,
@@ -77,15 +80,19 @@ impl TableDefinitions {
 }
 
 impl TableDefinition {
+    /// `defaultIndexes` as a set. A name that is no index is a build defect, caught by this
+    /// crate's tests.
+    pub fn default_indexes(&self) -> EnabledIndexes {
+        EnabledIndexes::of(
+            self.default_indexes
+                .iter()
+                .filter_map(|n| EventIndex::named(n)),
+        )
+    }
+
     /// The index serving `index`.
     pub fn index_for(&self, index: EventIndex) -> &IndexDefinition {
-        let name = match index {
-            EventIndex::AggregateType => "byAggregateType",
-            EventIndex::EventType => "byEventType",
-            EventIndex::Correlation => "byCorrelation",
-            EventIndex::User => "byUser",
-            EventIndex::Time => "byTime",
-        };
+        let name = index.name();
         self.indexes
             .iter()
             .find(|definition| definition.name == name)
@@ -120,5 +127,18 @@ mod tests {
             assert_eq!(definition.sort_key.name, "eventTime");
             assert!(definition.shards >= 1);
         }
+        assert_eq!(events.indexes.len(), EventIndex::ALL.len());
+    }
+
+    #[test]
+    fn the_default_indexes_are_the_seeds_queries_and_each_is_an_index() {
+        let events = &TableDefinitions::shipped().events;
+        for name in &events.default_indexes {
+            assert!(EventIndex::named(name).is_some(), "{name} is no index");
+        }
+        assert_eq!(
+            events.default_indexes().names(),
+            ["byAggregateType", "byUser", "byTime"]
+        );
     }
 }

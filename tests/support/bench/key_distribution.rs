@@ -149,7 +149,13 @@ pub fn simulate(traffic: &Traffic, seed: u64) -> Vec<HotKey> {
             new,
             now,
         );
-        let item = event_item::to_item(&recorded, None, None).expect("storable");
+        let item = event_item::to_item(
+            &recorded,
+            None,
+            None,
+            event_store_domain::EnabledIndexes::all(),
+        )
+        .expect("storable");
         *load
             .entry("table".into())
             .or_default()

@@ -38,7 +38,13 @@ pub async fn append(client: &Client, table: &str, stream: &StreamId, events: &[N
             event.clone(),
             chrono::Utc::now(),
         );
-        let item = event_item::to_item(&recorded, None, None).expect("storable");
+        let item = event_item::to_item(
+            &recorded,
+            None,
+            None,
+            event_store_domain::EnabledIndexes::all(),
+        )
+        .expect("storable");
         client
             .put_item()
             .table_name(table)
