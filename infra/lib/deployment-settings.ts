@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { NEVER_INGESTED } from './ingest-pattern';
+import { loadTableDefinitions, TableDefinition } from './table-definitions';
 
 /**
  * The parameters of a deployment, read from CDK context (`-c name=value` or cdk.json) and checked
@@ -31,6 +32,11 @@ export interface DeploymentSettings {
   readonly snapshotEvery: number;
   /** Where an event id is unique (DEDUPE_SCOPE): the whole store, or each stream. */
   readonly dedupeScope: 'store' | 'stream';
+  /**
+   * The events table's secondary indexes the deployment creates, grants and tells the functions
+   * of (INDEXES), in tables.json's order; unset: its `defaultIndexes`.
+   */
+  readonly indexes: readonly string[];
   /** Untyped events take their stream category's aggregate (AGGREGATE_TYPE_FROM_CATEGORY). */
   readonly aggregateTypeFromCategory: boolean;
   /** Events one projector invocation applies at most, gap fills included (PROJECTOR_EVENT_BUDGET). */
@@ -94,8 +100,15 @@ export class SettingsError extends Error {
   }
 }
 
-/** Reads a deployment's settings through `lookup` (a construct node's `tryGetContext`). */
-export function readDeploymentSettings(lookup: (name: string) => unknown, defaultAssetsDir: string): DeploymentSettings {
+/**
+ * Reads a deployment's settings through `lookup` (a construct node's `tryGetContext`); `events`,
+ * the events table's definition, names the indexes there are and those enabled by default.
+ */
+export function readDeploymentSettings(
+  lookup: (name: string) => unknown,
+  defaultAssetsDir: string,
+  events: Pick<TableDefinition, 'indexes' | 'defaultIndexes'> = loadTableDefinitions().events,
+): DeploymentSettings {
   const envName = text(lookup, 'envName', 'dev');
   if (!/^[A-Za-z][A-Za-z0-9-]{0,20}$/.test(envName)) {
     throw new SettingsError('envName', `'${envName}' must start with a letter and hold up to 21 letters, digits or '-'`);
@@ -129,6 +142,7 @@ export function readDeploymentSettings(lookup: (name: string) => unknown, defaul
     projectorSettings: checkedLoopGuard(projectorSettings(lookup)),
     snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
     dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
+    indexes: indexList(lookup, 'indexes', events),
     aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
     projectorEventBudget: whole(lookup, 'projectorEventBudget', 1000, 1, 100000),
     rebuildGraceHours: whole(lookup, 'rebuildGraceHours', 24, 0, 8760),
@@ -167,6 +181,46 @@ function regionList(lookup: (name: string) => unknown, name: string): string[] {
     throw new SettingsError(name, `'${shown}' names a region twice`);
   }
   return list as string[];
+}
+
+/**
+ * `indexes`: `all`, `none`, or index names separated by commas (or a JSON array of them), each
+ * once; unset: the table's default indexes. Given back in the definition's order, so the order
+ * written changes nothing deployed.
+ */
+function indexList(
+  lookup: (name: string) => unknown,
+  name: string,
+  events: Pick<TableDefinition, 'indexes' | 'defaultIndexes'>,
+): string[] {
+  const known = events.indexes.map((index) => index.name);
+  const value = lookup(name);
+  const choices = `all, none, or a comma-separated list of ${known.join(', ')}`;
+  if (value === undefined) {
+    return known.filter((index) => events.defaultIndexes.includes(index));
+  }
+  if (value === 'all') {
+    return known;
+  }
+  if (value === 'none') {
+    return [];
+  }
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    list = value.trim().startsWith('[') ? parsedJson(name, value) : value.split(',').map((index) => index.trim());
+  }
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  if (!Array.isArray(list) || list.length === 0 || list.some((index) => typeof index !== 'string' || index.length === 0)) {
+    throw new SettingsError(name, `'${shown}' is not ${choices}`);
+  }
+  const unknown = list.filter((index) => !known.includes(index));
+  if (unknown.length > 0) {
+    throw new SettingsError(name, `'${shown}' names ${unknown.map((index) => `'${index}'`).join(', ')}, not an index of the events table: use ${choices}`);
+  }
+  if (new Set(list).size !== list.length) {
+    throw new SettingsError(name, `'${shown}' names an index twice`);
+  }
+  return known.filter((index) => list.includes(index));
 }
 
 /** A region name, or undefined when not given. */

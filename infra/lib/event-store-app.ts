@@ -11,7 +11,7 @@ import { DeploymentRegions, deploymentRegions, takesWrites } from './deployment-
 import { DeploymentSettings, readDeploymentSettings } from './deployment-settings';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
-import { loadTableDefinitions } from './table-definitions';
+import { loadTableDefinitions, withEnabledIndexes } from './table-definitions';
 
 export interface EventStoreApp {
   readonly settings: DeploymentSettings;
@@ -31,8 +31,10 @@ export interface BuildOptions {
 }
 
 export function buildEventStore(app: App, options: BuildOptions): EventStoreApp {
-  const settings = readDeploymentSettings((name) => app.node.tryGetContext(name), options.defaultAssetsDir);
-  const tables = loadTableDefinitions();
+  const definitions = loadTableDefinitions();
+  const settings = readDeploymentSettings((name) => app.node.tryGetContext(name), options.defaultAssetsDir, definitions.events);
+  // Only the enabled indexes from here on: the tables, the index grants and INDEXES all follow.
+  const tables = withEnabledIndexes(definitions, settings.indexes);
   const account = options.environment ? options.environment.account : process.env.CDK_DEFAULT_ACCOUNT;
   const regions = deploymentRegions(
     settings,

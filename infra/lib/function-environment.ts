@@ -24,6 +24,8 @@ export const AGGREGATE_TYPE_FROM_CATEGORY: EnvironmentVariable = {
   name: 'AGGREGATE_TYPE_FROM_CATEGORY',
   declaredIn: 'crates/domain/src/settings.rs',
 };
+/** Settings::INDEXES: the events table's enabled secondary indexes, comma-separated; empty: none. */
+export const INDEXES: EnvironmentVariable = { name: 'INDEXES', declaredIn: 'crates/domain/src/settings.rs' };
 /** function_support::PROJECTIONS_TABLE: read models, checkpoints and transactions. */
 export const PROJECTIONS_TABLE: EnvironmentVariable = {
   name: 'PROJECTIONS_TABLE',
@@ -66,6 +68,7 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   SNAPSHOT_EVERY,
   DEDUPE_SCOPE,
   AGGREGATE_TYPE_FROM_CATEGORY,
+  INDEXES,
   PROJECTIONS_TABLE,
   EVENT_BUS_NAME,
   PROJECTOR_SETTINGS,
@@ -76,7 +79,8 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
 ];
 
 /**
- * What every function is told about the store: the events table and the settings the store reads,
+ * What every function is told about the store: the events table and the settings the store reads
+ * (the enabled indexes among them, which a store writes and which a query may use),
  * and (when the tables have replicas) the region appends go to, so a function in any other region
  * refuses appends with `NotWriteRegion`.
  */
@@ -91,6 +95,8 @@ export function storeEnvironment(
     [SNAPSHOT_EVERY.name]: String(settings.snapshotEvery),
     [DEDUPE_SCOPE.name]: settings.dedupeScope,
     [AGGREGATE_TYPE_FROM_CATEGORY.name]: String(settings.aggregateTypeFromCategory),
+    // Always set, empty for none: an absent INDEXES means the Rust side's own default set.
+    [INDEXES.name]: settings.indexes.join(','),
     ...(writeRegion ? { [WRITE_REGION.name]: writeRegion } : {}),
   };
 }

@@ -149,7 +149,7 @@ function statement(sid: string, actions: string[], resources: string[]): iam.Pol
   return new iam.PolicyStatement({ sid, actions, resources });
 }
 
-/** Each index of the events table by its own ARN: no `index/*`. */
+/** Each enabled index of the events table (the definitions hold no other) by its own ARN: no `index/*`. */
 function indexArns(r: TableResources): string[] {
   return r.tables.events.indexes.map((index) => `${r.eventsTable.tableArn}/index/${index.name}`);
 }

@@ -32,6 +32,11 @@ export interface TableDefinition {
   /** Every attribute a snapshot item may hold (events table; empty elsewhere). */
   readonly snapshotAttributes: readonly string[];
   readonly indexes: readonly IndexDefinition[];
+  /**
+   * The indexes a deployment creates when its `indexes` context names none (`defaultIndexes`,
+   * events table); a table that names none has all of its indexes by default.
+   */
+  readonly defaultIndexes: readonly string[];
 }
 
 export interface TableDefinitions {
@@ -58,28 +63,60 @@ function checkTable(raw: any, where: string): TableDefinition {
   if (!Array.isArray(indexes)) {
     throw new Error(`${where}.indexes must be a list`);
   }
+  const checked: IndexDefinition[] = indexes.map((index: any, i: number) => {
+    const at = `${where}.indexes[${i}]`;
+    if (typeof index.name !== 'string' || index.name.length === 0) {
+      throw new Error(`${at}.name must be a non-empty string`);
+    }
+    if (!Number.isInteger(index.shards) || index.shards < 1) {
+      throw new Error(`${at}.shards must be a positive integer`);
+    }
+    return {
+      name: index.name,
+      partitionKey: checkKey(index.partitionKey, `${at}.partitionKey`),
+      sortKey: checkKey(index.sortKey, `${at}.sortKey`),
+      projection: index.projection,
+      shards: index.shards,
+    };
+  });
+  const names = checked.map((index) => index.name);
+  const defaultIndexes: string[] = raw.defaultIndexes === undefined ? names : raw.defaultIndexes;
+  if (!Array.isArray(defaultIndexes) || defaultIndexes.some((name) => typeof name !== 'string')) {
+    throw new Error(`${where}.defaultIndexes must be a list of index names`);
+  }
+  for (const name of defaultIndexes) {
+    if (!names.includes(name)) {
+      throw new Error(`${where}.defaultIndexes names '${name}', which is not one of its indexes (${names.join(', ')})`);
+    }
+  }
+  if (new Set(defaultIndexes).size !== defaultIndexes.length) {
+    throw new Error(`${where}.defaultIndexes names an index twice`);
+  }
   return {
     partitionKey: checkKey(raw.partitionKey, `${where}.partitionKey`),
     sortKey: checkKey(raw.sortKey, `${where}.sortKey`),
     streamView: raw.streamView ?? null,
     ttlAttribute: raw.ttlAttribute ?? null,
     snapshotAttributes: checkNames(raw.snapshotAttributes ?? [], `${where}.snapshotAttributes`),
-    indexes: indexes.map((index: any, i: number) => {
-      const at = `${where}.indexes[${i}]`;
-      if (typeof index.name !== 'string' || index.name.length === 0) {
-        throw new Error(`${at}.name must be a non-empty string`);
-      }
-      if (!Number.isInteger(index.shards) || index.shards < 1) {
-        throw new Error(`${at}.shards must be a positive integer`);
-      }
-      return {
-        name: index.name,
-        partitionKey: checkKey(index.partitionKey, `${at}.partitionKey`),
-        sortKey: checkKey(index.sortKey, `${at}.sortKey`),
-        projection: index.projection,
-        shards: index.shards,
-      };
-    }),
+    indexes: checked,
+    defaultIndexes,
+  };
+}
+
+/**
+ * The definitions with only the `enabled` indexes of the events table (names of its indexes, as
+ * the `indexes` setting gives them), in the file's order: what the tables, the index grants and
+ * the functions' `INDEXES` are built from, applied once so that nothing downstream chooses again.
+ */
+export function withEnabledIndexes(definitions: TableDefinitions, enabled: readonly string[]): TableDefinitions {
+  const names = definitions.events.indexes.map((index) => index.name);
+  const unknown = enabled.filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`no index of the events table is named ${unknown.join(', ')} (indexes: ${names.join(', ')})`);
+  }
+  return {
+    ...definitions,
+    events: { ...definitions.events, indexes: definitions.events.indexes.filter((index) => enabled.includes(index.name)) },
   };
 }
 

@@ -18,6 +18,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       billingMode: 'PROVISIONED',
     }, undefined],
     ['a deployment whose API takes IAM authorization and is traced', { apiAuth: 'iam', tracing: true }, undefined],
+    ['a deployment with no secondary index', { indexes: 'none' }, undefined],
     ['a deployment with replica regions (global tables on AWS-managed keys)', {
       replicaRegions: 'us-east-1,ap-southeast-2',
       replicaEncryption: 'awsManaged',

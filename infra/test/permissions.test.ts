@@ -1,4 +1,5 @@
 import { grants } from './grants';
+import { INDEXES } from './regions';
 import { synthesize } from './synthesize';
 
 const { service } = synthesize();
@@ -10,7 +11,6 @@ const KEY_WRITE = [...KEY_READ, 'kms:Encrypt on data-key', 'kms:GenerateDataKey 
 const PROJECTION_WRITES = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem'].map(
   (action) => `dynamodb:${action} on projections`,
 );
-const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
 const onEventsAndIndexes = (action: string) => [
   `${action} on events`,
   ...INDEXES.map((index) => `${action} on events/index/${index}`),

@@ -9,7 +9,10 @@ import { Synthesized, synthesize } from './synthesize';
 export const IRELAND = { account: '123456789012', region: 'eu-west-1' };
 export const REPLICAS = ['us-east-1', 'ap-southeast-2'];
 export const REGIONS = [IRELAND.region, ...REPLICAS];
-export const INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
+/** The indexes a deployment has when `indexes` names none: tables.json's defaultIndexes. */
+export const INDEXES = ['byAggregateType', 'byUser', 'byTime'];
+/** Every index of the events table (`-c indexes=all`). */
+export const ALL_INDEXES = ['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime'];
 export const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
 /** The deployment, with `context` on top (e.g. another `writeRegion`). */

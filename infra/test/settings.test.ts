@@ -18,6 +18,7 @@ describe('deployment settings', () => {
       projectorSettings: undefined,
       snapshotEvery: 100,
       dedupeScope: 'store',
+      indexes: ['byAggregateType', 'byUser', 'byTime'],
       aggregateTypeFromCategory: true,
       projectorEventBudget: 1000,
       rebuildGraceHours: 24,
@@ -63,6 +64,20 @@ describe('deployment settings', () => {
     const awsManaged = { replicaEncryption: 'awsManaged' };
     expect(read({ ...awsManaged, replicaRegions: '["us-east-1"]' }).replicaRegions).toEqual(['us-east-1']);
     expect(read({ ...awsManaged, replicaRegions: ['us-east-1', 'us-west-2'] }).replicaRegions).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  test("read the indexes: all, none, or names (in tables.json's order, whatever order they are given in)", () => {
+    expect(read({ indexes: 'all' }).indexes).toEqual(['byAggregateType', 'byEventType', 'byCorrelation', 'byUser', 'byTime']);
+    expect(read({ indexes: 'none' }).indexes).toEqual([]);
+    expect(read({ indexes: 'byTime, byAggregateType,byEventType' }).indexes).toEqual(['byAggregateType', 'byEventType', 'byTime']);
+    expect(read({ indexes: '["byCorrelation"]' }).indexes).toEqual(['byCorrelation']);
+    expect(read({ indexes: ['byUser'] }).indexes).toEqual(['byUser']);
+  });
+
+  test("refuse an index name that is not one of the events table's, listing the names there are", () => {
+    expect(() => read({ indexes: 'byAggregateType,byColour' })).toThrow(
+      "context parameter 'indexes': 'byAggregateType,byColour' names 'byColour', not an index of the events table: use all, none, or a comma-separated list of byAggregateType, byEventType, byCorrelation, byUser, byTime",
+    );
   });
 
   test("refuse replicas without a key in each region, unless AWS's managed key is asked for by name", () => {
@@ -113,6 +128,13 @@ describe('deployment settings', () => {
     [{ ingestPattern: '[1]' }, 'ingestPattern'],
     [{ rawArchive: 'yes' }, 'rawArchive'],
     [{ dedupeScope: 'global' }, 'dedupeScope'],
+    [{ indexes: 'byAggregateType,byColour' }, 'indexes'],
+    [{ indexes: 'byUser,byUser' }, 'indexes'],
+    [{ indexes: '' }, 'indexes'],
+    [{ indexes: 'byUser,' }, 'indexes'],
+    [{ indexes: 'all,byUser' }, 'indexes'],
+    [{ indexes: '["byUser"' }, 'indexes'],
+    [{ indexes: [] }, 'indexes'],
     [{ projectorSettings: '{"changeNotices": {"source": "my.changes"}}' }, 'projectorSettings'],
     [{ projectorSettings: '{"changeNotices": {"source": "event-store.metering"}}' }, 'projectorSettings'],
     [{ aggregateTypeFromCategory: 'maybe' }, 'aggregateTypeFromCategory'],
