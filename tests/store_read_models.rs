@@ -11,7 +11,7 @@ use event_store_domain::{
 use event_store_dynamodb::item_size::item_size;
 use event_store_dynamodb::{
     create_projections_table, reads_of, writes_of, Applied, DocumentChange, DynamoReadModels,
-    ProjectionPart, ProjectionStep, StepPart, StepPlan, StepWrite,
+    Prepared, ProjectionPart, ProjectionStep, StepPart, StepPlan, StepReads, StepWrite,
 };
 use event_store_tests::{fixture, fresh_stream, metered_client};
 use futures::StreamExt;
@@ -419,4 +419,30 @@ async fn a_document_an_earlier_store_already_advanced_is_not_applied_again_after
         document.legacy_positions.is_empty(),
         "the old map goes at the next write"
     );
+}
+
+#[tokio::test]
+async fn a_step_that_must_follow_its_checkpoint_answers_the_gap_before_computing_anything() {
+    let models = read_models().await;
+    let stream = fresh_stream("gap");
+    let step = ProjectionStep {
+        checkpoint_model: CHECKPOINTS,
+        stream: &stream,
+        version: Version::new(3),
+        reads: vec![],
+    };
+    // The event alone would be refused (a document over 400 KB): the gap comes first, and the
+    // computation is never asked, so an event out of order cannot fail for its predecessors.
+    let refused = |_: &StepReads| -> Result<(StepPlan, ()), Error> {
+        Err(Error::validation(
+            "document",
+            "computed before its predecessors",
+        ))
+    };
+    match models.prepare_next_step(&step, refused).await.unwrap() {
+        Prepared::Gap { position } => assert_eq!(position, 0),
+        _ => panic!("expected the gap"),
+    }
+    // Without the gap check (after a gap fill) the same step is computed.
+    assert!(models.prepare_step(&step, refused).await.is_err());
 }

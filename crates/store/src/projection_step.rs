@@ -91,6 +91,12 @@ pub enum Prepared<T> {
         /// The version the checkpoint records.
         position: u64,
     },
+    /// The checkpoint is more than one version behind (only from
+    /// [`DynamoReadModels::prepare_next_step`]): nothing was computed.
+    Gap {
+        /// The version the checkpoint records.
+        position: u64,
+    },
     /// Ready to commit; `output` is what the computation answered besides the plan.
     Ready(ReadyStep<T>),
 }
@@ -120,6 +126,27 @@ impl DynamoReadModels {
         step: &ProjectionStep<'_>,
         compute: impl FnOnce(&StepReads) -> Result<(StepPlan, T), Error>,
     ) -> Result<Prepared<T>, Error> {
+        self.prepare(step, true, compute).await
+    }
+
+    /// [`Self::prepare_step`] for an event that must follow its checkpoint: a checkpoint more
+    /// than one version behind is [`Prepared::Gap`], answered before `compute` runs (an event
+    /// computed against documents its predecessors have not changed yet could be refused for
+    /// what they would have changed).
+    pub async fn prepare_next_step<T>(
+        &self,
+        step: &ProjectionStep<'_>,
+        compute: impl FnOnce(&StepReads) -> Result<(StepPlan, T), Error>,
+    ) -> Result<Prepared<T>, Error> {
+        self.prepare(step, false, compute).await
+    }
+
+    async fn prepare<T>(
+        &self,
+        step: &ProjectionStep<'_>,
+        gap_allowed: bool,
+        compute: impl FnOnce(&StepReads) -> Result<(StepPlan, T), Error>,
+    ) -> Result<Prepared<T>, Error> {
         let reads = self.read_step(step).await?;
         let position = reads
             .checkpoint
@@ -127,6 +154,9 @@ impl DynamoReadModels {
             .map_or(0, |d| checkpoint_position(d, step.stream));
         if position >= step.version.get() {
             return Ok(Prepared::AlreadyApplied { position });
+        }
+        if !gap_allowed && position + 1 < step.version.get() {
+            return Ok(Prepared::Gap { position });
         }
         let (plan, output) = compute(&reads)?;
         let transaction = self.step_transaction(step, &reads, plan)?;
@@ -156,7 +186,8 @@ impl DynamoReadModels {
         let mut waits = retry_policy::waits(MAX_TRIES);
         loop {
             match self.prepare_step(step, &compute).await? {
-                Prepared::AlreadyApplied { .. } => return Ok(None),
+                // prepare_step takes any gap.
+                Prepared::AlreadyApplied { .. } | Prepared::Gap { .. } => return Ok(None),
                 Prepared::Ready(ready) => match self.commit_step(ready).await? {
                     Committed::Written(output) => return Ok(Some(output)),
                     Committed::Conflict => match waits.next() {

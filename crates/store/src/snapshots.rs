@@ -1,4 +1,5 @@
-//! Snapshots and state loads: the newest snapshot plus the events after it, in one request.
+//! Snapshots and state loads: the newest snapshot plus the events after it, one request for a
+//! tail of up to ten events.
 //!
 //! Snapshots sit in their stream's partition at `v + 0.5`, the stream's head above every
 //! version. A load is strongly consistent descending `Query`s: the head, the events after the

@@ -1,10 +1,11 @@
 //! Where a state load reads: the sort-key ranges of a stream's partition, newest first, that a
 //! load walks down until it meets a snapshot, so that it reads the snapshot and the events after
-//! it and hardly anything older.
+//! it, plus at most the first page's twelve items (and, below a snapshot at a version no
+//! interval names, its range down to the next due position).
 //!
 //! The first page is the top of the partition, at most [`FIRST_PAGE_ITEMS`] items: the head, ten
-//! events and a snapshot, so a tail of up to ten events is one request. Snapshots are taken at
-//! multiples of `SNAPSHOT_EVERY` (`Snapshot::is_due`), so below what the first page read, the next
+//! events and a snapshot, so a tail of up to ten events is one request. The projector takes
+//! snapshots at multiples of `SNAPSHOT_EVERY` (`Snapshot::is_due`), so below what the first page read, the next
 //! range ends at the nearest position a snapshot is due (`v + 0.5`): it holds exactly the events
 //! after that snapshot, and the snapshot. Where a snapshot is missing (not taken yet, or a
 //! setting changed), the load goes on one interval lower, and without snapshots it reads the rest

@@ -57,14 +57,16 @@ impl Projector {
             };
             Ok((plan, metering))
         };
-        let first = self.read_models.prepare_step(&step, &compute).await?;
+        let first = if after_gap_fill {
+            self.read_models.prepare_step(&step, &compute).await?
+        } else {
+            self.read_models.prepare_next_step(&step, &compute).await?
+        };
         match &first {
             Prepared::AlreadyApplied { .. } => return Ok(StepOutcome::AlreadyApplied),
-            Prepared::Ready(ready)
-                if !after_gap_fill && ready.position + 1 < event.version.get() =>
-            {
+            Prepared::Gap { position } => {
                 return Ok(StepOutcome::Gap {
-                    position: ready.position,
+                    position: *position,
                 })
             }
             Prepared::Ready(_) => {}
@@ -89,7 +91,10 @@ impl Projector {
                 None => self.read_models.prepare_step(&step, &compute).await?,
             };
             let ready = match current {
-                Prepared::AlreadyApplied { .. } => return Ok(StepOutcome::Applied(snapshot)),
+                // Another instance applied it (a checkpoint never moves back, so no gap opens).
+                Prepared::AlreadyApplied { .. } | Prepared::Gap { .. } => {
+                    return Ok(StepOutcome::Applied(snapshot))
+                }
                 Prepared::Ready(ready) => ready,
             };
             let mut publications = crate::publications(&self.settings, event);
