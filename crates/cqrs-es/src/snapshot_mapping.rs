@@ -5,8 +5,15 @@
 //! cqrs-es hands the repository the aggregate and the snapshot's number, not the sequence it
 //! covers. An aggregate store (`new_aggregate_store`) applies a commit's every event, and a
 //! snapshot store (`new_snapshot_store(repo, n)`) the events up to the last multiple of `n`
-//! ([`covered_sequence`]), so the repository must know `n` to place a snapshot of a commit of
-//! more than one event ([`crate::DynamoStoreRepository::with_snapshot_size`]).
+//! ([`covered_sequence`]), so the repository must know which to place a snapshot of a commit of
+//! more than one event ([`crate::DynamoStoreRepository::for_aggregate_store`],
+//! [`crate::DynamoStoreRepository::for_snapshot_store`]).
+//!
+//! The store's projector also writes snapshots into the stream, with the stream's aggregate
+//! type; for a type it has no reducer for it JSON-merges events onto the newest snapshot's state,
+//! so its snapshot of a cqrs-es stream looks like cqrs-es's with extra members. Only a state of
+//! exactly `aggregate` and a `cqrsSnapshot` of at least 1 is read back as cqrs-es's
+//! ([`from_snapshot`]); any other newest snapshot is not one, and the load reads the events.
 
 use event_store_domain::{AggregateType, Snapshot, StreamId, Timestamp, Version};
 use serde_json::{json, Value};
@@ -52,8 +59,10 @@ pub fn to_snapshot(
     }
 }
 
-/// cqrs-es's snapshot in the store's `snapshot`, when it is one of `aggregate_type`: a snapshot
-/// the store's projector took (a folded JSON state) is not, and a load then reads the events.
+/// cqrs-es's snapshot in the store's `snapshot`, when it is one of `aggregate_type`: its state
+/// holds exactly `aggregate` and a `cqrsSnapshot` of at least 1. A snapshot the store's projector
+/// took (a folded JSON state, or cqrs-es's state with events merged onto it) is not, and a load
+/// then reads the events.
 pub fn from_snapshot(aggregate_type: &str, snapshot: Snapshot) -> Option<CqrsSnapshot> {
     if snapshot.aggregate_type.as_ref().map(AggregateType::as_str) != Some(aggregate_type) {
         return None;
@@ -61,7 +70,11 @@ pub fn from_snapshot(aggregate_type: &str, snapshot: Snapshot) -> Option<CqrsSna
     let Value::Object(mut state) = snapshot.state else {
         return None;
     };
-    let current_snapshot = state.get(SNAPSHOT_NUMBER)?.as_u64()? as usize;
+    if state.len() != 2 {
+        return None;
+    }
+    let current_snapshot = state.get(SNAPSHOT_NUMBER)?.as_u64()?;
+    let current_snapshot = usize::try_from(current_snapshot).ok().filter(|n| *n >= 1)?;
     let aggregate = state.remove(AGGREGATE)?;
     Some(CqrsSnapshot {
         aggregate,
@@ -111,6 +124,27 @@ mod tests {
         };
         assert_eq!(from_snapshot("Ledger", other_type.clone()), None);
         assert_eq!(from_snapshot("Account", other_type), None);
+    }
+
+    #[test]
+    fn a_projector_snapshot_merged_onto_cqrs_ess_state_is_not_cqrs_ess() {
+        let snapshot = |state: Value| Snapshot {
+            stream_id: StreamId::new("Account-1").unwrap(),
+            version: Version::new(9),
+            aggregate_type: Some(account()),
+            state,
+            taken_at: chrono::Utc::now(),
+        };
+        let merged = json!({"aggregate": {"balance": 1}, "cqrsSnapshot": 1, "amount": 5});
+        assert_eq!(from_snapshot("Account", snapshot(merged)), None);
+        for bad_number in [json!(0), json!(-1), json!(1.5), json!("1"), Value::Null] {
+            let state = json!({"aggregate": {"balance": 1}, "cqrsSnapshot": bad_number});
+            assert_eq!(from_snapshot("Account", snapshot(state)), None);
+        }
+        let no_aggregate = json!({"cqrsSnapshot": 1, "balance": 1});
+        assert_eq!(from_snapshot("Account", snapshot(no_aggregate)), None);
+        let good = json!({"aggregate": {"balance": 1}, "cqrsSnapshot": 2});
+        assert!(from_snapshot("Account", snapshot(good)).is_some());
     }
 
     #[test]
