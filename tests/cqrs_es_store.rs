@@ -1,20 +1,24 @@
 //! cqrs-es on the store: seed 004's account through `CqrsFramework` over
 //! `cqrs-es-dynamodb-store`, against the local endpoint through the real SDK: commands and
-//! loads, the optimistic lock between two frameworks, a commit whose answer was lost, paged
-//! loads and snapshots.
+//! loads, the optimistic lock between two frameworks (even for byte-identical commits), a commit
+//! whose answer was lost, paged loads that refuse holes, snapshots (placed only where the
+//! repository's mode says, a projector's never read as cqrs-es's, a failed write never an error
+//! nor a stale aggregate).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::Client;
-use cqrs_es::persist::{PersistedEventRepository, PersistedEventStore, SerializedEvent};
+use cqrs_es::persist::{
+    PersistedEventRepository, PersistedEventStore, PersistenceError, SerializedEvent,
+};
 use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
 use cqrs_es_dynamodb_store::{
     event_store_aggregate_cqrs, event_store_cqrs, event_store_snapshot_cqrs, stream_of,
     DynamoStoreRepository,
 };
-use event_store_domain::{AccountCreated, AccountEvent, StreamId};
+use event_store_domain::{AccountCreated, AccountEvent, Snapshot, StreamId, Version};
 use event_store_dynamodb::DynamoEventStore;
 use event_store_tests::cqrs_account::{deposits, open, withdrawal, CqrsAccount, CqrsAccountEvent};
 use event_store_tests::fault_proxy::{Fault, FaultProxy};
@@ -156,32 +160,33 @@ fn serialized(id: &str, sequence: usize, event: AccountEvent) -> SerializedEvent
     )
 }
 
+fn created(id: &str) -> SerializedEvent {
+    serialized(
+        id,
+        1,
+        AccountEvent::AccountCreated(AccountCreated {
+            account_id: id.to_owned(),
+            customer_id: "customer-456".into(),
+            account_type: "checking".into(),
+            created_at: None,
+        }),
+    )
+}
+
 #[tokio::test]
-async fn a_persist_sent_again_after_its_answer_was_lost_is_stored_once() {
+async fn a_persist_called_again_after_its_answer_was_lost_is_a_conflict_never_a_double() {
     let local = local_store().await;
     // The first request (the commit's one TransactWriteItems) is applied and its answer lost.
     let proxy = FaultProxy::start(&endpoint(), |n| (n == 0).then_some(Fault::DropAfter)).await;
     let faulty = DynamoEventStore::new(client_through(&proxy, 1).await, local.store.settings());
     let repository = DynamoStoreRepository::new(faulty);
     let id = fresh_account();
-    let created = serialized(
-        &id,
-        1,
-        AccountEvent::AccountCreated(AccountCreated {
-            account_id: id.clone(),
-            customer_id: "customer-456".into(),
-            account_type: "checking".into(),
-            created_at: None,
-        }),
-    );
+    let created = created(&id);
     let lost = repository
         .persist::<CqrsAccount>(std::slice::from_ref(&created), None)
         .await;
     assert!(
-        matches!(
-            lost,
-            Err(cqrs_es::persist::PersistenceError::ConnectionError(_))
-        ),
+        matches!(lost, Err(PersistenceError::ConnectionError(_))),
         "{lost:?}"
     );
     assert_eq!(
@@ -189,12 +194,56 @@ async fn a_persist_sent_again_after_its_answer_was_lost_is_stored_once() {
         1,
         "it was applied"
     );
-    repository
-        .persist::<CqrsAccount>(&[created], None)
-        .await
-        .expect("the same commit again is a duplicate, answered as stored");
+    // A new persist is a new commit (its own nonce): the events already there are another's.
+    let again = repository.persist::<CqrsAccount>(&[created], None).await;
+    assert!(
+        matches!(again, Err(PersistenceError::OptimisticLockError)),
+        "{again:?}"
+    );
     assert_eq!(local.all_events(&stream(&id)).await.len(), 1);
     assert_eq!(proxy.log().faults, vec![Fault::DropAfter]);
+}
+
+#[tokio::test]
+async fn two_identical_commits_at_the_same_sequence_are_one_commit_and_one_conflict() {
+    let local = local_store().await;
+    let id = fresh_account();
+    let first = DynamoStoreRepository::new(local.store.clone());
+    let second = DynamoStoreRepository::new(local.store.clone());
+    // Two writers decide byte-identical events at the same sequence (same metadata too).
+    let events = [created(&id)];
+    let (a, b) = tokio::join!(
+        first.persist::<CqrsAccount>(&events, None),
+        second.persist::<CqrsAccount>(&events, None)
+    );
+    let outcomes = [a, b];
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Err(PersistenceError::OptimisticLockError))),
+        "{outcomes:?}"
+    );
+    assert_eq!(local.all_events(&stream(&id)).await.len(), 1);
+
+    // Through two frameworks: the same deposit decided on the same state, one is stored.
+    let one = event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    let other = event_store(&local.store);
+    let seen = other.load_aggregate(&id).await.expect("loads");
+    let deposit = event_for(&seen.aggregate, deposits(1, 1, 5.0)).await;
+    one.execute(&id, deposits(1, 1, 5.0))
+        .await
+        .expect("first commit");
+    let conflict = other.commit(deposit, seen, HashMap::new()).await;
+    assert!(
+        matches!(conflict, Err(AggregateError::AggregateConflict)),
+        "{conflict:?}"
+    );
+    assert_eq!(balance(&local.store, &id).await, (500, 2));
 }
 
 #[tokio::test]
@@ -290,7 +339,7 @@ async fn snapshots_are_the_stores_and_a_load_starts_from_the_newest() {
         .await
         .expect("withdrawn");
     let store = PersistedEventStore::<_, CqrsAccount>::new_snapshot_store(
-        DynamoStoreRepository::new(local.store.clone()).with_snapshot_size(5),
+        DynamoStoreRepository::new(local.store.clone()).for_snapshot_store(5),
         5,
     );
     let context = store.load_aggregate(&id).await.expect("loads");
@@ -324,4 +373,217 @@ async fn snapshots_are_the_stores_and_a_load_starts_from_the_newest() {
     assert_eq!(snapshot.version.get(), 5);
     assert_eq!(snapshot.state["aggregate"]["balance"], 14.0);
     assert_eq!(snapshot.state["cqrsSnapshot"], 3);
+}
+
+fn snapshot_store(
+    repository: DynamoStoreRepository,
+    size: usize,
+) -> PersistedEventStore<DynamoStoreRepository, CqrsAccount> {
+    PersistedEventStore::new_snapshot_store(repository, size)
+}
+
+async fn load(
+    store: &PersistedEventStore<DynamoStoreRepository, CqrsAccount>,
+    id: &str,
+) -> (i64, usize) {
+    let context = store.load_aggregate(id).await.expect("loads");
+    (context.aggregate.0.balance, context.current_sequence)
+}
+
+#[tokio::test]
+async fn a_projector_snapshot_over_cqrs_ess_state_is_never_taken_for_cqrs_ess() {
+    let local = local_store().await;
+    for aggregate_store in [false, true] {
+        let id = fresh_account();
+        let cqrs = event_store_snapshot_cqrs::<CqrsAccount>(local.store.clone(), vec![], 5, ());
+        cqrs.execute(&id, open(&id)).await.expect("opened");
+        cqrs.execute(&id, deposits(1, 4, 1.0)).await.expect("5");
+        let ours = local
+            .store
+            .latest_snapshot(&stream(&id))
+            .await
+            .expect("reads")
+            .expect("cqrs-es's snapshot");
+        assert_eq!(ours.version.get(), 5);
+        cqrs.execute(&id, deposits(5, 3, 10.0)).await.expect("8");
+        // The projector, with no reducer for the type, JSON-merges the events onto the newest
+        // snapshot's state and writes it, with the same aggregate type, at its own version.
+        let mut state = ours.state.clone();
+        state["amount"] = serde_json::json!(10.0);
+        state["type"] = serde_json::json!("deposit");
+        local
+            .store
+            .write_snapshot(&Snapshot {
+                version: Version::new(8),
+                state,
+                taken_at: chrono::Utc::now(),
+                ..ours
+            })
+            .await
+            .expect("the projector's snapshot");
+        let repository = DynamoStoreRepository::new(local.store.clone());
+        let (store, name) = if aggregate_store {
+            (
+                PersistedEventStore::new_aggregate_store(repository.for_aggregate_store()),
+                "aggregate store",
+            )
+        } else {
+            (
+                snapshot_store(repository.for_snapshot_store(5), 5),
+                "snapshot store",
+            )
+        };
+        assert_eq!(load(&store, &id).await, (3400, 8), "{name}: the full fold");
+        assert_eq!(balance(&local.store, &id).await, (3400, 8));
+    }
+}
+
+#[tokio::test]
+async fn a_repository_without_the_snapshot_stores_mode_places_no_snapshot_of_several_events() {
+    let local = local_store().await;
+    for repository in [
+        DynamoStoreRepository::new(local.store.clone()),
+        // a size other than cqrs-es's: its snapshot (at 5) cannot be where the repository
+        // would put it (no multiple of 10 in 2..=8)
+        DynamoStoreRepository::new(local.store.clone()).for_snapshot_store(10),
+    ] {
+        let mode = repository.snapshot_mode();
+        let store = snapshot_store(repository, 5);
+        let id = fresh_account();
+        let opened = event_for(&CqrsAccount::default(), open(&id)).await;
+        let context = store.load_aggregate(&id).await.expect("loads");
+        store
+            .commit(opened, context, HashMap::new())
+            .await
+            .expect("opened");
+        let context = store.load_aggregate(&id).await.expect("loads");
+        let seven = event_for(&context.aggregate, deposits(1, 7, 2.0)).await;
+        store
+            .commit(seven, context, HashMap::new())
+            .await
+            .expect("deposited");
+        let snapshot = local
+            .store
+            .latest_snapshot(&stream(&id))
+            .await
+            .expect("reads");
+        assert_eq!(snapshot, None, "{mode:?}: no snapshot covering 5 put at 8");
+        let right = snapshot_store(
+            DynamoStoreRepository::new(local.store.clone()).for_snapshot_store(5),
+            5,
+        );
+        assert_eq!(load(&right, &id).await, (1400, 8), "{mode:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_write_that_fails_after_the_commit_is_no_error_and_no_stale_aggregate() {
+    let local = local_store().await;
+    let id = fresh_account();
+    let cqrs = event_store_aggregate_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    cqrs.execute(&id, open(&id)).await.expect("opened");
+    // Request 0 is the commit, request 1 its snapshot's PutItem: throttled, not retried.
+    let proxy = FaultProxy::start(&endpoint(), |n| (n == 1).then_some(Fault::Throttle)).await;
+    let faulty = DynamoEventStore::new(client_through(&proxy, 1).await, local.store.settings());
+    let repository = DynamoStoreRepository::new(faulty).for_aggregate_store();
+    let context = PersistedEventStore::<_, CqrsAccount>::new_aggregate_store(
+        DynamoStoreRepository::new(local.store.clone()).for_aggregate_store(),
+    )
+    .load_aggregate(&id)
+    .await
+    .expect("loads");
+    let deposit = event_for(&context.aggregate, deposits(1, 2, 3.0)).await;
+    PersistedEventStore::<_, CqrsAccount>::new_aggregate_store(repository)
+        .commit(deposit, context, HashMap::new())
+        .await
+        .expect("the events are stored: the commit is done");
+    assert_eq!(proxy.log().faults, vec![Fault::Throttle]);
+    let snapshot = local.store.latest_snapshot(&stream(&id)).await.unwrap();
+    assert_eq!(snapshot.map(|s| s.version.get()), Some(1), "left behind");
+    // The aggregate store rolls the old snapshot forward: the next command is not a conflict.
+    cqrs.execute(&id, deposits(3, 1, 4.0))
+        .await
+        .expect("not blocked by the stale snapshot");
+    assert_eq!(balance(&local.store, &id).await, (1000, 4));
+    let snapshot = local.store.latest_snapshot(&stream(&id)).await.unwrap();
+    assert_eq!(snapshot.as_ref().map(|s| s.version.get()), Some(4));
+    assert_eq!(snapshot.unwrap().state["aggregate"]["balance"], 10.0);
+}
+
+async fn delete_event(local: &LocalStore, id: &str, version: u64) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    local
+        .client
+        .delete_item()
+        .table_name(local.store.table())
+        .key("streamId", AttributeValue::S(stream(id).to_string()))
+        .key("version", AttributeValue::N(version.to_string()))
+        .send()
+        .await
+        .expect("deleted");
+}
+
+#[tokio::test]
+async fn a_load_with_a_hole_is_an_error_never_a_partial_aggregate() {
+    let local = local_store().await;
+    let id = fresh_account();
+    seeded(&local, &id, 9).await;
+    delete_event(&local, &id, 5).await;
+    let repository = DynamoStoreRepository::new(local.store.clone()).with_page_size(3);
+    let corrupt = |error: PersistenceError| match error {
+        PersistenceError::DeserializationError(inner) => matches!(
+            inner.downcast_ref::<event_store_domain::Error>(),
+            Some(event_store_domain::Error::Corrupt { .. })
+        ),
+        _ => false,
+    };
+    let all = repository.get_events::<CqrsAccount>(&id).await.unwrap_err();
+    assert!(corrupt(all));
+    let after = repository
+        .get_last_events::<CqrsAccount>(&id, 3)
+        .await
+        .unwrap_err();
+    assert!(corrupt(after));
+    assert!(repository
+        .get_last_events::<CqrsAccount>(&id, 5)
+        .await
+        .is_ok());
+    let loaded = event_store(&local.store).load_aggregate(&id).await;
+    assert!(
+        matches!(loaded, Err(AggregateError::DeserializationError(_))),
+        "{:?}",
+        loaded.map(|c| c.current_sequence)
+    );
+    let mut replay = repository
+        .stream_events::<CqrsAccount>(&id)
+        .await
+        .expect("streams");
+    let mut last = None;
+    while let Some(event) = replay.next::<CqrsAccount>(&[]).await {
+        last = Some(event.map(|e| e.sequence));
+    }
+    assert!(matches!(last, Some(Err(_))), "{last:?}");
+
+    // The newest events gone: the head still counts them.
+    let id = fresh_account();
+    seeded(&local, &id, 4).await;
+    delete_event(&local, &id, 5).await;
+    assert!(corrupt(
+        repository.get_events::<CqrsAccount>(&id).await.unwrap_err()
+    ));
+
+    // With EVENT_TTL_DAYS the missing events have expired.
+    let mut settings = local.store.settings().clone();
+    settings.event_ttl_days = Some(30);
+    let retained =
+        DynamoStoreRepository::new(DynamoEventStore::new(local.client.clone(), &settings));
+    let PersistenceError::UnknownError(inner) =
+        retained.get_events::<CqrsAccount>(&id).await.unwrap_err()
+    else {
+        panic!("not the expired answer");
+    };
+    assert!(matches!(
+        inner.downcast_ref::<event_store_domain::Error>(),
+        Some(event_store_domain::Error::Expired { .. })
+    ));
 }

@@ -50,6 +50,18 @@ pub enum RepositoryError {
         /// Where the store has them.
         stored: Vec<u64>,
     },
+    /// A snapshot's aggregate or an event after it does not decode as the aggregate's types
+    /// while an aggregate store rolls a stale snapshot forward (the repository has no upcasters:
+    /// an event stored in an older shape is read by cqrs-es's own path, from the events).
+    #[error("event {sequence} of {aggregate_id} does not decode: {source}")]
+    Decode {
+        /// The aggregate.
+        aggregate_id: String,
+        /// The event's sequence.
+        sequence: usize,
+        /// Why.
+        source: serde_json::Error,
+    },
     /// The store refused or failed; its error says how a caller handles it.
     #[error(transparent)]
     Store(#[from] Error),
@@ -60,6 +72,9 @@ impl From<RepositoryError> for PersistenceError {
         match error {
             RepositoryError::Store(store) => from_store(store),
             RepositoryError::Misplaced { .. } => PersistenceError::OptimisticLockError,
+            decode @ RepositoryError::Decode { .. } => {
+                PersistenceError::DeserializationError(Box::new(decode))
+            }
             other @ (RepositoryError::AggregateType { .. }
             | RepositoryError::Validation(_)
             | RepositoryError::Metadata { .. }

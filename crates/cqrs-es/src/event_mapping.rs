@@ -8,17 +8,18 @@
 //! | `event_version` | `metadata.schemaVersion` |
 //! | `payload` | `data` |
 //! | `metadata` (an object) | `metadata.extra`, member for member |
-//! | – | `eventId` ([`crate::event_id`]), `eventTime`, `recordedTime`, `payloadHash` |
+//! | – | `eventId` ([`crate::event_id`], of the commit's nonce), `eventTime`, `recordedTime`, `payloadHash` |
 
 use cqrs_es::persist::SerializedEvent;
 use event_store_domain::{AggregateType, EventType, Metadata, NewEvent, RecordedEvent};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::event_id::event_id_of;
 use crate::RepositoryError;
 
-/// The store's event for `event`, with its derived id.
-pub fn to_new_event(event: &SerializedEvent) -> Result<NewEvent, RepositoryError> {
+/// The store's event for `event` of the commit of `nonce`, with its derived id.
+pub fn to_new_event(event: &SerializedEvent, nonce: &Uuid) -> Result<NewEvent, RepositoryError> {
     let Value::Object(extra) = &event.metadata else {
         return Err(RepositoryError::Metadata {
             aggregate_id: event.aggregate_id.clone(),
@@ -29,7 +30,7 @@ pub fn to_new_event(event: &SerializedEvent) -> Result<NewEvent, RepositoryError
         &event.aggregate_type,
         &event.aggregate_id,
         event.sequence,
-        &event.metadata,
+        nonce,
     )?;
     let metadata = Metadata {
         schema_version: Some(event.event_version.clone()),
@@ -85,7 +86,7 @@ mod tests {
     #[test]
     fn an_event_comes_back_as_it_was_sent() {
         let sent = serialized(4, json!({"user": "u-1", "correlation": "c-7"}));
-        let new = to_new_event(&sent).unwrap();
+        let new = to_new_event(&sent, &Uuid::nil()).unwrap();
         assert_eq!(new.metadata.schema_version.as_deref(), Some("2.0"));
         assert_eq!(new.aggregate_type.as_ref().unwrap().as_str(), "Account");
         let recorded = RecordedEvent::record(
@@ -100,15 +101,16 @@ mod tests {
     #[test]
     fn the_id_is_the_derived_one() {
         let sent = serialized(4, json!({}));
+        let nonce = crate::event_id::commit_nonce();
         assert_eq!(
-            to_new_event(&sent).unwrap().event_id,
-            event_id_of("Account", "acc-1", 4, &json!({})).unwrap()
+            to_new_event(&sent, &nonce).unwrap().event_id,
+            event_id_of("Account", "acc-1", 4, &nonce).unwrap()
         );
     }
 
     #[test]
     fn metadata_that_is_not_an_object_is_refused() {
-        let error = to_new_event(&serialized(1, json!(["x"]))).unwrap_err();
+        let error = to_new_event(&serialized(1, json!(["x"])), &Uuid::nil()).unwrap_err();
         assert!(matches!(
             error,
             RepositoryError::Metadata { sequence: 1, .. }

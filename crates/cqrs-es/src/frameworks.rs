@@ -37,7 +37,7 @@ pub fn event_store_aggregate_cqrs<A>(
 where
     A: Aggregate,
 {
-    let repository = DynamoStoreRepository::new(store);
+    let repository = DynamoStoreRepository::new(store).for_aggregate_store();
     CqrsFramework::new(
         PersistedEventStore::new_aggregate_store(repository),
         queries,
@@ -55,7 +55,7 @@ pub fn event_store_snapshot_cqrs<A>(
 where
     A: Aggregate,
 {
-    let repository = DynamoStoreRepository::new(store).with_snapshot_size(snapshot_size);
+    let repository = DynamoStoreRepository::new(store).for_snapshot_store(snapshot_size);
     CqrsFramework::new(
         PersistedEventStore::new_snapshot_store(repository, snapshot_size),
         queries,

@@ -4,8 +4,9 @@
 //!
 //! - A commit is one append at the aggregate's version (the first event's sequence - 1): a stale
 //!   one is cqrs-es's `OptimisticLockError` ([`stream_mapping`], [`error`]).
-//! - Exactly once: each event's id is derived from where it goes ([`event_id`]), so a commit sent
-//!   again after its answer was lost is found already stored, not stored twice.
+//! - One commit, once: each event's id is derived from a nonce drawn once per `persist`
+//!   ([`event_id`]), so the SDK's retry of a commit whose answer was lost is found already stored,
+//!   while any other commit at the same sequence (even byte-identical) is an `OptimisticLockError`.
 //! - Loads read the stream in pages ([`repository`]); snapshots are the store's own, holding the
 //!   serialized aggregate ([`snapshot_mapping`]).
 //! - The event's type, version (`schemaVersion`) and metadata (`extra`) are kept
@@ -25,5 +26,5 @@ pub use error::RepositoryError;
 pub use frameworks::{
     event_store_aggregate_cqrs, event_store_cqrs, event_store_snapshot_cqrs, EventStoreCqrs,
 };
-pub use repository::DynamoStoreRepository;
+pub use repository::{DynamoStoreRepository, SnapshotMode};
 pub use stream_mapping::stream_of;
