@@ -13,6 +13,12 @@ use event_store_tests::local_store;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `bench cqrs-es` prints the cqrs-es table alone.
+    if std::env::args().nth(1).as_deref() == Some("handlers") {
+        for cost in event_store_tests::bench::handler_cpu::handler_costs().await {
+            println!("{cost:?}");
+        }
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("cqrs-es") {
         print_dynamo_es_comparison().await;
         return;
@@ -58,6 +64,22 @@ async fn main() {
     for tail in event_store_tests::costs::LOAD_TAILS {
         let (requests, read_units) = state_load_cost(100 + tail).await;
         println!("| {tail} | {requests} | {read_units} |");
+    }
+
+    println!(
+        "\n## Per event in each handler (the handler as Lambda calls it, on the local endpoint)\n"
+    );
+    println!("| handler | events per invocation | CPU µs per event | DynamoDB requests per event | WRU per event | RRU per event |\n|---|---|---|---|---|---|");
+    for cost in event_store_tests::bench::handler_cpu::handler_costs().await {
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            cost.what,
+            cost.events,
+            cost.cpu_micros_per_event,
+            cost.requests_per_event,
+            cost.write_units_per_event,
+            cost.read_units_per_event
+        );
     }
 
     let traffic = Traffic::realistic();

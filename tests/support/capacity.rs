@@ -11,12 +11,13 @@
 //!   entry (the indexes project keys only: table keys plus index keys), when the write succeeds;
 //! - a write refused by its condition (or a cancelled transaction) still costs its item units;
 //! - a `Query` costs 1 RRU per started 4 KB of the items it read (0.5 when eventually
-//!   consistent); `GetItem` and each item of `BatchGetItem` likewise, per item.
+//!   consistent); `GetItem` and each item of `BatchGetItem` likewise, per item; a `GetItem` that
+//!   finds nothing still costs the minimum (1, or 0.5 eventually consistent).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
 use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
@@ -237,6 +238,12 @@ impl Intercept for CapacityMeter {
         } else if let Some(get) = input.downcast_ref::<GetItemInput>() {
             cfg.interceptor_state()
                 .store_put(Consistent(get.consistent_read().unwrap_or(false)));
+        } else if let Some(batch) = input.downcast_ref::<BatchGetItemInput>() {
+            // The store reads one table per BatchGetItem: its consistency is the request's.
+            let consistent = batch
+                .request_items()
+                .is_some_and(|tables| tables.values().any(|t| t.consistent_read() == Some(true)));
+            cfg.interceptor_state().store_put(Consistent(consistent));
         }
         Ok(())
     }
@@ -278,15 +285,15 @@ impl Intercept for CapacityMeter {
         if let Some(query) = output.downcast_ref::<QueryOutput>() {
             self.read(&query.items().iter().collect::<Vec<_>>(), consistent, false);
         } else if let Some(get) = output.downcast_ref::<GetItemOutput>() {
-            if let Some(item) = get.item() {
-                self.read(&[item], consistent, true);
-            }
+            // A read of an item that does not exist still costs a read's minimum.
+            let nothing = Item::new();
+            self.read(&[get.item().unwrap_or(&nothing)], consistent, true);
         } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
             let items: Vec<&Item> = batch
                 .responses()
                 .map(|r| r.values().flatten().collect())
                 .unwrap_or_default();
-            self.read(&items, false, true);
+            self.read(&items, consistent, true);
         }
         Ok(())
     }

@@ -171,9 +171,10 @@ impl Peers {
         let id = uuid::Uuid::new_v4().to_string();
         let stream = stream_of(CqrsAccount::TYPE, &id).expect("a stream");
         // The account's creation, then the command's deposits.
+        let nonce = uuid::Uuid::new_v4();
         let new_events: Vec<NewEvent> = account_events(&id, events + 1)
             .iter()
-            .map(|event| to_new_event(event).expect("maps"))
+            .map(|event| to_new_event(event, &nonce).expect("maps"))
             .collect();
         let table = self.ours.store.table().to_owned();
         let client = &self.ours.client;

@@ -6,6 +6,7 @@
 pub mod append_comparison;
 #[cfg(feature = "dynamo-es")]
 pub mod dynamo_es_comparison;
+pub mod handler_cpu;
 pub mod key_distribution;
 pub mod pipeline;
 pub mod process_cpu;
