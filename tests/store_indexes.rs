@@ -37,6 +37,17 @@ async fn the_default_store_writes_the_seeds_indexes_and_refuses_a_query_of_anoth
     // By hand, DynamoDB's rules: in a transaction the head (under 1 KB) 2 WRU, the event (under
     // 1 KB) 2, its guard 2; one entry of 1 WRU in each of the 3 enabled indexes: 9, not 11.
     assert_eq!(local.meter.usage().write_units, 9.0);
+    // The bus path (no expected version): the head's read (1 RRU), then the same 9 WRU.
+    let bus = AppendRequest::new(
+        stream.clone(),
+        ExpectedVersion::Any,
+        vec![one_kb_event("Measured")],
+    )
+    .unwrap();
+    local.meter.reset();
+    local.store.append(&bus).await.unwrap();
+    let usage = local.meter.usage();
+    assert_eq!((usage.write_units, usage.read_units), (9.0, 1.0));
 
     let first = PageRequest::first(10);
     for (index, key) in [
@@ -45,7 +56,7 @@ async fn the_default_store_writes_the_seeds_indexes_and_refuses_a_query_of_anoth
         (EventIndex::Time, EventQuery::ALL),
     ] {
         let page = local.store.query_events(&query(index, key), &first).await;
-        assert_eq!(page.unwrap().items.len(), 1, "{index:?}");
+        assert_eq!(page.unwrap().items.len(), 2, "{index:?}");
     }
     for (index, field) in [
         (EventIndex::EventType, "eventType"),

@@ -24,7 +24,7 @@ export const AGGREGATE_TYPE_FROM_CATEGORY: EnvironmentVariable = {
   name: 'AGGREGATE_TYPE_FROM_CATEGORY',
   declaredIn: 'crates/domain/src/settings.rs',
 };
-/** Settings::INDEXES: the events table's enabled secondary indexes, comma-separated; empty: none. */
+/** Settings::INDEXES: the events table's enabled secondary indexes, comma-separated, or `none`. */
 export const INDEXES: EnvironmentVariable = { name: 'INDEXES', declaredIn: 'crates/domain/src/settings.rs' };
 /** function_support::PROJECTIONS_TABLE: read models, checkpoints and transactions. */
 export const PROJECTIONS_TABLE: EnvironmentVariable = {
@@ -95,8 +95,8 @@ export function storeEnvironment(
     [SNAPSHOT_EVERY.name]: String(settings.snapshotEvery),
     [DEDUPE_SCOPE.name]: settings.dedupeScope,
     [AGGREGATE_TYPE_FROM_CATEGORY.name]: String(settings.aggregateTypeFromCategory),
-    // Always set, empty for none: an absent INDEXES means the Rust side's own default set.
-    [INDEXES.name]: settings.indexes.join(','),
+    // Always set, `none` for none: an absent or empty INDEXES means the Rust side's own default set.
+    [INDEXES.name]: settings.indexes.length === 0 ? 'none' : settings.indexes.join(','),
     ...(writeRegion ? { [WRITE_REGION.name]: writeRegion } : {}),
   };
 }

@@ -11,8 +11,9 @@
 //!   entry (the indexes project keys only: table keys plus index keys), when the write succeeds;
 //! - a write refused by its condition (or a cancelled transaction) still costs its item units;
 //! - a `Query` costs 1 RRU per started 4 KB of the items it read (0.5 when eventually
-//!   consistent); `GetItem` and each item of `BatchGetItem` likewise, per item; a `GetItem` that
-//!   finds nothing still costs the minimum (1, or 0.5 eventually consistent).
+//!   consistent); `GetItem` and each item of `BatchGetItem` likewise, per item; a `GetItem`, or
+//!   a key of a `BatchGetItem`, that finds nothing still costs the minimum (1, or 0.5 eventually
+//!   consistent).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -71,6 +72,14 @@ pub struct CapacityMeter(Arc<Mutex<State>>);
 struct Consistent(bool);
 
 impl Storable for Consistent {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Keys a `BatchGetItem` in flight asks for: each one not found still costs a read's minimum.
+#[derive(Debug, Clone, Copy)]
+struct RequestedKeys(usize);
+
+impl Storable for RequestedKeys {
     type Storer = StoreReplace<Self>;
 }
 
@@ -244,6 +253,10 @@ impl Intercept for CapacityMeter {
                 .request_items()
                 .is_some_and(|tables| tables.values().any(|t| t.consistent_read() == Some(true)));
             cfg.interceptor_state().store_put(Consistent(consistent));
+            let keys = batch
+                .request_items()
+                .map_or(0, |tables| tables.values().map(|t| t.keys().len()).sum());
+            cfg.interceptor_state().store_put(RequestedKeys(keys));
         }
         Ok(())
     }
@@ -294,6 +307,14 @@ impl Intercept for CapacityMeter {
                 .map(|r| r.values().flatten().collect())
                 .unwrap_or_default();
             self.read(&items, consistent, true);
+            // Keys neither returned nor left unprocessed were read and not found.
+            let unprocessed: usize = batch
+                .unprocessed_keys()
+                .map_or(0, |tables| tables.values().map(|t| t.keys().len()).sum());
+            let requested = cfg.load::<RequestedKeys>().map_or(0, |k| k.0);
+            let missing = requested.saturating_sub(items.len() + unprocessed);
+            let nothing = Item::new();
+            self.read(&vec![&nothing; missing], consistent, true);
         }
         Ok(())
     }

@@ -28,12 +28,14 @@ impl EnabledIndexes {
         EnabledIndexes { bits }
     }
 
-    /// Reads `all`, `none`, or names separated by commas (`byAggregateType,byUser,byTime`); an
-    /// empty text is no index. Unknown and repeated names are refused, naming them.
+    /// Reads `all`, `none`, or names separated by commas (`byAggregateType,byUser,byTime`).
+    /// Unknown and repeated names are refused, naming them, and so is an empty text (no index is
+    /// `none`: an empty value is more likely a variable set by mistake).
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim() {
             "all" => return Ok(Self::all()),
-            "none" | "" => return Ok(Self::none()),
+            "none" => return Ok(Self::none()),
+            "" => return Err("is empty: name the indexes, or all, or none".into()),
             _ => {}
         }
         let mut enabled = Self::none();
@@ -82,7 +84,7 @@ impl EnabledIndexes {
         Err(Error::validation(
             index.key_field(),
             format!(
-                "the {} index is not enabled in this store (INDEXES={enabled}): enable it with the setting INDEXES (the CDK context `indexes`); it indexes the events appended after that",
+                "the {} index is not enabled in this store (INDEXES={enabled}): enable it with the setting INDEXES (the CDK context `indexes`); it then holds the events appended while it is enabled, not those appended without it",
                 index.name()
             ),
         ))
@@ -110,7 +112,7 @@ mod tests {
             EnabledIndexes::parse("none").unwrap(),
             EnabledIndexes::none()
         );
-        assert_eq!(EnabledIndexes::parse(" ").unwrap(), EnabledIndexes::none());
+        assert!(EnabledIndexes::parse(" ").unwrap_err().contains("empty"));
         let unknown = EnabledIndexes::parse("byTime,byColour").unwrap_err();
         assert!(
             unknown.contains("\"byColour\"") && unknown.contains("byEventType"),

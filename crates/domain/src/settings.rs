@@ -181,7 +181,9 @@ impl Settings {
             region: lookup(Self::AWS_REGION)
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
+            // Empty, like every other setting here: the default.
             indexes: lookup(Self::INDEXES)
+                .filter(|text| !text.trim().is_empty())
                 .map(|text| EnabledIndexes::parse(&text))
                 .transpose()
                 .map_err(|reason| SettingsError {
@@ -302,7 +304,11 @@ mod tests {
         let indexes = |text: &str| settings(&[("EVENTS_TABLE", "events"), ("INDEXES", text)]);
         let chosen = indexes("byUser,byTime").unwrap().indexes.unwrap();
         assert_eq!(chosen.names(), ["byUser", "byTime"]);
-        assert_eq!(indexes("").unwrap().indexes, Some(EnabledIndexes::none()));
+        assert_eq!(indexes("").unwrap().indexes, None);
+        assert_eq!(
+            indexes("none").unwrap().indexes,
+            Some(EnabledIndexes::none())
+        );
         let error = indexes("byUser,byWho").unwrap_err();
         assert_eq!(error.variable, "INDEXES");
         assert!(error.reason.contains("byWho"), "{}", error.reason);

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use event_store_domain::{
-    builtin_projections, format_time, CycleDefinition, Error, Projection, ProjectorSettings,
-    Version,
+    builtin_projections, format_time, CycleDefinition, Error, EventIndex, Projection,
+    ProjectorSettings, Version,
 };
 use event_store_dynamodb::{
     Applied, DynamoEventStore, DynamoReadModels, EventBridgePublisher, FunctionInvoker, NotQueued,
@@ -264,7 +264,14 @@ impl Replayer {
                 ..
             } => {
                 let models = self.selected(models.as_deref())?;
-                let mut answer = self.count(&ReplayFilter::default()).await?;
+                // A rebuild scans the table: its count comes from the time-ordered read when
+                // the store has it, else from DynamoDB's estimate (a rebuild needs no index).
+                let mut answer = if self.store.indexes().contains(EventIndex::Time) {
+                    self.count(&ReplayFilter::default()).await?
+                } else {
+                    let estimate = self.store.approximate_item_count().await?;
+                    json!({"dryRun": true, "filter": ReplayFilter::default(), "count": estimate, "estimated": true})
+                };
                 answer["models"] = json!(models);
                 Ok(answer)
             }
@@ -340,7 +347,7 @@ impl Replayer {
         filter: ReplayFilter,
         new_replay_id: Option<String>,
     ) -> Result<Started<ReplayProgress>, Error> {
-        ReplaySource::of(&filter)?;
+        ReplaySource::of(&filter)?.readable_in(&self.store)?;
         if let Some(id) = &new_replay_id {
             if let Some(before) = self.republish_begun(id, &filter).await? {
                 return Ok(Started::Before(before));

@@ -48,6 +48,15 @@ impl ReplaySource {
         Ok(ReplaySource::Index(query))
     }
 
+    /// Refuses a source the store cannot read: an index it does not enable (a `Validation`
+    /// error naming the index), found before a replay begins rather than by its first link.
+    pub fn readable_in(self, store: &DynamoEventStore) -> Result<Self, Error> {
+        if let ReplaySource::Index(query) = &self {
+            store.indexes().require(query.index())?;
+        }
+        Ok(self)
+    }
+
     /// The page after `token` (the first page without one).
     pub async fn page(
         &self,

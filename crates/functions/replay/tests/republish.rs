@@ -6,7 +6,7 @@ use chrono::{Duration, TimeZone, Utc};
 use event_store_domain::{AppendRequest, ExpectedVersion, Timestamp};
 use event_store_dynamodb::{create_projections_table, DynamoReadModels, EventBridgePublisher};
 use event_store_tests::bus::{receive_until, subscribed_bus, Subscription};
-use event_store_tests::{event, fresh_stream, local_store};
+use event_store_tests::{event, fresh_stream, local_store, local_store_with};
 use lambda_runtime::{Context, LambdaEvent};
 use replay::{Replayer, REPLAYS_MODEL};
 use serde_json::{json, Value};
@@ -231,4 +231,51 @@ async fn a_300_kb_event_is_republished_as_a_claim_check_and_the_replay_goes_on()
         .find(|e| e["detail-type"] == "Filed")
         .unwrap();
     assert_eq!(filed["detail"]["data"], json!({"shelf": 4}));
+}
+
+#[tokio::test]
+async fn a_republish_over_an_index_the_store_does_not_enable_is_refused_before_it_begins() {
+    // The default indexes: byEventType is not among them.
+    let local = local_store_with(|settings| settings.indexes = None).await;
+    let projections = format!("replays-{}", uuid::Uuid::new_v4().simple());
+    create_projections_table(&local.client, &projections)
+        .await
+        .unwrap();
+    let read_models = DynamoReadModels::new(local.client.clone(), &projections);
+    let bus = subscribed_bus("event-store.replay").await;
+    let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
+    let replayer = Replayer::new(local.store.clone(), read_models.clone(), publisher, bus.bus);
+    let answer = replayer
+        .handle(LambdaEvent::new(
+            json!({"op": "republish", "filter": {"eventType": "Ticked"}, "maxEvents": 0}),
+            Context::default(),
+        ))
+        .await;
+    assert_eq!(answer["error"]["type"], "Validation", "{answer}");
+    assert_eq!(answer["error"]["field"], "eventType", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("byEventType"), "{answer}");
+    // Nothing began: no replay is stored to sit in progress forever.
+    let stored = read_models
+        .list(REPLAYS_MODEL, &Default::default())
+        .await
+        .unwrap();
+    assert!(stored.items.is_empty(), "{:?}", stored.items);
+
+    // A rebuild needs no index: without byTime its dry run counts by DynamoDB's estimate.
+    let none = local_store_with(|settings| {
+        settings.indexes = Some(event_store_domain::EnabledIndexes::none())
+    })
+    .await;
+    let bus = subscribed_bus("event-store.replay").await;
+    let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
+    let rebuilder = Replayer::new(none.store.clone(), read_models, publisher, bus.bus);
+    let dry_run = rebuilder
+        .handle(LambdaEvent::new(
+            json!({"op": "rebuild", "dryRun": true}),
+            Context::default(),
+        ))
+        .await;
+    assert_eq!(dry_run["estimated"], true, "{dry_run}");
+    assert!(dry_run["count"].is_u64(), "{dry_run}");
 }
