@@ -530,45 +530,41 @@ async fn numbered_stream(local: &LocalStore, events: u64) -> StreamId {
     stream
 }
 
+/// Loads `stream`'s state and checks it is what folding every event from the first gives.
+async fn assert_loads_as_a_full_fold(local: &LocalStore, stream: &StreamId) {
+    let all = local.all_events(stream).await;
+    let full = State::fold(&JsonMergeReducer, stream.clone(), None, &all).unwrap();
+    let loaded = local
+        .store
+        .load_state(stream, &JsonMergeReducer)
+        .await
+        .unwrap();
+    assert_eq!((loaded.version, &loaded.state), (full.version, &full.state));
+}
+
 #[tokio::test]
 async fn a_load_walks_down_past_a_missing_snapshot_and_folds_exactly_what_a_full_read_folds() {
     let local = local_store().await;
     // 250 events, a snapshot at 100 only (the one due at 200 was never taken).
     let stream = numbered_stream(&local, 250).await;
     local.snapshot_at(&stream, 100).await;
-    let all = local.all_events(&stream).await;
-    let full = State::fold(&JsonMergeReducer, stream.clone(), None, &all).unwrap();
     local.meter.reset();
-    let loaded = local
+    local
         .store
         .load_state(&stream, &JsonMergeReducer)
         .await
         .unwrap();
-    assert_eq!((loaded.version, &loaded.state), (full.version, &full.state));
     // The top 12 items; 239 down to where the snapshot of 200 would be; 200 down to 100's.
     assert_eq!(local.meter.snapshot().get("Query"), Some(&3));
+    assert_loads_as_a_full_fold(&local, &stream).await;
 
     // A snapshot at a version no interval names (150) is met on the way down all the same.
     let other = numbered_stream(&local, 250).await;
     local.snapshot_at(&other, 150).await;
-    let all = local.all_events(&other).await;
-    let full = State::fold(&JsonMergeReducer, other.clone(), None, &all).unwrap();
-    let loaded = local
-        .store
-        .load_state(&other, &JsonMergeReducer)
-        .await
-        .unwrap();
-    assert_eq!((loaded.version, &loaded.state), (full.version, &full.state));
+    assert_loads_as_a_full_fold(&local, &other).await;
 
     // Without snapshots (SNAPSHOT_EVERY=0) the whole stream is folded.
     let unsnapshotted = local_store_with(|s| s.snapshot_every = 0).await;
     let plain = numbered_stream(&unsnapshotted, 60).await;
-    let all = unsnapshotted.all_events(&plain).await;
-    let full = State::fold(&JsonMergeReducer, plain.clone(), None, &all).unwrap();
-    let loaded = unsnapshotted
-        .store
-        .load_state(&plain, &JsonMergeReducer)
-        .await
-        .unwrap();
-    assert_eq!((loaded.version, &loaded.state), (full.version, &full.state));
+    assert_loads_as_a_full_fold(&unsnapshotted, &plain).await;
 }

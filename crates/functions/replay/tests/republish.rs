@@ -38,15 +38,21 @@ async fn setup(count: i64) -> Setup {
             local.store.append(&request).await.unwrap();
         }
     }
+    replaying(&local.store).await
+}
+
+/// A replayer over `store`, with a projections table of its own, publishing to a bus that a
+/// queue subscribes to.
+async fn replaying(store: &event_store_dynamodb::DynamoEventStore) -> Setup {
     let projections = format!("replays-{}", uuid::Uuid::new_v4().simple());
-    create_projections_table(&local.client, &projections)
+    create_projections_table(store.client(), &projections)
         .await
         .unwrap();
-    let read_models = DynamoReadModels::new(local.client.clone(), &projections);
+    let read_models = DynamoReadModels::new(store.client().clone(), &projections);
     let bus = subscribed_bus("event-store.replay").await;
     let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
     let replayer = Replayer::new(
-        local.store.clone(),
+        store.clone(),
         read_models.clone(),
         publisher,
         bus.bus.clone(),
@@ -237,26 +243,19 @@ async fn a_300_kb_event_is_republished_as_a_claim_check_and_the_replay_goes_on()
 async fn a_republish_over_an_index_the_store_does_not_enable_is_refused_before_it_begins() {
     // The default indexes: byEventType is not among them.
     let local = local_store_with(|settings| settings.indexes = None).await;
-    let projections = format!("replays-{}", uuid::Uuid::new_v4().simple());
-    create_projections_table(&local.client, &projections)
-        .await
-        .unwrap();
-    let read_models = DynamoReadModels::new(local.client.clone(), &projections);
-    let bus = subscribed_bus("event-store.replay").await;
-    let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
-    let replayer = Replayer::new(local.store.clone(), read_models.clone(), publisher, bus.bus);
-    let answer = replayer
-        .handle(LambdaEvent::new(
-            json!({"op": "republish", "filter": {"eventType": "Ticked"}, "maxEvents": 0}),
-            Context::default(),
-        ))
-        .await;
+    let setup = replaying(&local.store).await;
+    let answer = ask(
+        &setup,
+        json!({"op": "republish", "filter": {"eventType": "Ticked"}, "maxEvents": 0}),
+    )
+    .await;
     assert_eq!(answer["error"]["type"], "Validation", "{answer}");
     assert_eq!(answer["error"]["field"], "eventType", "{answer}");
     let message = answer["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("byEventType"), "{answer}");
     // Nothing began: no replay is stored to sit in progress forever.
-    let stored = read_models
+    let stored = setup
+        .read_models
         .list(REPLAYS_MODEL, &Default::default())
         .await
         .unwrap();
@@ -267,15 +266,11 @@ async fn a_republish_over_an_index_the_store_does_not_enable_is_refused_before_i
         settings.indexes = Some(event_store_domain::EnabledIndexes::none())
     })
     .await;
-    let bus = subscribed_bus("event-store.replay").await;
-    let publisher = EventBridgePublisher::new(bus.events.clone(), bus.bus.clone());
-    let rebuilder = Replayer::new(none.store.clone(), read_models, publisher, bus.bus);
-    let dry_run = rebuilder
-        .handle(LambdaEvent::new(
-            json!({"op": "rebuild", "dryRun": true}),
-            Context::default(),
-        ))
-        .await;
+    let dry_run = ask(
+        &replaying(&none.store).await,
+        json!({"op": "rebuild", "dryRun": true}),
+    )
+    .await;
     assert_eq!(dry_run["estimated"], true, "{dry_run}");
     assert!(dry_run["count"].is_u64(), "{dry_run}");
 }
