@@ -28,7 +28,7 @@ help:
 	@echo "make test   run every test against a local AWS endpoint"
 	@echo "make demo   the seeds' scenarios end to end on the local stack, each step printed"
 	@echo "make build  cargo lambda build --release --arm64: one zip per function in target/lambda/"
-	@echo "make init-duration  time each function from process start to its first poll (release, native)"
+	@echo "make init-duration  each function's init (start to first poll) as a ratio to a hello world, and its first answer with the connection opened at init or not"
 	@echo "make bench  zip sizes, init durations, appends beside seed 002, throughput, projector invocations, pipeline latency, key distribution, criterion"
 	@echo "make fuzz   every input parser under cargo fuzz for FUZZ_SECONDS each, from a corpus seeded by fixtures/"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
@@ -62,13 +62,16 @@ FUNCTIONS := persister query projector replay api
 
 build: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
-		$(foreach f,$(FUNCTIONS),--bin $(f))
-	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip | awk -v f=$$f '{printf "%-10s %8.1f KB\n", f, $$5/1024}'; done
+		$(foreach f,hello $(FUNCTIONS),--bin $(f))
+	@for f in hello $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip | awk -v f=$$f '{printf "%-10s %8.1f KB\n", f, $$5/1024}'; done
 
-init-duration:
-	$(CARGO) build --quiet --release --locked $(foreach f,$(FUNCTIONS),-p $(f))
-	$(CARGO) build --quiet --release --locked -p event-store-tests --bin measure-init
-	@for f in $(FUNCTIONS); do target/release/measure-init target/release/$$f 30; done
+# Each function beside hello (a lambda_runtime hello world, same profile), on the local endpoint
+# so that opening the DynamoDB connection at init (CONNECT_AT_INIT) is timed too. measure-init is
+# built with the bench's features: one release build of the tests crate serves both.
+init-duration: setup
+	$(CARGO) build --quiet --release --locked $(foreach f,hello $(FUNCTIONS),-p $(f))
+	$(CARGO) build --quiet --release --locked -p event-store-tests --features dynamo-es --bin measure-init
+	$(LOCAL_AWS) target/release/measure-init --runs 30 $(foreach f,hello $(FUNCTIONS),target/release/$(f))
 
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs

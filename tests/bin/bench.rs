@@ -69,13 +69,16 @@ async fn main() {
     println!(
         "\n## Per event in each handler (the handler as Lambda calls it, on the local endpoint)\n"
     );
-    println!("| handler | events per invocation | CPU µs per event | DynamoDB requests per event | WRU per event | RRU per event |\n|---|---|---|---|---|---|");
+    let memory = event_store_tests::bench::handler_cpu::MEASURED_MEMORY_MB;
+    println!("| handler | events per invocation | CPU µs per event | wall µs per event | GB-s per million events at {memory} MB | DynamoDB requests per event | WRU per event | RRU per event |\n|---|---|---|---|---|---|---|---|");
     for cost in event_store_tests::bench::handler_cpu::handler_costs().await {
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} |",
             cost.what,
             cost.events,
             cost.cpu_micros_per_event,
+            cost.wall_micros_per_event,
+            cost.gb_seconds_per_million(memory),
             cost.requests_per_event,
             cost.write_units_per_event,
             cost.read_units_per_event

@@ -8,4 +8,6 @@ async fn main() {
         event_store_tests::costs::EVENT_ITEM_BYTES
     );
     print!("{}", event_store_tests::costs::markdown(&rows));
+    println!("\nAn event's item, attribute by attribute (the default indexes):\n");
+    print!("{}", event_store_tests::costs::item_anatomy());
 }

@@ -132,6 +132,23 @@ impl CapacityMeter {
         index_write_units(item)
     }
 
+    /// Charges a transaction's item units; returns its index units, charged once it succeeds.
+    fn transaction(&self, transaction: &TransactWriteItemsInput) -> f64 {
+        let mut pending = 0.0;
+        for action in transaction.transact_items() {
+            if let Some(put) = action.put() {
+                pending += self.put(put.item(), true);
+            }
+            if let Some(check) = action.condition_check() {
+                self.condition_check(check.key());
+            }
+            if let Some(update) = action.update() {
+                self.update(update.key());
+            }
+        }
+        pending
+    }
+
     fn update(&self, key: &Item) {
         let (stream, version) = Self::key_of(key);
         let size = match event_store_domain::StreamId::new(stream) {
@@ -227,18 +244,7 @@ impl Intercept for CapacityMeter {
             cfg.interceptor_state()
                 .store_put(PendingIndexUnits(pending));
         } else if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
-            let mut pending = 0.0;
-            for action in transaction.transact_items() {
-                if let Some(put) = action.put() {
-                    pending += self.put(put.item(), true);
-                }
-                if let Some(check) = action.condition_check() {
-                    self.condition_check(check.key());
-                }
-                if let Some(update) = action.update() {
-                    self.update(update.key());
-                }
-            }
+            let pending = self.transaction(transaction);
             cfg.interceptor_state()
                 .store_put(PendingIndexUnits(pending));
         } else if let Some(query) = input.downcast_ref::<QueryInput>() {
@@ -317,5 +323,195 @@ impl Intercept for CapacityMeter {
             self.read(&vec![&nothing; missing], consistent, true);
         }
         Ok(())
+    }
+}
+
+/// The meter against sums worked by hand from DynamoDB's documented rules (1 WRU per started KB,
+/// twice in a transaction; 1 WRU per keys-only index entry; 1 RRU per started 4 KB, half when
+/// eventually consistent, a miss costing the minimum), on the items the store itself builds:
+/// every WRU and RRU figure the README prints comes from this meter.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+    use event_store_domain::{
+        DedupeScope, EnabledIndexes, EventId, EventIndex, EventType, Metadata, NewEvent,
+        RecordedEvent, StreamHead, StreamId, Version,
+    };
+    use event_store_dynamodb::{event_item, guard_item};
+    use serde_json::json;
+
+    /// An event of the seeds' shape whose data holds `payload_bytes` of text.
+    fn event(payload_bytes: usize) -> RecordedEvent {
+        let new = NewEvent::new(
+            EventType::new("TransactionProcessed").unwrap(),
+            json!({"transactionId": "tx-789", "note": "x".repeat(payload_bytes)}),
+        )
+        .with_id(EventId::new("7b0f1c2e-4a61-4c55-9a39-0c8f3f4d1002").unwrap())
+        .with_aggregate_type(event_store_domain::AggregateType::new("Account").unwrap())
+        .with_metadata(Metadata {
+            correlation_id: Some("tx-789".into()),
+            user_id: Some("customer-456".into()),
+            ..Metadata::default()
+        });
+        RecordedEvent::record(
+            StreamId::new("account-123").unwrap(),
+            Version::new(8),
+            new,
+            chrono::Utc::now(),
+        )
+    }
+
+    fn put(item: Item) -> TransactWriteItem {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("events")
+                    .set_item(Some(item))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn head_update(stream: &StreamId) -> TransactWriteItem {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("events")
+                    .set_key(Some(head_item::key(stream)))
+                    .update_expression("SET headVersion = :v")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    /// What the meter charges for the append transaction of `event`, index entries included.
+    fn append_units(
+        event: &RecordedEvent,
+        indexes: EnabledIndexes,
+        scope: DedupeScope,
+        new_stream: bool,
+    ) -> f64 {
+        let item = event_item::to_item(event, None, None, indexes).unwrap();
+        let mut actions = vec![put(item)];
+        if scope == DedupeScope::Store {
+            actions.push(put(guard_item::to_item(
+                &event.event_id,
+                &event.payload_hash,
+                &event.stream_id,
+                event.version,
+                None,
+            )));
+        }
+        if new_stream {
+            let head = StreamHead::at(Version::NONE)
+                .with_scope(scope)
+                .after(&[(&event.event_id, &event.payload_hash)]);
+            actions.push(put(head_item::to_item(&event.stream_id, &head)));
+        } else {
+            actions.push(head_update(&event.stream_id));
+        }
+        let transaction = TransactWriteItemsInput::builder()
+            .set_transact_items(Some(actions))
+            .build()
+            .unwrap();
+        let meter = CapacityMeter::default();
+        let index_units = meter.transaction(&transaction);
+        meter.usage().write_units + index_units
+    }
+
+    fn size_of(event: &RecordedEvent) -> usize {
+        item_size(&event_item::to_item(event, None, None, EnabledIndexes::all()).unwrap())
+    }
+
+    #[test]
+    fn a_small_event_is_stored_in_one_kilobyte() {
+        // The band every "≤ 1 KB" figure stands on: the item with all five index keys.
+        let size = size_of(&event(500));
+        assert!((900..=1024).contains(&size), "{size} bytes");
+    }
+
+    #[test]
+    fn an_append_at_an_expected_version_costs_four_plus_one_per_index_plus_two_for_the_guard() {
+        let small = event(500);
+        // By hand: event 2 (≤ 1 KB, transactional) + head update 2 (≤ 1 KB, transactional)
+        // + guard 2 (≤ 1 KB, transactional) + 1 per index entry (keys only, ≤ 1 KB).
+        let default = EnabledIndexes::parse("byAggregateType,byUser,byTime").unwrap();
+        assert_eq!(
+            append_units(&small, default, DedupeScope::Store, false),
+            2.0 + 2.0 + 2.0 + 3.0
+        );
+        assert_eq!(
+            append_units(&small, EnabledIndexes::all(), DedupeScope::Store, false),
+            2.0 + 2.0 + 2.0 + 5.0
+        );
+        assert_eq!(
+            append_units(&small, EnabledIndexes::none(), DedupeScope::Stream, false),
+            2.0 + 2.0
+        );
+        let one = EnabledIndexes::parse("byTime").unwrap();
+        assert_eq!(
+            append_units(&small, one, DedupeScope::Stream, false),
+            2.0 + 2.0 + 1.0
+        );
+    }
+
+    #[test]
+    fn a_new_stream_pays_the_same_as_an_expected_version() {
+        // The head is put rather than updated: still one ≤ 1 KB transactional write.
+        let small = event(500);
+        let default = EnabledIndexes::parse("byAggregateType,byUser,byTime").unwrap();
+        assert_eq!(
+            append_units(&small, default, DedupeScope::Store, true),
+            2.0 + 2.0 + 2.0 + 3.0
+        );
+    }
+
+    #[test]
+    fn a_larger_event_pays_per_started_kilobyte_and_its_index_entries_do_not_grow() {
+        let large = event(1_400);
+        let size = size_of(&large);
+        assert!((1025..=2048).contains(&size), "{size} bytes");
+        // By hand: event 2 KB started → 2 × 2; head 2; guard 2; three keys-only entries 1 each.
+        let default = EnabledIndexes::parse("byAggregateType,byUser,byTime").unwrap();
+        assert_eq!(
+            append_units(&large, default, DedupeScope::Store, false),
+            4.0 + 2.0 + 2.0 + 3.0
+        );
+    }
+
+    #[test]
+    fn an_index_whose_key_the_event_lacks_costs_nothing() {
+        // Sparse: an event with no user id makes no byUser entry.
+        let mut anonymous = event(500);
+        anonymous.metadata.user_id = None;
+        let item = event_item::to_item(&anonymous, None, None, EnabledIndexes::all()).unwrap();
+        let indexes: Vec<String> = index_entries(&item).into_iter().map(|e| e.index).collect();
+        assert_eq!(indexes.len(), 4, "{indexes:?}");
+        assert!(!indexes.contains(&EventIndex::User.name().to_owned()));
+    }
+
+    #[test]
+    fn reads_cost_per_started_four_kilobytes_and_a_miss_costs_the_minimum() {
+        let item_of = |bytes: usize| -> Item {
+            // "d" (1 byte of name) + a string of bytes - 1: `bytes` in all.
+            [("d".to_owned(), AttributeValue::S("x".repeat(bytes - 1)))].into()
+        };
+        let (a, b, c) = (item_of(2_000), item_of(2_000), item_of(1_000));
+        let units = |items: &[&Item], consistent: bool, per_item: bool| {
+            let meter = CapacityMeter::default();
+            meter.read(items, consistent, per_item);
+            meter.usage().read_units
+        };
+        // A query sums its items: 5,000 bytes → 2 started 4 KB; half eventually consistent.
+        assert_eq!(units(&[&a, &b, &c], true, false), 2.0);
+        assert_eq!(units(&[&a, &b, &c], false, false), 1.0);
+        // BatchGetItem rounds each item: 1 + 1 + 1.
+        assert_eq!(units(&[&a, &b, &c], true, true), 3.0);
+        // A GetItem that finds nothing: the minimum.
+        assert_eq!(units(&[&Item::new()], true, true), 1.0);
+        assert_eq!(units(&[&Item::new()], false, true), 0.5);
     }
 }

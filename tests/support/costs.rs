@@ -68,6 +68,56 @@ pub fn one_kb_event(event_type: &str) -> NewEvent {
     shaped(EVENT_ITEM_BYTES.saturating_sub(bare))
 }
 
+/// What a stored event costs in bytes besides its data: each attribute of the item of a seed
+/// 004 `TransactionProcessed` (stream `account-123`, a correlation and a user id) with the
+/// default indexes, its bytes by DynamoDB's rule (name + value), as a markdown table.
+pub fn item_anatomy() -> String {
+    let new = event(
+        "TransactionProcessed",
+        json!({"transactionId": "tx-789", "amount": 100.5, "type": "deposit"}),
+    )
+    .with_aggregate_type(AggregateType::new("Account").unwrap())
+    .with_metadata(Metadata {
+        correlation_id: Some("tx-789".into()),
+        user_id: Some("customer-456".into()),
+        ..Metadata::default()
+    });
+    let recorded = RecordedEvent::record(
+        event_store_domain::StreamId::new("account-123").unwrap(),
+        Version::new(8),
+        new,
+        chrono::Utc::now(),
+    );
+    let item = event_item::to_item(
+        &recorded,
+        None,
+        None,
+        event_store_dynamodb::TableDefinitions::shipped()
+            .events
+            .default_indexes(),
+    )
+    .expect("storable");
+    let mut rows: Vec<(String, usize)> = item
+        .iter()
+        .map(|(name, value)| {
+            let alone = [(name.clone(), value.clone())].into();
+            (name.clone(), item_size(&alone))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut table = String::from("| attribute | bytes |\n|---|---|\n");
+    for (name, bytes) in &rows {
+        table.push_str(&format!("| `{name}` | {bytes} |\n"));
+    }
+    let total = item_size(&item);
+    let data = rows.iter().find(|(n, _)| n == "data").map_or(0, |r| r.1);
+    table.push_str(&format!(
+        "| the item | {total} ({} besides `data`) |\n",
+        total - data
+    ));
+    table
+}
+
 fn events(count: usize) -> Vec<NewEvent> {
     (0..count).map(|_| one_kb_event("Measured")).collect()
 }

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::http_message::{find, read_message};
 use tokio::net::{TcpListener, TcpStream};
 
 /// What happens to one request.
@@ -244,33 +246,6 @@ fn with_connection_close(request: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// Reads one HTTP/1.1 request (head and `Content-Length` body); `None` when the client closed.
-async fn read_message(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
-) -> std::io::Result<Option<Vec<u8>>> {
-    loop {
-        if let Some(head_end) = find(buffer, b"\r\n\r\n").map(|i| i + 4) {
-            let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|value| value.trim().parse().ok())
-                .unwrap_or(0);
-            if buffer.len() >= head_end + length {
-                let message: Vec<u8> = buffer.drain(..head_end + length).collect();
-                return Ok(Some(message));
-            }
-        }
-        let mut chunk = [0u8; 16 * 1024];
-        let read = stream.read(&mut chunk).await?;
-        if read == 0 {
-            return Ok(None);
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-}
-
 fn error_response(status: u16, _reason: &str, error_type: &str) -> Vec<u8> {
     error_response_with(status, error_type, "injected by the fault proxy", "")
 }
@@ -313,10 +288,4 @@ fn put_events_entries(request: &[u8]) -> Option<usize> {
     }
     let body: serde_json::Value = serde_json::from_slice(&request[head_end..]).ok()?;
     body["Entries"].as_array().map(Vec::len)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }

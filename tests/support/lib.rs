@@ -8,9 +8,11 @@ pub mod capacity;
 pub mod costs;
 pub mod cqrs_account;
 pub mod fault_proxy;
+pub mod http_message;
 pub mod invoke;
 pub mod read_models;
 pub mod readme;
+pub mod runtime_api;
 pub mod streams;
 pub mod ttl;
 

@@ -12,6 +12,7 @@ mod append_findings;
 pub mod attributes;
 mod chunked_append;
 mod client;
+mod connection_warm_up;
 mod dynamo_event_store;
 mod event_bridge_publisher;
 mod event_by_id;

@@ -2,7 +2,8 @@
 //! (the local endpoint runs in another one) and DynamoDB requests and units per event, for a
 //! persister SQS batch of 10 bus events, a projector batch of 100 stream records with the seeds'
 //! read models, and a query page of 100 events; each the handler as Lambda calls it, against the
-//! local endpoint, averaged over a few runs.
+//! local endpoint, averaged over a few runs. Wall time per event is measured too: what Lambda
+//! bills (GB-s) on this endpoint, whose answers take as long as moto takes.
 
 use event_store_domain::{AppendRequest, BusMapping, ExpectedVersion, ReducerRegistry};
 use lambda_runtime::{Context, LambdaEvent};
@@ -28,6 +29,8 @@ pub struct HandlerCost {
     pub events: usize,
     /// CPU µs per event in this process.
     pub cpu_micros_per_event: f64,
+    /// Wall-clock µs per event, the local endpoint's answers included.
+    pub wall_micros_per_event: f64,
     /// DynamoDB requests per event.
     pub requests_per_event: f64,
     /// Write units per event.
@@ -38,6 +41,7 @@ pub struct HandlerCost {
 
 struct Sample {
     cpu: f64,
+    wall: f64,
     requests: f64,
     wru: f64,
     rru: f64,
@@ -51,6 +55,7 @@ fn average(what: &str, events: usize, samples: &[Sample]) -> HandlerCost {
         what: what.into(),
         events,
         cpu_micros_per_event: per(|s| s.cpu),
+        wall_micros_per_event: per(|s| s.wall),
         requests_per_event: per(|s| s.requests),
         write_units_per_event: per(|s| s.wru),
         read_units_per_event: per(|s| s.rru),
@@ -60,11 +65,14 @@ fn average(what: &str, events: usize, samples: &[Sample]) -> HandlerCost {
 async fn measured(local: &LocalStore, work: impl std::future::Future<Output = ()>) -> Sample {
     local.meter.reset();
     let cpu = ProcessCpu::now();
+    let wall = std::time::Instant::now();
     work.await;
+    let wall = wall.elapsed().as_secs_f64() * 1e6;
     let cpu = cpu.elapsed_micros();
     let usage = local.meter.usage();
     Sample {
         cpu,
+        wall,
         requests: usage.total_requests() as f64,
         wru: usage.write_units,
         rru: usage.read_units,
@@ -195,6 +203,16 @@ async fn query_page() -> HandlerCost {
 }
 
 /// Every handler's cost per event.
+impl HandlerCost {
+    /// Lambda GB-s per million events at `memory_mb`, billed on this wall time.
+    pub fn gb_seconds_per_million(&self, memory_mb: u32) -> f64 {
+        self.wall_micros_per_event * f64::from(memory_mb) / 1024.0
+    }
+}
+
+/// The memory `infra/pipeline.json` gives each measured function (256 MB).
+pub const MEASURED_MEMORY_MB: u32 = 256;
+
 pub async fn handler_costs() -> Vec<HandlerCost> {
     vec![
         persister_batch().await,

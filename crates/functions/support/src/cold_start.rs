@@ -12,11 +12,26 @@ pub fn init_logging() {
 }
 
 /// The store over `EVENTS_TABLE`, with its DynamoDB client built from the standard AWS
-/// configuration chain.
+/// configuration chain; its connection is opened here, during init, unless `CONNECT_AT_INIT`
+/// is `false`.
 pub async fn store_from_env() -> Result<DynamoEventStore, SettingsError> {
     let settings = Settings::from_env()?;
-    Ok(DynamoEventStore::new(dynamodb_client().await, &settings))
+    let connect_at_init = boolean_setting(CONNECT_AT_INIT, std::env::var(CONNECT_AT_INIT).ok())?;
+    let store = DynamoEventStore::new(dynamodb_client().await, &settings);
+    if connect_at_init {
+        // Not fatal: a function that cannot reach its table now says so on its first request,
+        // with the error the request gets.
+        if let Err(error) = store.open_connection().await {
+            tracing::warn!(%error, "the events table could not be reached during init");
+        }
+    }
+    Ok(store)
 }
+
+/// Whether a function opens its DynamoDB connection during init (`true`, the default, or
+/// `false`): Lambda's init runs before the first request is timed against its caller, so the
+/// TLS handshake and the credential lookup move out of the first answer.
+pub const CONNECT_AT_INIT: &str = "CONNECT_AT_INIT";
 
 /// The projections table's variable (set by `infra/` and the local stack where the projector
 /// runs).
@@ -36,6 +51,17 @@ pub fn whole_number_from_env(name: &str, default: u64, unit: &str) -> Result<u64
     whole_number_setting(name, std::env::var(name).ok(), default, unit)
 }
 
+fn boolean_setting(name: &'static str, text: Option<String>) -> Result<bool, SettingsError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") | Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(SettingsError {
+            variable: name,
+            reason: format!("is {other:?}, expected \"true\" or \"false\""),
+        }),
+    }
+}
+
 fn whole_number_setting(
     name: &str,
     text: Option<String>,
@@ -53,7 +79,33 @@ fn whole_number_setting(
 
 #[cfg(test)]
 mod tests {
-    use super::whole_number_setting;
+    use super::{boolean_setting, whole_number_setting};
+
+    #[test]
+    fn connecting_at_init_is_on_unless_it_is_false() {
+        assert_eq!(boolean_setting("CONNECT_AT_INIT", None), Ok(true));
+        assert_eq!(
+            boolean_setting("CONNECT_AT_INIT", Some(" ".into())),
+            Ok(true)
+        );
+        assert_eq!(
+            boolean_setting("CONNECT_AT_INIT", Some("true".into())),
+            Ok(true)
+        );
+        assert_eq!(
+            boolean_setting("CONNECT_AT_INIT", Some(" false ".into())),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn a_boolean_setting_that_is_neither_is_named() {
+        let error = boolean_setting("CONNECT_AT_INIT", Some("yes".into())).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "setting CONNECT_AT_INIT is \"yes\", expected \"true\" or \"false\""
+        );
+    }
 
     #[test]
     fn an_unset_whole_number_is_its_default() {

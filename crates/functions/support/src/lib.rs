@@ -10,7 +10,8 @@ mod error_payload;
 mod metrics;
 
 pub use cold_start::{
-    init_logging, read_models_from_env, store_from_env, whole_number_from_env, PROJECTIONS_TABLE,
+    init_logging, read_models_from_env, store_from_env, whole_number_from_env, CONNECT_AT_INIT,
+    PROJECTIONS_TABLE,
 };
 pub use deadline::stop_before_deadline;
 pub use error_payload::{error_payload, validation_payload};
