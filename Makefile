@@ -63,15 +63,17 @@ FUNCTIONS := persister query projector replay api
 build: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
 		$(foreach f,hello $(FUNCTIONS),--bin $(f))
-	@for f in hello $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip | awk -v f=$$f '{printf "%-10s %8.1f KB\n", f, $$5/1024}'; done
+	@for f in hello $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap.zip | awk -v f=$$f \
+		'{printf "%-10s %8.1f KB\n", f, $$5/1024; if ($$5 > 4 * 1024 * 1024) {print f " is over 4 MB"; exit 1}}' || exit 1; done
 
 # Each function beside hello (a lambda_runtime hello world, same profile), on the local endpoint
 # so that opening the DynamoDB connection at init (CONNECT_AT_INIT) is timed too. measure-init is
 # built with the bench's features: one release build of the tests crate serves both.
 init-duration: setup
 	$(CARGO) build --quiet --release --locked $(foreach f,hello $(FUNCTIONS),-p $(f))
-	$(CARGO) build --quiet --release --locked -p event-store-tests --features dynamo-es --bin measure-init
+	$(CARGO) build --quiet --release --locked -p event-store-tests --features dynamo-es --bin measure-init --bin init-phases
 	$(LOCAL_AWS) target/release/measure-init --runs 30 $(foreach f,hello $(FUNCTIONS),target/release/$(f))
+	target/release/init-phases --runs 30
 
 costs: setup
 	$(LOCAL_AWS) $(CARGO) run --quiet --locked -p event-store-tests --bin measure-costs
@@ -86,6 +88,10 @@ bench: setup build init-duration
 lint: infra-setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked --quiet -- -D warnings
+	@# One TLS stack in every function (README: Cold starts): none links aws-lc-rs or the legacy one.
+	@for f in $(FUNCTIONS); do for p in aws-lc-rs rustls@0.21 hyper@0.14; do \
+		if $(CARGO) tree --quiet --locked -p $$f -i $$p >/dev/null 2>&1; then echo "$$f links $$p"; exit 1; fi; \
+	done; done
 	cd $(INFRA) && node_modules/.bin/tsc --noEmit
 
 # infra/: the CDK app, installed from its lockfile; its tests synthesize offline, without AWS.

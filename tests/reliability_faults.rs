@@ -293,3 +293,39 @@ async fn every_stored_document(read_models: &DynamoReadModels, stream: &StreamId
     stored.push(serde_json::to_string(&summary).unwrap());
     stored
 }
+
+/// The connection opened during a function's init (`CONNECT_AT_INIT`) against an endpoint that
+/// never answers: one attempt, given up after `WARM_UP_LIMIT`, so init is not held to Lambda's
+/// 10 s limit; and an endpoint that drops the connection is not retried either.
+#[tokio::test]
+async fn opening_the_connection_at_init_is_one_bounded_attempt() {
+    let local = local_store().await;
+    for fault in [Fault::Latency(Duration::from_secs(60)), Fault::DropBefore] {
+        let proxy = FaultProxy::start(&endpoint(), move |_| Some(fault)).await;
+        let store = DynamoEventStore::new(faulty_client(&proxy).await, local.store.settings());
+        let started = std::time::Instant::now();
+        let outcome = store.open_connection().await;
+        let waited = started.elapsed();
+        assert!(outcome.is_err(), "{fault:?}: the warm-up reports it failed");
+        assert!(
+            waited < event_store_dynamodb::WARM_UP_LIMIT + Duration::from_secs(1),
+            "{fault:?}: the warm-up gave up after {waited:?}"
+        );
+        assert_eq!(
+            proxy.log().requests,
+            1,
+            "{fault:?}: one attempt, not retried"
+        );
+    }
+    store_opens_its_connection_on_the_endpoint(&local).await;
+}
+
+async fn store_opens_its_connection_on_the_endpoint(local: &LocalStore) {
+    let started = std::time::Instant::now();
+    local
+        .store
+        .open_connection()
+        .await
+        .expect("the local endpoint answers");
+    assert!(started.elapsed() < event_store_dynamodb::WARM_UP_LIMIT);
+}

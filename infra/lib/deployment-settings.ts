@@ -39,6 +39,8 @@ export interface DeploymentSettings {
   readonly indexes: readonly string[];
   /** Untyped events take their stream category's aggregate (AGGREGATE_TYPE_FROM_CATEGORY). */
   readonly aggregateTypeFromCategory: boolean;
+  /** The functions open their DynamoDB connection during init (CONNECT_AT_INIT). */
+  readonly connectAtInit: boolean;
   /** Events one projector invocation applies at most, gap fills included (PROJECTOR_EVENT_BUDGET). */
   readonly projectorEventBudget: number;
   /** Hours a generation a rebuild replaced is kept before the sweep deletes it (REBUILD_GRACE_HOURS). */
@@ -144,6 +146,7 @@ export function readDeploymentSettings(
     dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
     indexes: indexList(lookup, 'indexes', events),
     aggregateTypeFromCategory: flag(lookup, 'aggregateTypeFromCategory', true),
+    connectAtInit: flag(lookup, 'connectAtInit', true),
     projectorEventBudget: whole(lookup, 'projectorEventBudget', 1000, 1, 100000),
     rebuildGraceHours: whole(lookup, 'rebuildGraceHours', 24, 0, 8760),
     replayConcurrency: whole(lookup, 'replayConcurrency', 10, 1, 1000),

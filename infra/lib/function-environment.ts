@@ -26,6 +26,11 @@ export const AGGREGATE_TYPE_FROM_CATEGORY: EnvironmentVariable = {
 };
 /** Settings::INDEXES: the events table's enabled secondary indexes, comma-separated, or `none`. */
 export const INDEXES: EnvironmentVariable = { name: 'INDEXES', declaredIn: 'crates/domain/src/settings.rs' };
+/** function_support::CONNECT_AT_INIT: open the DynamoDB connection during init (`true`/`false`). */
+export const CONNECT_AT_INIT: EnvironmentVariable = {
+  name: 'CONNECT_AT_INIT',
+  declaredIn: 'crates/functions/support/src/cold_start.rs',
+};
 /** function_support::PROJECTIONS_TABLE: read models, checkpoints and transactions. */
 export const PROJECTIONS_TABLE: EnvironmentVariable = {
   name: 'PROJECTIONS_TABLE',
@@ -69,6 +74,7 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   DEDUPE_SCOPE,
   AGGREGATE_TYPE_FROM_CATEGORY,
   INDEXES,
+  CONNECT_AT_INIT,
   PROJECTIONS_TABLE,
   EVENT_BUS_NAME,
   PROJECTOR_SETTINGS,
@@ -97,6 +103,7 @@ export function storeEnvironment(
     [AGGREGATE_TYPE_FROM_CATEGORY.name]: String(settings.aggregateTypeFromCategory),
     // Always set, `none` for none: an absent or empty INDEXES means the Rust side's own default set.
     [INDEXES.name]: settings.indexes.length === 0 ? 'none' : settings.indexes.join(','),
+    [CONNECT_AT_INIT.name]: String(settings.connectAtInit),
     ...(writeRegion ? { [WRITE_REGION.name]: writeRegion } : {}),
   };
 }

@@ -90,7 +90,8 @@ export class StatelessStack extends Stack {
     };
     const make = (name: FunctionName, environment: Record<string, string>, otherWildcardResources?: string) =>
       storeFunction(this, name, settings, pipeline, { environment, otherWildcardResources });
-    const persister = make('persister', store);
+    // Outside the write region the persister may not read the table (below): nothing to connect to.
+    const persister = make('persister', writes ? store : { ...store, [env.CONNECT_AT_INIT.name]: 'false' });
     const query = make('query', { ...store, ...projections });
     const projector = make(
       'projector',

@@ -43,7 +43,7 @@ describe('the functions', () => {
 
   test('each function is told the tables, the bus and the settings it uses, and no more', () => {
     const variables = (name: string) => Object.keys(fn(name).Environment.Variables).sort();
-    const store = ['AGGREGATE_TYPE_FROM_CATEGORY', 'DEDUPE_SCOPE', 'EVENTS_TABLE', 'EVENT_TTL_DAYS', 'INDEXES'];
+    const store = ['AGGREGATE_TYPE_FROM_CATEGORY', 'CONNECT_AT_INIT', 'DEDUPE_SCOPE', 'EVENTS_TABLE', 'EVENT_TTL_DAYS', 'INDEXES'];
     expect(variables('persister')).toEqual([...store, 'SNAPSHOT_EVERY']);
     expect(variables('query')).toEqual([...store, 'PROJECTIONS_TABLE', 'SNAPSHOT_EVERY']);
     expect(variables('projector')).toEqual(

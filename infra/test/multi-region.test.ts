@@ -55,6 +55,10 @@ describe('a deployment with replica regions', () => {
     );
     for (const fn of functions) {
       expect(fn.Environment.Variables.WRITE_REGION).toBe('eu-west-1');
+      // The persister outside the write region has no grant on the table: it does not warm up a
+      // connection it may not use.
+      const persisterElsewhere = fn.FunctionName === 'event-store-dev-persister' && region !== IRELAND.region;
+      expect(fn.Environment.Variables.CONNECT_AT_INIT).toBe(persisterElsewhere ? 'false' : 'true');
       // A replica region's functions name its replicas: the tables' names in every region.
       expect(fn.Environment.Variables.EVENTS_TABLE).toEqual(
         region === IRELAND.region ? { 'Fn::ImportValue': expect.stringMatching(/EventsTable/) } : 'event-store-dev-events',

@@ -22,10 +22,15 @@ pub struct Timings {
 }
 
 const REQUEST_ID: &str = "measured-1";
+/// How long a function may take to poll for work (Lambda's init limit).
+const POLL_WAIT: Duration = Duration::from_secs(10);
+/// How long it may take to answer its event.
+const ANSWER_WAIT: Duration = Duration::from_secs(30);
 
 /// Starts `binary` with Lambda's variables and `environment`, times its init and, when
-/// `invocation` is given, its answer to it; the process is killed afterwards. Panics, naming
-/// what happened, when the function does not poll within 10 s or answers with an error.
+/// `invocation` is given, its answer to it; the process is killed afterwards, whatever happened.
+/// Panics, naming what happened and with the function's stderr, when it does not poll within
+/// 10 s, does not answer within 30 s, or answers with an error.
 pub async fn start_once(
     binary: &str,
     environment: &[(String, String)],
@@ -44,50 +49,74 @@ pub async fn start_once(
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .envs(environment.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("{binary} starts: {e}"));
-    let (mut connection, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
-        .await
-        .unwrap_or_else(|_| panic!("{binary} polls for work within 10 s"))
-        .expect("a connection");
-    let mut buffer = Vec::new();
-    let poll = read_message(&mut connection, &mut buffer)
-        .await
-        .expect("a request")
-        .expect("a request before the connection closes");
+    let outcome = serve_one(&listener, started, invocation).await;
+    // Killed here, before any panic: the release profile aborts on panic, so no drop runs.
+    child.kill().await.ok();
+    match outcome {
+        Ok(timings) => timings,
+        Err(what) => {
+            let output = child.wait_with_output().await.ok();
+            let stderr = output.map_or_else(String::new, |o| {
+                String::from_utf8_lossy(&o.stderr).into_owned()
+            });
+            panic!("{binary}: {what}; its stderr:\n{stderr}")
+        }
+    }
+}
+
+/// The Runtime API's side of one start: the poll, the event if there is one, the answer.
+async fn serve_one(
+    listener: &TcpListener,
+    started: Instant,
+    invocation: Option<&Value>,
+) -> Result<Timings, String> {
+    let (mut connection, mut buffer, poll) = tokio::time::timeout(POLL_WAIT, async {
+        let (mut connection, _) = listener.accept().await.map_err(|e| e.to_string())?;
+        let mut buffer = Vec::new();
+        let poll = read_message(&mut connection, &mut buffer)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the connection closed before a request")?;
+        Ok::<_, String>((connection, buffer, poll))
+    })
+    .await
+    .map_err(|_| format!("no poll for work within {POLL_WAIT:?}"))??;
     let init = started.elapsed();
     let line = String::from_utf8_lossy(&poll);
-    assert!(
-        line.starts_with("GET /2018-06-01/runtime/invocation/next"),
-        "{binary}: unexpected first request: {line}"
-    );
+    if !line.starts_with("GET /2018-06-01/runtime/invocation/next") {
+        return Err(format!("unexpected first request: {line}"));
+    }
     let Some(event) = invocation else {
-        child.kill().await.ok();
-        return Timings {
+        return Ok(Timings {
             init,
             answered: None,
-        };
+        });
     };
     connection
         .write_all(&next_invocation(event))
         .await
-        .expect("the invocation is sent");
-    let answer = next_request(&listener, connection, buffer).await;
+        .map_err(|e| format!("the invocation is not sent: {e}"))?;
+    let answer = tokio::time::timeout(
+        ANSWER_WAIT,
+        next_request(listener, &mut connection, &mut buffer),
+    )
+    .await
+    .map_err(|_| format!("no answer within {ANSWER_WAIT:?}"))??;
     let answered = started.elapsed();
-    child.kill().await.ok();
     let line = String::from_utf8_lossy(&answer);
-    assert!(
-        line.starts_with(&format!(
-            "POST /2018-06-01/runtime/invocation/{REQUEST_ID}/response"
-        )),
-        "{binary} answered with something else: {line}"
-    );
-    Timings {
+    if !line.starts_with(&format!(
+        "POST /2018-06-01/runtime/invocation/{REQUEST_ID}/response"
+    )) {
+        return Err(format!("answered with something else: {line}"));
+    }
+    Ok(Timings {
         init,
         answered: Some(answered),
-    }
+    })
 }
 
 /// The runtime's answer to the poll: the event, with the headers Lambda sends.
@@ -110,26 +139,29 @@ fn next_invocation(event: &Value) -> Vec<u8> {
 /// The function's next request, on the connection it kept or on a new one.
 async fn next_request(
     listener: &TcpListener,
-    mut connection: TcpStream,
-    mut buffer: Vec<u8>,
-) -> Vec<u8> {
-    let wait = Duration::from_secs(30);
-    tokio::time::timeout(wait, async {
-        tokio::select! {
-            kept = read_message(&mut connection, &mut buffer) => {
-                if let Ok(Some(request)) = kept {
-                    return request;
-                }
-                // The kept connection closed: the answer comes on a new one.
-                let (mut fresh, _) = listener.accept().await.expect("a connection");
-                read_message(&mut fresh, &mut Vec::new()).await.expect("a request").expect("a request")
-            }
-            fresh = listener.accept() => {
-                let (mut fresh, _) = fresh.expect("a connection");
-                read_message(&mut fresh, &mut Vec::new()).await.expect("a request").expect("a request")
-            }
+    connection: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+) -> Result<Vec<u8>, String> {
+    let kept = tokio::select! {
+        kept = read_message(connection, buffer) => kept.ok().flatten(),
+        fresh = listener.accept() => {
+            let (mut fresh, _) = fresh.map_err(|e| e.to_string())?;
+            return request_on(&mut fresh).await;
         }
-    })
-    .await
-    .expect("the function answers within 30 s")
+    };
+    match kept {
+        Some(request) => Ok(request),
+        // The kept connection closed: the answer comes on a new one.
+        None => {
+            let (mut fresh, _) = listener.accept().await.map_err(|e| e.to_string())?;
+            request_on(&mut fresh).await
+        }
+    }
+}
+
+async fn request_on(connection: &mut TcpStream) -> Result<Vec<u8>, String> {
+    read_message(connection, &mut Vec::new())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the connection closed before a request".to_owned())
 }

@@ -14,8 +14,14 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// The shared SDK configuration (region, credentials, endpoint, retries, the HTTPS client).
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_over(https_client()).await
+}
+
+/// The shared SDK configuration over a given HTTPS client (`make init-duration` times the two
+/// apart).
+pub async fn sdk_config_over(http_client: SharedHttpClient) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(http_client)
         .load()
         .await
 }
@@ -25,9 +31,8 @@ pub async fn dynamodb_client() -> Client {
     Client::new(&sdk_config().await)
 }
 
-/// hyper 1 + rustls with ring's crypto; trusted roots are the platform's, loaded when a client
-/// first uses it.
-fn https_client() -> SharedHttpClient {
+/// hyper 1 + rustls with ring's crypto; trusted roots are the platform's, loaded here.
+pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()

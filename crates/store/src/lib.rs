@@ -43,7 +43,8 @@ mod tail_ranges;
 mod transaction;
 
 pub use chunked_append::ChunkedAppendError;
-pub use client::{dynamodb_client, sdk_config};
+pub use client::{dynamodb_client, https_client, sdk_config, sdk_config_over};
+pub use connection_warm_up::WARM_UP_LIMIT;
 pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::EventBridgePublisher;
 pub use event_store_domain::Publication;
