@@ -6,6 +6,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -136,32 +137,42 @@ fn next_invocation(event: &Value) -> Vec<u8> {
     message
 }
 
-/// The function's next request, on the connection it kept or on a new one.
+/// The function's next request, on the connection it kept or on any new one: its HTTP client
+/// may open a connection it then leaves idle and send on the other, so every connection is read
+/// at once and the first request on any of them is taken.
 async fn next_request(
     listener: &TcpListener,
     connection: &mut TcpStream,
     buffer: &mut Vec<u8>,
 ) -> Result<Vec<u8>, String> {
-    let kept = tokio::select! {
-        kept = read_message(connection, buffer) => kept.ok().flatten(),
-        fresh = listener.accept() => {
-            let (mut fresh, _) = fresh.map_err(|e| e.to_string())?;
-            return request_on(&mut fresh).await;
-        }
-    };
-    match kept {
-        Some(request) => Ok(request),
-        // The kept connection closed: the answer comes on a new one.
-        None => {
-            let (mut fresh, _) = listener.accept().await.map_err(|e| e.to_string())?;
-            request_on(&mut fresh).await
+    let mut fresh = FuturesUnordered::new();
+    let kept = read_message(connection, buffer);
+    tokio::pin!(kept);
+    let mut kept_open = true;
+    loop {
+        tokio::select! {
+            request = &mut kept, if kept_open => match request {
+                Ok(Some(request)) => return Ok(request),
+                // The kept connection closed: the answer comes on a new one.
+                _ => kept_open = false,
+            },
+            Some(request) = fresh.next() => {
+                if let Some(request) = request {
+                    return Ok(request);
+                }
+            }
+            accepted = listener.accept() => {
+                let (connection, _) = accepted.map_err(|e| e.to_string())?;
+                fresh.push(request_on(connection));
+            }
         }
     }
 }
 
-async fn request_on(connection: &mut TcpStream) -> Result<Vec<u8>, String> {
-    read_message(connection, &mut Vec::new())
+/// The first request on a new connection; `None` when it closes first.
+async fn request_on(mut connection: TcpStream) -> Option<Vec<u8>> {
+    read_message(&mut connection, &mut Vec::new())
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "the connection closed before a request".to_owned())
+        .ok()
+        .flatten()
 }
