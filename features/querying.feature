@@ -9,6 +9,16 @@ Feature: Querying through the query function
     When the query function is asked {"queryType": "reconstructState", "aggregateId": "account-123"}
     Then the answer's state balance is 70.25 at version 3
 
+  Scenario: Seed 004's account as it was after its deposit, and as the store held it at a time
+    When the query function is asked {"op": "loadState", "streamId": "account-123", "atVersion": 2}
+    Then the answer's state balance is 100.5 at version 2
+    When the query function is asked {"op": "loadState", "streamId": "account-123", "atTime": "2999-01-01T00:00:00Z"}
+    Then the answer's state balance is 70.25 at version 3
+
+  Scenario: State as of a version past the stream's end is refused
+    When the query function is asked {"op": "loadState", "streamId": "account-123", "atVersion": 4}
+    Then the answer is a Validation error
+
   Scenario: A stream reads in pages
     When the query function is asked {"op": "readStream", "streamId": "account-123", "limit": 2}
     Then the answer holds versions 1, 2 and a next page token

@@ -1,7 +1,7 @@
 Feature: Reading events
   A stream reads forward or backward in pages with an opaque token; events of many streams are
   found by aggregate type, event type, correlation id or user id within a time range; a stream's
-  state loads from its newest snapshot and the events after it.
+  state loads from its newest snapshot and the events after it, now or as it was at a version.
 
   Scenario: Reading forward in pages
     Given a new stream holding 25 events
@@ -27,6 +27,14 @@ Feature: Reading events
     Given events by user "u-42" at minutes 1, 2, 3 in 1 stream
     When I query events by user "u-42" newest first
     Then I get 3 events at minutes 3, 2, 1
+
+  Scenario: Loading state as it was at a version, from the newest snapshot at or below it
+    Given a new stream holding 25 events
+    And a snapshot of the stream at version 10
+    And a snapshot of the stream at version 20
+    When I load the stream's state as of version 15
+    Then it took 1 request: Query
+    And the state as of 15 is built from the snapshot at 10 and 5 events
 
   Scenario: Loading state from a snapshot and the events after it
     Given a new stream holding 25 events

@@ -3,9 +3,9 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use event_store_domain::{
-    AggregateReducer, AggregateType, AppendRequest, Direction, EventIndex, EventQuery,
-    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent, State,
-    StreamId, StreamRead, TimeRange, Timestamp, Version,
+    AggregateReducer, AggregateType, AppendRequest, Direction, Error, EventIndex, EventQuery,
+    ExpectedVersion, JsonMergeReducer, Metadata, NewEvent, PageRequest, RecordedEvent,
+    ReducerRegistry, State, StateAt, StreamId, StreamRead, TimeRange, Timestamp, Version,
 };
 use event_store_tests::{event, fresh_stream, local_store, local_store_with, LocalStore};
 use serde_json::json;
@@ -567,4 +567,117 @@ async fn a_load_walks_down_past_a_missing_snapshot_and_folds_exactly_what_a_full
     let unsnapshotted = local_store_with(|s| s.snapshot_every = 0).await;
     let plain = numbered_stream(&unsnapshotted, 60).await;
     assert_loads_as_a_full_fold(&unsnapshotted, &plain).await;
+}
+
+/// The state as of `version`, with the registry's JSON fallback (these streams have no aggregate).
+async fn state_at(local: &LocalStore, stream: &StreamId, at: StateAt) -> Result<State, Error> {
+    local
+        .store
+        .load_state_at(stream, &ReducerRegistry::empty(), None, at)
+        .await
+}
+
+#[tokio::test]
+async fn state_as_of_a_version_folds_the_newest_snapshot_at_or_below_it_and_the_events_up_to_it() {
+    let local = local_store().await;
+    let stream = numbered_stream(&local, 250).await;
+    for version in [100, 200] {
+        local.snapshot_at(&stream, version).await;
+    }
+    let all = local.all_events(&stream).await;
+    // (version, the snapshot it starts from, Query requests)
+    for (version, snapshot, requests) in [
+        (1, None, 1),
+        (95, None, 2),
+        (100, Some(100), 1),
+        (105, Some(100), 1),
+        (110, Some(100), 1),
+        (150, Some(100), 2),
+        (199, Some(100), 2),
+        (200, Some(200), 1),
+        (209, Some(200), 1),
+        (250, Some(200), 2),
+    ] {
+        let upto: Vec<RecordedEvent> = all
+            .iter()
+            .filter(|e| e.version.get() <= version)
+            .cloned()
+            .collect();
+        let full = State::fold(&JsonMergeReducer, stream.clone(), None, &upto).unwrap();
+        local.meter.reset();
+        let loaded = state_at(&local, &stream, StateAt::Version(Version::new(version)))
+            .await
+            .unwrap();
+        assert_eq!(
+            (loaded.version, &loaded.state),
+            (Version::new(version), &full.state),
+            "as of {version}"
+        );
+        assert_eq!(
+            loaded.snapshot_version.map(Version::get),
+            snapshot,
+            "as of {version}"
+        );
+        assert_eq!(
+            local.meter.snapshot().get("Query"),
+            Some(&requests),
+            "as of {version}: {:?}",
+            local.meter.snapshot()
+        );
+    }
+    // Past the end: refused naming atVersion and where the stream is, after one look at its head.
+    let past = state_at(&local, &stream, StateAt::Version(Version::new(251)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&past, Error::Validation { field, reason }
+            if field == "atVersion" && reason.contains("is at version 250")),
+        "{past}"
+    );
+}
+
+#[tokio::test]
+async fn state_as_of_a_time_is_what_the_store_had_accepted_by_then() {
+    let local = local_store().await;
+    let stream = fresh_stream("as-of-time");
+    let mut marks = Vec::new();
+    for batch in 0..3u64 {
+        append_all(
+            &local,
+            &stream,
+            (1..=4)
+                .map(|n| event("Set", json!({format!("b{batch}"): n})))
+                .collect(),
+        )
+        .await;
+        // Recorded times have millisecond precision: the next batch is strictly later.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        marks.push(Utc::now());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    for (mark, version) in marks.iter().zip([4, 8, 12]) {
+        let by_time = state_at(&local, &stream, StateAt::Time(*mark))
+            .await
+            .unwrap();
+        let by_version = state_at(&local, &stream, StateAt::Version(Version::new(version)))
+            .await
+            .unwrap();
+        assert_eq!(by_time, by_version, "as of {mark}");
+        assert_eq!(by_time.version, Version::new(version));
+    }
+    let before = local.all_events(&stream).await[0].recorded_time - Duration::milliseconds(1);
+    let refused = state_at(&local, &stream, StateAt::Time(before))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation { field, .. } if field == "atTime"),
+        "{refused}"
+    );
+    // The latest state is the state as of now.
+    assert_eq!(
+        state_at(&local, &stream, StateAt::Latest).await.unwrap(),
+        state_at(&local, &stream, StateAt::Time(Utc::now()))
+            .await
+            .unwrap()
+    );
 }

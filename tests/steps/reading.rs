@@ -193,18 +193,41 @@ async fn load_state(world: &mut StoreWorld) {
     );
 }
 
+#[when(expr = "I load the stream's state as of version {int}")]
+async fn load_state_at(world: &mut StoreWorld, version: u64) {
+    world.local.meter.reset();
+    world.state = Some(
+        world
+            .local
+            .store
+            .load_state_at(
+                &world.stream,
+                &event_store_domain::ReducerRegistry::empty(),
+                None,
+                event_store_domain::StateAt::Version(Version::new(version)),
+            )
+            .await
+            .unwrap(),
+    );
+}
+
 #[then(expr = "the state is built from the snapshot at {int} and {int} events")]
 async fn state_built(world: &mut StoreWorld, snapshot: u64, applied: usize) {
+    state_built_up_to(world, u64::MAX, snapshot, applied).await;
+}
+
+#[then(expr = "the state as of {int} is built from the snapshot at {int} and {int} events")]
+async fn state_built_up_to(world: &mut StoreWorld, upto: u64, snapshot: u64, applied: usize) {
     let state = world.state.as_ref().unwrap();
     assert_eq!(state.snapshot_version, Some(Version::new(snapshot)));
     assert_eq!(state.events_applied, applied);
-    let full = State::fold(
-        &JsonMergeReducer,
-        world.stream.clone(),
-        None,
-        &world.stream_events().await,
-    )
-    .unwrap();
+    let events: Vec<_> = world
+        .stream_events()
+        .await
+        .into_iter()
+        .filter(|e| e.version.get() <= upto)
+        .collect();
+    let full = State::fold(&JsonMergeReducer, world.stream.clone(), None, &events).unwrap();
     assert_eq!(state.state, full.state);
     assert_eq!(state.version, full.version);
 }

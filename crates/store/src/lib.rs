@@ -35,6 +35,7 @@ mod scan_events;
 pub mod sdk_error;
 pub mod snapshot_item;
 mod snapshots;
+mod state_as_of;
 mod stream_heads;
 pub mod stream_record;
 mod table_definition;

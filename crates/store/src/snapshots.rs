@@ -111,6 +111,18 @@ impl DynamoEventStore {
         aggregate_type: Option<&str>,
     ) -> Result<State, Error> {
         let tail = self.tail(stream).await?;
+        self.fold_registered(stream, registry, aggregate_type, tail)
+    }
+
+    /// Folds `tail` by the reducer `registry` holds for the stream's aggregate type (as
+    /// [`DynamoEventStore::load_state_registered`] picks it).
+    pub(crate) fn fold_registered(
+        &self,
+        stream: &StreamId,
+        registry: &ReducerRegistry,
+        aggregate_type: Option<&str>,
+        tail: Tail,
+    ) -> Result<State, Error> {
         let named = ReducerRegistry::aggregate_type_of(
             aggregate_type,
             tail.snapshot.as_ref(),
@@ -145,7 +157,7 @@ impl DynamoEventStore {
 
     /// Folds a tail, checking it reaches the head: events the head counts but the partition no
     /// longer holds have expired (or, with no TTL set, were removed: `Corrupt`).
-    fn fold_tail(
+    pub(crate) fn fold_tail(
         &self,
         stream: &StreamId,
         reducer: &dyn Reducer,
@@ -260,6 +272,16 @@ impl DynamoEventStore {
     /// the first page of [`FIRST_PAGE_ITEMS`], then the ranges [`SortKeyRange`] plans, so a load
     /// reads the snapshot and the events after it, not a whole snapshot interval.
     pub async fn tail(&self, stream: &StreamId) -> Result<Tail, Error> {
+        self.tail_below(stream, None).await
+    }
+
+    /// [`DynamoEventStore::tail`] from `top` down (the head and all when none): the first page
+    /// of [`FIRST_PAGE_ITEMS`] items at or below `top`, then the planned ranges below it.
+    pub(crate) async fn tail_below(
+        &self,
+        stream: &StreamId,
+        top: Option<&SortKeyRange>,
+    ) -> Result<Tail, Error> {
         let every = self.settings.snapshot_every;
         let mut tail = Tail {
             head: None,
@@ -268,7 +290,7 @@ impl DynamoEventStore {
         };
         let first_page = (every > 0).then_some(FIRST_PAGE_ITEMS);
         let more = self
-            .read_tail_range(stream, None, first_page, &mut tail)
+            .read_tail_range(stream, top, first_page, &mut tail)
             .await?;
         if !more || tail.snapshot.is_some() {
             return Ok(tail);

@@ -34,6 +34,16 @@ impl SortKeyRange {
         Some(Self::down_from(format!("{top}.5"), top, snapshot_every))
     }
 
+    /// Everything at or below version `version`'s snapshot position (`v + 0.5`): where a load of
+    /// the state as of `version` starts.
+    pub fn up_to(version: u64) -> Self {
+        SortKeyRange {
+            low: None,
+            high: format!("{version}.5"),
+            top_snapshot: version,
+        }
+    }
+
     /// The range under this one, once this one held no snapshot: none when this one reached the
     /// stream's first item.
     pub fn next(&self, snapshot_every: u32) -> Option<Self> {
@@ -72,6 +82,12 @@ mod tests {
 
     fn bounds(range: &SortKeyRange) -> (Option<&str>, &str) {
         (range.low.as_deref(), range.high.as_str())
+    }
+
+    #[test]
+    fn a_load_as_of_a_version_starts_at_its_snapshot_position() {
+        let range = SortKeyRange::up_to(150);
+        assert_eq!(bounds(&range), (None, "150.5"));
     }
 
     #[test]

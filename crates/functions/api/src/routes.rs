@@ -235,6 +235,11 @@ pub const ROUTES: &[RouteSpec] = &[
         params: &[
             path("streamId", "the stream"),
             query("aggregateType", "whose reducer folds it (the stream's own by default)"),
+            number("atVersion", "the state after this version (the latest when absent)"),
+            query(
+                "atTime",
+                "the state as the store held it at this RFC 3339 time (by recorded time); not with atVersion",
+            ),
         ],
         body: None,
         statuses: READ_ERRORS,

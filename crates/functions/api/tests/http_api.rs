@@ -184,6 +184,24 @@ async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index()
     let (status, state) = get(&base, "/streams/order%3A7/state").await;
     assert_eq!(status, StatusCode::OK, "{state}");
     assert_eq!(state["state"]["version"], 3, "{state}");
+    let (status, at_two) = get(&base, "/streams/order%3A7/state?atVersion=2").await;
+    assert_eq!(status, StatusCode::OK, "{at_two}");
+    assert_eq!(at_two["state"]["version"], 2, "{at_two}");
+    let (status, past) = get(&base, "/streams/order%3A7/state?atVersion=9").await;
+    assert_eq!(
+        (status, &past["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("atVersion")),
+        "{past}"
+    );
+    let (_, at_time) = get(
+        &base,
+        &format!(
+            "/streams/order%3A7/state?atTime={}",
+            urlencode(&event_store_domain::format_time(&chrono::Utc::now()))
+        ),
+    )
+    .await;
+    assert_eq!(at_time["state"]["version"], 3, "{at_time}");
 
     let (status, found) = get(&base, "/events/o-2").await;
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use event_store_domain::{parse_time, Error, EventIndex, EventQuery, ReducerRegistry};
+use event_store_domain::{parse_time, Error, EventIndex, EventQuery, ReducerRegistry, StateAt};
 use event_store_dynamodb::{
     transaction_key, DynamoEventStore, DynamoReadModels, TRANSACTIONS_MODEL,
 };
@@ -97,9 +97,16 @@ impl Query {
             QueryRequest::LoadState {
                 stream_id,
                 aggregate_type,
+                at_version,
+                at_time,
             } => {
+                let at_time = at_time
+                    .as_deref()
+                    .map(|t| parse_time("atTime", t))
+                    .transpose()?;
+                let at = StateAt::from_request(at_version, at_time)?;
                 let state = store
-                    .load_state_registered(&stream_id, &self.reducers, aggregate_type.as_deref())
+                    .load_state_at(&stream_id, &self.reducers, aggregate_type.as_deref(), at)
                     .await?;
                 json!({ "state": state })
             }

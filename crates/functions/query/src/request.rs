@@ -78,7 +78,8 @@ pub enum QueryRequest {
         #[serde(flatten)]
         window: TimeWindow,
     },
-    /// A stream's state: its newest snapshot and the events after it, folded.
+    /// A stream's state: its newest snapshot and the events after it, folded; or as of a version
+    /// or a time.
     #[serde(rename_all = "camelCase")]
     LoadState {
         /// The stream.
@@ -86,6 +87,13 @@ pub enum QueryRequest {
         /// Whose reducer folds it; by default the snapshot's or the events' aggregate type.
         #[serde(default)]
         aggregate_type: Option<String>,
+        /// The state after this version (the latest when absent).
+        #[serde(default)]
+        at_version: Option<Version>,
+        /// The state as the store held it at this time (RFC 3339), by when it accepted each
+        /// event.
+        #[serde(default)]
+        at_time: Option<String>,
     },
     /// A stream's newest snapshot.
     #[serde(rename_all = "camelCase")]

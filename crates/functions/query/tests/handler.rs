@@ -145,6 +145,32 @@ async fn single_events_and_snapshots_are_read() {
     .await;
     assert_eq!(from_snapshot["state"]["snapshotVersion"], 3);
     assert_eq!(from_snapshot["state"]["state"]["balance"], json!(70.25));
+
+    // As of version 2 the snapshot at 3 is past it: events 1 and 2 are folded.
+    let at_two = ask(
+        &query,
+        json!({"op": "loadState", "streamId": "account-123", "atVersion": 2}),
+    )
+    .await;
+    assert_eq!(at_two["state"]["version"], 2, "{at_two}");
+    assert_eq!(at_two["state"]["eventsApplied"], 2, "{at_two}");
+    assert_eq!(at_two["state"]["snapshotVersion"], Value::Null, "{at_two}");
+    assert_ne!(at_two["state"]["state"], from_snapshot["state"]["state"]);
+    // As of now (by recorded time) is the latest state.
+    let now = ask(
+        &query,
+        json!({"op": "loadState", "streamId": "account-123",
+               "atTime": event_store_domain::format_time(&Utc::now())}),
+    )
+    .await;
+    assert_eq!(
+        now["state"]["version"], from_snapshot["state"]["version"],
+        "{now}"
+    );
+    assert_eq!(
+        now["state"]["state"], from_snapshot["state"]["state"],
+        "{now}"
+    );
 }
 
 #[tokio::test]
@@ -161,6 +187,27 @@ async fn bad_queries_get_typed_errors_without_internals() {
         (
             json!({"op": "readStream", "streamId": "account-123", "pageToken": "forged"}),
             "pageToken",
+        ),
+        (
+            json!({"op": "loadState", "streamId": "account-123", "atVersion": 0}),
+            "atVersion",
+        ),
+        (
+            json!({"op": "loadState", "streamId": "account-123", "atVersion": 99}),
+            "atVersion",
+        ),
+        (
+            json!({"op": "loadState", "streamId": "account-123", "atTime": "yesterday"}),
+            "atTime",
+        ),
+        (
+            json!({"op": "loadState", "streamId": "account-123", "atTime": "2000-01-01T00:00:00Z"}),
+            "atTime",
+        ),
+        (
+            json!({"op": "loadState", "streamId": "account-123", "atVersion": 2,
+                   "atTime": "2030-01-01T00:00:00Z"}),
+            "atVersion",
         ),
     ] {
         let answer = ask(&query, payload.clone()).await;
