@@ -78,9 +78,11 @@ async fn item_store(streams: usize, per_stream: usize) -> (LocalStore, Vec<Strea
                 )
             })
             .collect();
-        let request =
-            AppendRequest::new(stream.clone(), ExpectedVersion::NoStream, events).expect("valid");
-        local.store.append(&request).await.expect("appended");
+        local
+            .store
+            .append_chunked(&stream, ExpectedVersion::NoStream, events)
+            .await
+            .expect("appended");
         ids.push(stream);
     }
     (local, ids)
