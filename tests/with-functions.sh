@@ -6,7 +6,8 @@
 #
 # The functions are built first, so the first invoke does not wait for a compile. They get the
 # names of the local pipeline (infra/pipeline.json with env "local": the tables, the bus) and
-# the projector the settings in fixtures/settings/projector.json. LAMBDA_ENDPOINT is exported
+# the projector the settings in fixtures/settings/projector.json, every function the event
+# types of fixtures/event-types.json. LAMBDA_ENDPOINT is exported
 # for the command; LAMBDA_PORT picks the port (a free one by default).
 #
 # The HTTP API (api-local, in API Gateway's place) is served beside them: API_ENDPOINT and
@@ -29,6 +30,9 @@ reclaim_port functions "$port"
 export FUNCTIONS_EVENTS_TABLE=event-store-local-events
 # Locally every index is written and queryable (deployments default to tables.json's defaultIndexes).
 export INDEXES="${INDEXES:-all}"
+# The example event types (seed 002's ProductCreated in two schema versions with an upcast, a
+# customer's personal data): schemas checked on append, upcasts applied on read.
+export EVENT_TYPES_FILE="${EVENT_TYPES_FILE:-$root/fixtures/event-types.json}"
 EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" PROJECTIONS_TABLE=event-store-local-projections \
   EVENT_BUS_NAME=event-store-local PROJECTOR_SETTINGS_FILE="$root/fixtures/settings/projector.json" \
   RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON LAMBDA_ENDPOINT="http://127.0.0.1:$port" \

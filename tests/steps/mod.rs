@@ -1,6 +1,7 @@
 //! The world the feature steps share, and the steps, one module per feature file.
 
 mod appending;
+mod event_types;
 mod exactly_once;
 mod invoking;
 mod pipeline;

@@ -115,6 +115,7 @@ impl DynamoEventStore {
     async fn append_unboxed(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
         self.settings.check_write_region()?;
         request.check_scope(self.settings.dedupe_scope)?;
+        self.catalog().check_all(request.events())?;
         let prepared = self.prepare(request)?;
         match request.expected().known_version() {
             Some(base) => self.append_at(request, &prepared, base).await,

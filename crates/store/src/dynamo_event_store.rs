@@ -5,11 +5,12 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    AggregateCategories, AggregateType, EnabledIndexes, Error, ReducerRegistry, Settings, StreamId,
-    Version,
+    AggregateCategories, AggregateType, EnabledIndexes, Error, EventCatalog, RecordedEvent,
+    ReducerRegistry, Settings, StreamId, Version,
 };
 
-use crate::attributes;
+use crate::event_item::Item;
+use crate::{attributes, event_item};
 
 /// The event store over one DynamoDB events table.
 #[derive(Debug, Clone)]
@@ -18,6 +19,7 @@ pub struct DynamoEventStore {
     pub(crate) settings: Settings,
     categories: AggregateCategories,
     indexes: EnabledIndexes,
+    catalog: EventCatalog,
 }
 
 impl DynamoEventStore {
@@ -32,6 +34,7 @@ impl DynamoEventStore {
             indexes: settings
                 .indexes
                 .unwrap_or_else(|| crate::TableDefinitions::shipped().events.default_indexes()),
+            catalog: EventCatalog::empty(),
         }
         .with_registry(&ReducerRegistry::with_examples())
     }
@@ -46,6 +49,28 @@ impl DynamoEventStore {
             AggregateCategories::off()
         };
         self
+    }
+
+    /// The same store, checking appends against `catalog`'s schemas and bringing every event it
+    /// reads to its type's newest shape by `catalog`'s upcasts.
+    pub fn with_catalog(mut self, catalog: EventCatalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    /// The event types' schemas and upcasts.
+    pub fn catalog(&self) -> &EventCatalog {
+        &self.catalog
+    }
+
+    /// `event` (as stored, e.g. from a DynamoDB stream record) in its type's newest shape.
+    pub fn upcast(&self, event: RecordedEvent) -> RecordedEvent {
+        self.catalog.upcasters().apply(event)
+    }
+
+    /// The event stored in `item`, as readers get it: upcast.
+    pub(crate) fn event_from_item(&self, item: Item) -> Result<RecordedEvent, Error> {
+        event_item::from_item(item).map(|event| self.upcast(event))
     }
 
     /// What stream categories stand for.

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::index_keys::shard_key;
 use crate::sdk_error::{failure, from_sdk};
 use crate::table_definition::IndexDefinition;
-use crate::{attributes, event_item, page_token, retry_policy, DynamoEventStore, TableDefinitions};
+use crate::{attributes, page_token, retry_policy, DynamoEventStore, TableDefinitions};
 use event_store_domain::format_time;
 
 /// The most events one index page returns: one `BatchGetItem`.
@@ -207,7 +207,7 @@ impl DynamoEventStore {
                 .remove(self.table())
                 .unwrap_or_default()
             {
-                let event = event_item::from_item(item)?;
+                let event = self.event_from_item(item)?;
                 found.insert((event.stream_id.to_string(), event.version.get()), event);
             }
             match output

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::item_kind::ItemKind;
 use crate::sdk_error::from_sdk;
-use crate::{attributes, event_item, page_token, DynamoEventStore};
+use crate::{attributes, page_token, DynamoEventStore};
 
 /// Where `versions` (in read order) first miss one: `first` is the version the read must start
 /// with when known (a forward read with no retention), and each must follow the one before.
@@ -139,7 +139,10 @@ impl DynamoEventStore {
             .send()
             .await
             .map_err(|e| from_sdk("GetItem", e))?;
-        output.item.map(event_item::from_item).transpose()
+        output
+            .item
+            .map(|item| self.event_from_item(item))
+            .transpose()
     }
 
     /// Every event of `stream` from `from` to `to`, in order, or a `Corrupt` error naming the
@@ -206,7 +209,7 @@ impl DynamoEventStore {
                 .map_err(|e| from_sdk("Query", e))?;
             for item in output.items.unwrap_or_default() {
                 if ItemKind::of(&item) == ItemKind::Event && events.len() < wanted {
-                    events.push(event_item::from_item(item)?);
+                    events.push(self.event_from_item(item)?);
                 }
             }
             start_key = output.last_evaluated_key;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::item_kind::ItemKind;
 use crate::sdk_error::from_sdk;
-use crate::{attributes, event_item, page_token, DynamoEventStore};
+use crate::{attributes, page_token, DynamoEventStore};
 
 /// Where a segment's scan stopped: the last key DynamoDB evaluated.
 #[derive(Serialize, Deserialize)]
@@ -92,7 +92,7 @@ impl DynamoEventStore {
         let mut events = Vec::new();
         for item in output.items().iter().cloned() {
             if ItemKind::of(&item) == ItemKind::Event {
-                events.push(event_item::from_item(item)?);
+                events.push(self.event_from_item(item)?);
             }
         }
         let next_page_token = output.last_evaluated_key().and_then(|key| {

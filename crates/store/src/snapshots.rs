@@ -20,7 +20,7 @@ use crate::item_kind::ItemKind;
 use crate::item_size::{item_size, MAX_ITEM_BYTES};
 use crate::sdk_error::from_sdk;
 use crate::tail_ranges::{SortKeyRange, FIRST_PAGE_ITEMS};
-use crate::{attributes, event_item, head_item, snapshot_item, DynamoEventStore};
+use crate::{attributes, head_item, snapshot_item, DynamoEventStore};
 
 /// The newest events of a stream down to (not including) its newest snapshot, that snapshot,
 /// and the stream's head.
@@ -252,7 +252,7 @@ impl DynamoEventStore {
                             snapshot: Some(snapshot_item::from_item(item)?),
                         }))
                     }
-                    ItemKind::Event => events_newest_first.push(event_item::from_item(item)?),
+                    ItemKind::Event => events_newest_first.push(self.event_from_item(item)?),
                     ItemKind::Head | ItemKind::Guard | ItemKind::Unknown => {}
                 }
             }
@@ -353,7 +353,7 @@ impl DynamoEventStore {
                         tail.snapshot = Some(snapshot_item::from_item(item)?);
                         return Ok(false);
                     }
-                    ItemKind::Event => tail.events_newest_first.push(event_item::from_item(item)?),
+                    ItemKind::Event => tail.events_newest_first.push(self.event_from_item(item)?),
                     ItemKind::Head => tail.head = Some(head_item::from_item(&item)?),
                     ItemKind::Guard | ItemKind::Unknown => {}
                 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use event_store_domain::{Error, FailureKind, Settings};
-use event_store_dynamodb::{dynamodb_client, DynamoEventStore};
+use event_store_dynamodb::{catalog_from_env, dynamodb_client, DynamoEventStore};
 use event_store_local_stack::{
     provision, Checkpoints, Clients, FunctionInvoker, InvokeOutcome, PipelineDefinition,
     Provisioned, SqsMapping, StreamMapping,
@@ -156,7 +156,8 @@ async fn store_for(pipeline: &PipelineDefinition) -> Result<DynamoEventStore, Er
         other => std::env::var(other).ok(),
     })
     .map_err(|e| Error::validation(e.variable, e.to_string()))?;
-    Ok(DynamoEventStore::new(dynamodb_client().await, &settings))
+    let catalog = catalog_from_env().map_err(|e| Error::validation(e.variable, e.to_string()))?;
+    Ok(DynamoEventStore::new(dynamodb_client().await, &settings).with_catalog(catalog))
 }
 
 /// Appends the sample stream and prints it back with its state.

@@ -122,7 +122,7 @@ async fn follow_store(
         for record in &dynamodb_event(&records).records {
             if let Some(event) = event_of_record(record)? {
                 if printer.printed() < limit {
-                    printer.print(&event);
+                    printer.print(&store.upcast(event));
                 }
             }
         }

@@ -795,3 +795,55 @@ async fn read_models_documents_and_transactions_are_served_from_the_projections_
         json!([])
     );
 }
+
+#[tokio::test]
+async fn an_event_breaking_its_schema_is_a_400_naming_the_pointer_and_a_version_1_event_reads_in_version_2s_shape(
+) {
+    let local = local_store().await;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../fixtures/event-types.json"
+    ))
+    .unwrap();
+    let catalog = event_store_domain::EventCatalog::from_json(&text).unwrap();
+    let base = serve(local.store.clone().with_catalog(catalog)).await;
+    let product = |id: &str, data: Value| {
+        json!({"streamId": "product-9", "events": [
+            {"eventId": id, "eventType": "ProductCreated", "data": data, "metadata": {"schemaVersion": "1.0"}}
+        ]})
+    };
+    let (status, body) = post(
+        &base,
+        "/events",
+        &product("p-bad", json!({"productId": "p-9", "name": "", "price": 4})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "events[0].data/name");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("minLength")),
+        "{body}"
+    );
+    let (status, body) = post(
+        &base,
+        "/events",
+        &product(
+            "p-good",
+            json!({"productId": "p-9", "name": "Desk", "price": 4}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = get(&base, "/streams/product-9").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["events"].as_array().map(Vec::len), Some(1), "{body}");
+    assert_eq!(
+        body["events"][0]["data"],
+        json!({"productId": "p-9", "title": "Desk", "price": {"amount": 4, "currency": "EUR"}})
+    );
+    assert_eq!(body["events"][0]["metadata"]["schemaVersion"], "2.0");
+    let (_, body) = get(&base, "/events/p-good").await;
+    assert_eq!(body["event"]["data"]["title"], "Desk", "{body}");
+}

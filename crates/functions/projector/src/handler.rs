@@ -104,6 +104,7 @@ impl Projector {
             let result = match event_of_record(record) {
                 Ok(None) => continue,
                 Ok(Some(event)) => {
+                    let event = self.events.upcast(event);
                     self.project_within(&event, &generations, budget, stop)
                         .await
                 }

@@ -3,7 +3,7 @@
 //! variable (`infra/` sets them; the README lists them).
 
 use event_store_domain::{Settings, SettingsError};
-use event_store_dynamodb::{dynamodb_client, DynamoEventStore, DynamoReadModels};
+use event_store_dynamodb::{catalog_from_env, dynamodb_client, DynamoEventStore, DynamoReadModels};
 
 /// Logs through `tracing`: JSON when Lambda's log format is JSON (`AWS_LAMBDA_LOG_FORMAT`), each
 /// line inside the runtime's per-invocation span, which carries the request id.
@@ -17,7 +17,8 @@ pub fn init_logging() {
 pub async fn store_from_env() -> Result<DynamoEventStore, SettingsError> {
     let settings = Settings::from_env()?;
     let connect_at_init = boolean_setting(CONNECT_AT_INIT, std::env::var(CONNECT_AT_INIT).ok())?;
-    let store = DynamoEventStore::new(dynamodb_client().await, &settings);
+    let catalog = catalog_from_env()?;
+    let store = DynamoEventStore::new(dynamodb_client().await, &settings).with_catalog(catalog);
     if connect_at_init {
         // Not fatal: a function that cannot reach its table now says so on its first request,
         // with the error the request gets.
