@@ -9,6 +9,10 @@ Feature: Querying through the query function
     When the query function is asked {"queryType": "reconstructState", "aggregateId": "account-123"}
     Then the answer's state balance is 70.25 at version 3
 
+  Scenario: Seed 004's own request shape takes a version too
+    When the query function is asked {"queryType": "reconstructState", "aggregateId": "account-123", "atVersion": 1}
+    Then the answer's state balance is 0 at version 1
+
   Scenario: Seed 004's account as it was after its deposit, and as the store held it at a time
     When the query function is asked {"op": "loadState", "streamId": "account-123", "atVersion": 2}
     Then the answer's state balance is 100.5 at version 2
@@ -18,6 +22,7 @@ Feature: Querying through the query function
   Scenario: State as of a version past the stream's end is refused
     When the query function is asked {"op": "loadState", "streamId": "account-123", "atVersion": 4}
     Then the answer is a Validation error
+    And the answer's error names "atVersion" and says "past"
 
   Scenario: A stream reads in pages
     When the query function is asked {"op": "readStream", "streamId": "account-123", "limit": 2}

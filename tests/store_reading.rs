@@ -673,6 +673,29 @@ async fn state_as_of_a_time_is_what_the_store_had_accepted_by_then() {
         matches!(&refused, Error::Validation { field, .. } if field == "atTime"),
         "{refused}"
     );
+    // The lookup reads pages from the head down, not 1 MB: near the head it is one Query of one
+    // page of 16 items more than the same load as of a version.
+    append_all(&local, &stream, numbered(300)).await;
+    local.meter.reset();
+    let by_version = state_at(&local, &stream, StateAt::Version(Version::new(312)))
+        .await
+        .unwrap();
+    let load = local.meter.usage();
+    local.meter.reset();
+    let now = state_at(&local, &stream, StateAt::Time(Utc::now()))
+        .await
+        .unwrap();
+    let lookup = local.meter.usage();
+    assert_eq!(now, by_version);
+    assert_eq!(
+        lookup.total_requests(),
+        load.total_requests() + 1,
+        "{lookup:?} {load:?}"
+    );
+    assert!(
+        lookup.read_units - load.read_units <= 1.0,
+        "{lookup:?} {load:?}"
+    );
     // The latest state is the state as of now.
     assert_eq!(
         state_at(&local, &stream, StateAt::Latest).await.unwrap(),

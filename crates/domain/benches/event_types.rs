@@ -19,8 +19,12 @@ fn product(data: Value) -> NewEvent {
 fn event_types(c: &mut Criterion) {
     let catalog =
         EventCatalog::from_json(include_str!("../../../fixtures/event-types.json")).unwrap();
-    let passing = [product(json!({"productId": "p-1", "name": "Lamp", "price": 12}))];
-    let failing = [product(json!({"productId": "p-1", "name": "", "price": -1}))];
+    let passing = [product(
+        json!({"productId": "p-1", "name": "Lamp", "price": 12}),
+    )];
+    let failing = [product(
+        json!({"productId": "p-1", "name": "", "price": -1}),
+    )];
     c.bench_function("schema check, passing event", |b| {
         b.iter(|| catalog.check_all(black_box(&passing)).unwrap())
     });
@@ -36,7 +40,9 @@ fn event_types(c: &mut Criterion) {
     c.bench_function("upcast 1.0 to 2.0", |b| {
         b.iter(|| catalog.upcasters().apply(black_box(stored.clone())))
     });
-    c.bench_function("clone of the event alone", |b| b.iter(|| black_box(stored.clone())));
+    c.bench_function("clone of the event alone", |b| {
+        b.iter(|| black_box(stored.clone()))
+    });
 }
 
 criterion_group!(benches, event_types);

@@ -18,6 +18,12 @@ use crate::{attributes, DynamoEventStore};
 /// The recorded time's attribute (the envelope's `recordedTime`).
 const RECORDED_TIME: &str = "recordedTime";
 
+/// The first page of an `atTime` lookup: events newer than the time plus the one found, for a
+/// time within the stream's last few events.
+const FIRST_TIME_PAGE: i32 = 16;
+/// The largest page of an `atTime` lookup.
+const MAX_TIME_PAGE: i32 = 1000;
+
 impl DynamoEventStore {
     /// The stream's state at `at`, folded by the reducer `registry` holds for its aggregate type
     /// (as [`DynamoEventStore::load_state_registered`] picks it). A version past the stream's
@@ -52,6 +58,10 @@ impl DynamoEventStore {
             // Past the end, or the events up to it are gone: the head tells which.
             let head = self.head(stream).await?;
             if head < version {
+                if self.settings.is_replica() {
+                    // The write region may hold it: this replica's head has not caught up yet.
+                    return Err(crate::read_stream::replication_lag());
+                }
                 return Err(at.past_the_end(stream, head));
             }
         }
@@ -60,7 +70,9 @@ impl DynamoEventStore {
         self.fold_registered(stream, registry, aggregate_type, tail)
     }
 
-    /// The newest version of `stream` whose recorded time is at or before `time`.
+    /// The newest version of `stream` whose recorded time is at or before `time`: pages of
+    /// [`FIRST_TIME_PAGE`] items, doubling, read newest first (a filter applies after the read,
+    /// so a page without a limit would read 1 MB however near the head the time is).
     async fn version_at_time(
         &self,
         stream: &StreamId,
@@ -68,10 +80,12 @@ impl DynamoEventStore {
         at: StateAt,
     ) -> Result<Version, Error> {
         let mut start_key = None;
+        let mut limit = FIRST_TIME_PAGE;
         loop {
             let output = self
                 .partition_query(stream)
                 .key_condition_expression("#s = :s AND #v < :head")
+                .limit(limit)
                 .filter_expression("#r <= :t")
                 .projection_expression("#v")
                 .expression_attribute_names("#v", attributes::VERSION)
@@ -95,6 +109,7 @@ impl DynamoEventStore {
                 return Ok(Version::new(version));
             }
             start_key = output.last_evaluated_key;
+            limit = (limit * 2).min(MAX_TIME_PAGE);
             if start_key.is_none() {
                 return Err(at.past_the_end(stream, Version::NONE));
             }

@@ -193,7 +193,7 @@ async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index()
         (StatusCode::BAD_REQUEST, &json!("atVersion")),
         "{past}"
     );
-    let (_, at_time) = get(
+    let (status, at_time) = get(
         &base,
         &format!(
             "/streams/order%3A7/state?atTime={}",
@@ -201,7 +201,21 @@ async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index()
         ),
     )
     .await;
+    assert_eq!(status, StatusCode::OK, "{at_time}");
     assert_eq!(at_time["state"]["version"], 3, "{at_time}");
+    for (query, field) in [
+        ("atVersion=2&atTime=2026-01-01T00:00:00Z", "atVersion"),
+        ("atTime=yesterday", "atTime"),
+        ("atVersion=two", "atVersion"),
+        ("atVersion=0", "atVersion"),
+    ] {
+        let path = format!("/streams/order%3A7/state?{query}");
+        assert_eq!(
+            refusal(&base, &path, "field").await,
+            (StatusCode::BAD_REQUEST, json!(field)),
+            "{query}"
+        );
+    }
 
     let (status, found) = get(&base, "/events/o-2").await;
     assert_eq!(

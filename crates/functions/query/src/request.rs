@@ -196,7 +196,15 @@ fn seed_004_shape(payload: Value) -> Value {
         payload.get("queryType").and_then(Value::as_str),
         payload.get("aggregateId"),
     ) {
-        (Some("reconstructState"), Some(stream)) => json!({"op": "loadState", "streamId": stream}),
+        (Some("reconstructState"), Some(stream)) => {
+            let mut request = json!({"op": "loadState", "streamId": stream});
+            for field in ["atVersion", "atTime", "aggregateType"] {
+                if let Some(value) = payload.get(field) {
+                    request[field] = value.clone();
+                }
+            }
+            request
+        }
         _ => payload,
     }
 }
@@ -238,6 +246,28 @@ mod tests {
         assert!(
             matches!(request, QueryRequest::LoadState { stream_id, .. } if stream_id.as_str() == "account-123")
         );
+    }
+
+    #[test]
+    fn seed_004_reconstruct_state_keeps_its_version_or_time() {
+        let request = QueryRequest::parse(
+            json!({"queryType": "reconstructState", "aggregateId": "account-123", "atVersion": 2}),
+        )
+        .unwrap();
+        assert!(
+            matches!(request, QueryRequest::LoadState { at_version: Some(v), .. } if v.get() == 2)
+        );
+        let request = QueryRequest::parse(json!({
+            "queryType": "reconstructState", "aggregateId": "a", "atTime": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        assert!(matches!(
+            request,
+            QueryRequest::LoadState {
+                at_time: Some(_),
+                ..
+            }
+        ));
     }
 
     #[test]
