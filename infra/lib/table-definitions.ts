@@ -44,6 +44,8 @@ export interface TableDefinitions {
   readonly events: TableDefinition;
   /** Read models, the projector's per-stream checkpoints, cycle transactions. */
   readonly projections: TableDefinition;
+  /** Each data subject's data keys, wrapped by the stack's KMS key (crypto-shredding). */
+  readonly keys: TableDefinition;
 }
 
 /** Reads and checks the definitions; a malformed file fails synth with the field that is wrong. */
@@ -52,6 +54,7 @@ export function loadTableDefinitions(file: string = TABLE_DEFINITIONS_PATH): Tab
   return {
     events: checkTable(raw.events, `${file}: events`),
     projections: checkTable(raw.projections, `${file}: projections`),
+    keys: checkTable(raw.keys, `${file}: keys`),
   };
 }
 

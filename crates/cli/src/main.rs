@@ -42,6 +42,8 @@ enum Command {
     Query(commands::query::Args),
     /// Follow a stream, or the whole store, as events arrive.
     Tail(commands::tail::Args),
+    /// Erase a data subject's personal data (crypto-shredding: their keys are deleted).
+    Forget(commands::forget::Args),
     /// The cycles (transactions) an entity went through.
     Transactions(commands::transactions::Args),
     /// Re-publish stored events to the bus through the replay function, with progress.
@@ -73,6 +75,7 @@ async fn main() {
         Command::State(args) => commands::state::run(&store, args, cli.json).await,
         Command::Query(args) => commands::query::run(&store, args, cli.json).await,
         Command::Tail(args) => commands::tail::run(&store, args, cli.json).await,
+        Command::Forget(args) => commands::forget::run(&store, args, cli.json).await,
         Command::Transactions(args) => commands::transactions::run(&store, args, cli.json).await,
         Command::Replay(args) => commands::replay::run(args, cli.json).await,
         Command::Dev(args) => commands::dev::run(args).await,

@@ -2,7 +2,7 @@
 //! chain (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL` for the local stack).
 
 use event_store_domain::Settings;
-use event_store_dynamodb::{catalog_from_env, dynamodb_client, DynamoEventStore};
+use event_store_dynamodb::{store_from_settings, DynamoEventStore};
 
 /// The store's location, from flags or the same variables the functions read.
 #[derive(clap::Args)]
@@ -23,10 +23,11 @@ impl Target {
             eprintln!("esctl: {error}");
             std::process::exit(2)
         });
-        let catalog = catalog_from_env().unwrap_or_else(|error| {
-            eprintln!("esctl: {error}");
-            std::process::exit(2)
-        });
-        DynamoEventStore::new(dynamodb_client().await, &settings).with_catalog(catalog)
+        store_from_settings(&settings)
+            .await
+            .unwrap_or_else(|error| {
+                eprintln!("esctl: {error}");
+                std::process::exit(2)
+            })
     }
 }

@@ -247,7 +247,10 @@ impl DynamoStoreRepository {
         let mut read = self.read_from(after);
         let mut events = Vec::new();
         loop {
-            let page = self.store.read_stream(stream, &read).await?;
+            let mut page = self.store.read_stream(stream, &read).await?;
+            // A typed event needs its personal values as values: opened here, before the
+            // framework deserializes them (its snapshots then hold them; see the README).
+            self.store.reveal_events(&mut page.items).await?;
             events.extend(page.items);
             match page.next_page_token {
                 Some(token) => read.page.page_token = Some(token),
@@ -432,7 +435,7 @@ async fn feed_stream(
     let mut read = repository.read_from(0);
     let mut expected = 1;
     loop {
-        let page = match repository.store.read_stream(&stream, &read).await {
+        let page = match read_revealed(&repository, &stream, &read).await {
             Ok(page) => page,
             Err(error) => {
                 let _ = feed.push(Err(RepositoryError::from(error).into())).await;
@@ -459,6 +462,28 @@ async fn feed_stream(
     }
 }
 
+/// A page of `stream`, its personal values opened.
+async fn read_revealed(
+    repository: &DynamoStoreRepository,
+    stream: &StreamId,
+    read: &event_store_domain::StreamRead,
+) -> Result<event_store_domain::Page<RecordedEvent>, event_store_domain::Error> {
+    let mut page = repository.store.read_stream(stream, read).await?;
+    repository.store.reveal_events(&mut page.items).await?;
+    Ok(page)
+}
+
+/// A page of `query`, its personal values opened.
+async fn query_revealed(
+    repository: &DynamoStoreRepository,
+    query: &EventQuery,
+    page: &PageRequest,
+) -> Result<event_store_domain::Page<RecordedEvent>, event_store_domain::Error> {
+    let mut found = repository.store.query_events(query, page).await?;
+    repository.store.reveal_events(&mut found.items).await?;
+    Ok(found)
+}
+
 /// Feeds every event of `aggregate_type` into `feed` through the aggregate-type index.
 async fn feed_all(
     repository: DynamoStoreRepository,
@@ -468,7 +493,7 @@ async fn feed_all(
 ) {
     let mut page = PageRequest::first(repository.page_size.min(MAX_INDEX_PAGE_SIZE));
     loop {
-        let found = match repository.store.query_events(&query, &page).await {
+        let found = match query_revealed(&repository, &query, &page).await {
             Ok(found) => found,
             Err(error) => {
                 let _ = feed.push(Err(RepositoryError::from(error).into())).await;

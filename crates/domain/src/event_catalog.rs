@@ -1,5 +1,5 @@
 //! The event types file (`EVENT_TYPES_FILE`): per event type, its JSON Schemas by schema
-//! version and its upcasts, read once at cold start. Lambda's environment holds 4 KB, so the
+//! version, its upcasts and its personal data, read once at cold start. Lambda's environment holds 4 KB, so the
 //! catalogue is a file (a Lambda layer on AWS, `fixtures/` locally), not a variable.
 //!
 //! ```json
@@ -8,7 +8,9 @@
 //!     "ITEM_CREATED": {
 //!       "unversioned": "1.0",
 //!       "schemas": { "1.0": { "type": "object" }, "2.0": { "type": "object" } },
-//!       "upcasts": [ { "from": "1.0", "to": "2.0", "rename": { "/name": "title" } } ] } } }
+//!       "upcasts": [ { "from": "1.0", "to": "2.0", "rename": { "/name": "title" } } ] },
+//!     "CustomerRegistered": {
+//!       "personalData": { "subject": "/customerId", "fields": ["/name", "/email"] } } } }
 //! ```
 
 use std::collections::BTreeMap;
@@ -19,7 +21,10 @@ use serde_json::Value;
 
 use crate::event_schemas::TypeSchemas;
 use crate::upcasting::{DeclaredUpcast, UpcastDeclaration};
-use crate::{EventSchemas, NewEvent, UnknownEventTypes, Upcasters, ValidationError};
+use crate::{
+    EventSchemas, NewEvent, PersonalDataDeclaration, PersonalDataRule, SealingPlan,
+    UnknownEventTypes, Upcasters, ValidationError,
+};
 
 /// The file's document.
 #[derive(Debug, Deserialize)]
@@ -29,6 +34,9 @@ struct CatalogDocument {
     unknown_event_types: UnknownEventTypes,
     #[serde(default)]
     event_types: BTreeMap<String, EventTypeDocument>,
+    /// The personal data of every event type without a rule of its own.
+    #[serde(default)]
+    personal_data: Option<PersonalDataDeclaration>,
 }
 
 /// One event type's entry.
@@ -41,6 +49,8 @@ struct EventTypeDocument {
     schemas: BTreeMap<String, Value>,
     #[serde(default)]
     upcasts: Vec<UpcastDeclaration>,
+    #[serde(default)]
+    personal_data: Option<PersonalDataDeclaration>,
 }
 
 /// A catalogue that does not load: where in the file, and why.
@@ -58,6 +68,8 @@ pub struct CatalogError {
 pub struct EventCatalog {
     schemas: Arc<EventSchemas>,
     upcasters: Upcasters,
+    personal: BTreeMap<String, PersonalDataRule>,
+    personal_default: Option<PersonalDataRule>,
 }
 
 impl EventCatalog {
@@ -78,6 +90,15 @@ impl EventCatalog {
             unknown: document.unknown_event_types,
         };
         let mut upcasters = Upcasters::none();
+        let mut personal = BTreeMap::new();
+        let personal_default = document
+            .personal_data
+            .map(PersonalDataRule::new)
+            .transpose()
+            .map_err(|reason| CatalogError {
+                at: "personalData".into(),
+                reason,
+            })?;
         for (event_type, entry) in document.event_types {
             let at = |part: &str| format!("eventTypes.{event_type}.{part}");
             crate::EventType::new(&event_type).map_err(|e| CatalogError {
@@ -110,6 +131,13 @@ impl EventCatalog {
                         reason,
                     })?;
             }
+            if let Some(declaration) = entry.personal_data {
+                let rule = PersonalDataRule::new(declaration).map_err(|reason| CatalogError {
+                    at: at("personalData"),
+                    reason,
+                })?;
+                personal.insert(event_type.clone(), rule);
+            }
             schemas.types.insert(
                 event_type,
                 TypeSchemas {
@@ -121,6 +149,8 @@ impl EventCatalog {
         Ok(EventCatalog {
             schemas: Arc::new(schemas),
             upcasters,
+            personal,
+            personal_default,
         })
     }
 
@@ -141,6 +171,36 @@ impl EventCatalog {
         &self.schemas
     }
 
+    /// True when some event type holds personal data (a store then needs its keys).
+    pub fn declares_personal_data(&self) -> bool {
+        !self.personal.is_empty() || self.personal_default.is_some()
+    }
+
+    /// The personal data rule of `event_type`: its own, else the one for every type.
+    pub fn personal_data_of(&self, event_type: &str) -> Option<&PersonalDataRule> {
+        self.personal
+            .get(event_type)
+            .or(self.personal_default.as_ref())
+    }
+
+    /// What sealing each of an append's events takes (`None` for an event with no personal
+    /// data); an event with personal data and no subject is refused naming where it should be.
+    pub fn sealing_plans(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<Vec<Option<SealingPlan>>, ValidationError> {
+        events
+            .iter()
+            .enumerate()
+            .map(
+                |(position, event)| match self.personal_data_of(event.event_type.as_str()) {
+                    Some(rule) => rule.plan(position, event),
+                    None => Ok(None),
+                },
+            )
+            .collect()
+    }
+
     /// Checks each of an append's events against its schema; the first failure is returned.
     pub fn check_all(&self, events: &[NewEvent]) -> Result<(), ValidationError> {
         if self.schemas.is_empty() {
@@ -149,6 +209,8 @@ impl EventCatalog {
         events
             .iter()
             .enumerate()
+            // The store's own record of a forget is not the application's to describe.
+            .filter(|(_, event)| event.event_type.as_str() != crate::SUBJECT_FORGOTTEN)
             .try_for_each(|(position, event)| self.schemas.check(position, event))
     }
 }
@@ -165,6 +227,27 @@ mod tests {
         let catalog = EventCatalog::from_json(text).unwrap();
         assert!(!catalog.schemas().is_empty());
         assert!(!catalog.upcasters().is_empty());
+        assert!(catalog.declares_personal_data());
+        assert!(catalog.personal_data_of("CustomerRegistered").is_some());
+        assert!(catalog.personal_data_of("ProductCreated").is_none());
+    }
+
+    #[test]
+    fn a_rule_for_every_type_yields_to_a_types_own() {
+        let text = json!({
+            "personalData": {"subject": "metadata.userId", "fields": ["/email"]},
+            "eventTypes": {"A": {"personalData": {"subject": "/id", "fields": ["/name"]}}}
+        });
+        let catalog = EventCatalog::from_json(&text.to_string()).unwrap();
+        let a = NewEvent::new(
+            EventType::new("A").unwrap(),
+            json!({"id": "s-1", "name": "N", "email": "e"}),
+        );
+        let b = NewEvent::new(EventType::new("B").unwrap(), json!({"email": "e"}));
+        let plans = catalog.sealing_plans(std::slice::from_ref(&a)).unwrap();
+        assert_eq!(plans[0].as_ref().unwrap().fields.len(), 1);
+        let error = catalog.sealing_plans(&[a, b]).unwrap_err();
+        assert_eq!(error.field, "events[1].metadata.userId");
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod name;
 mod new_event;
 mod page;
 mod payload_hash;
+mod personal_data;
 mod projection;
 mod projector_settings;
 mod publication;
@@ -84,6 +85,10 @@ pub use name::{AggregateType, EventType};
 pub use new_event::NewEvent;
 pub use page::{Direction, Page, PageRequest, MAX_PAGE_SIZE};
 pub use payload_hash::PayloadHash;
+pub use personal_data::{
+    erasure_stream, open_sealed, sealed_keys, PersonalDataDeclaration, PersonalDataRule,
+    SealedValue, SealingPlan, SubjectSource, ERASED, MAX_SUBJECT_BYTES, SEALED, SUBJECT_FORGOTTEN,
+};
 pub use projection::{builtin_projections, AccountBalances, Projection};
 pub use projector_settings::{
     ChangeNotices, ProjectorSettings, METERING_SOURCE, NEVER_INGESTED_SOURCES, REPLAY_SOURCE,

@@ -28,12 +28,13 @@ use aws_sdk_dynamodb::types::{
 use chrono::Utc;
 use event_store_domain::{
     judge, AppendOutcome, AppendRequest, DedupeScope, Error, EventId, FailureKind, PayloadHash,
-    RecordedEvent, StreamHead, Verdict, Version,
+    RecordedEvent, SealingPlan, StreamHead, Verdict, Version,
 };
 
 use crate::append_findings::{recent_prior, Found, Layout};
 use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
+use crate::personal_values::SealingKeys;
 use crate::sdk_error::failure;
 use crate::transaction::send_transaction;
 use crate::{attributes, guard_item, head_item, retry_policy, DynamoEventStore};
@@ -116,7 +117,9 @@ impl DynamoEventStore {
         self.settings.check_write_region()?;
         request.check_scope(self.settings.dedupe_scope)?;
         self.catalog().check_all(request.events())?;
-        let prepared = self.prepare(request)?;
+        let plans = self.catalog().sealing_plans(request.events())?;
+        let keys = self.sealing_keys(&plans).await?;
+        let prepared = self.prepare(request, &plans, &keys)?;
         match request.expected().known_version() {
             Some(base) => self.append_at(request, &prepared, base).await,
             None => self.append_at_head(request, &prepared).await,
@@ -227,20 +230,37 @@ impl DynamoEventStore {
     }
 
     /// Builds each event's item once, at the largest version number it could get (the size
-    /// depends on it by a few bytes), and rejects one over DynamoDB's item limit before any
-    /// request. Writing sets the real version.
-    fn prepare(&self, request: &AppendRequest) -> Result<Prepared, Error> {
+    /// depends on it by a few bytes), its personal values sealed by `plans` under `keys` after
+    /// its payload hash is taken over the plaintext, and rejects one over DynamoDB's item limit
+    /// before any write. Writing sets the real version.
+    fn prepare(
+        &self,
+        request: &AppendRequest,
+        plans: &[Option<SealingPlan>],
+        keys: &SealingKeys,
+    ) -> Result<Prepared, Error> {
         let recorded_at = Utc::now();
         let expires_at = self.settings.expiry_for(&recorded_at);
         let indexed_type = self.category_type(request.stream_id());
         let mut events = Vec::with_capacity(request.events().len());
-        for event in request.events() {
-            let recorded = RecordedEvent::record(
+        for (event, plan) in request.events().iter().zip(plans) {
+            let mut recorded = RecordedEvent::record(
                 request.stream_id().clone(),
                 Version::new(u64::MAX),
                 event.clone(),
                 recorded_at,
             );
+            if let Some(plan) = plan {
+                let key = keys.get(&plan.subject).ok_or_else(|| Error::Corrupt {
+                    attribute: "keyId".into(),
+                    reason: format!("no key was found or made for subject {}", plan.subject),
+                })?;
+                for field in &plan.fields {
+                    if let Some(value) = field.get_mut(&mut recorded.data) {
+                        *value = key.seal(&plan.subject, value)?.to_value();
+                    }
+                }
+            }
             let item = event_item::to_item(&recorded, indexed_type, expires_at, self.indexes())?;
             let bytes = item_size(&item);
             if bytes > MAX_ITEM_BYTES {

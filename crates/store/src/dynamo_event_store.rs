@@ -20,6 +20,7 @@ pub struct DynamoEventStore {
     categories: AggregateCategories,
     indexes: EnabledIndexes,
     catalog: EventCatalog,
+    pub(crate) subject_keys: Option<crate::SubjectKeys>,
 }
 
 impl DynamoEventStore {
@@ -35,6 +36,7 @@ impl DynamoEventStore {
                 .indexes
                 .unwrap_or_else(|| crate::TableDefinitions::shipped().events.default_indexes()),
             catalog: EventCatalog::empty(),
+            subject_keys: None,
         }
         .with_registry(&ReducerRegistry::with_examples())
     }

@@ -12,6 +12,7 @@ mod append_findings;
 pub mod attributes;
 mod chunked_append;
 mod client;
+mod configured_store;
 mod connection_warm_up;
 mod dynamo_event_store;
 mod event_bridge_publisher;
@@ -28,17 +29,20 @@ pub mod item_kind;
 pub mod item_size;
 mod model_generations;
 mod page_token;
+mod personal_values;
 mod projection_step;
 mod read_models;
 mod read_stream;
 mod retry_policy;
 mod scan_events;
 pub mod sdk_error;
+mod sealing;
 pub mod snapshot_item;
 mod snapshots;
 mod state_as_of;
 mod stream_heads;
 pub mod stream_record;
+mod subject_keys;
 mod table_definition;
 mod tables;
 mod tail_ranges;
@@ -46,6 +50,7 @@ mod transaction;
 
 pub use chunked_append::ChunkedAppendError;
 pub use client::{dynamodb_client, https_client, sdk_config, sdk_config_over};
+pub use configured_store::store_from_settings;
 pub use connection_warm_up::WARM_UP_LIMIT;
 pub use dynamo_event_store::DynamoEventStore;
 pub use event_bridge_publisher::EventBridgePublisher;
@@ -55,6 +60,7 @@ pub use function_invoker::{FunctionInvoker, InvokeOutcome, NotQueued};
 pub use generation_catch_up::{reads_of, writes_of, GenerationTarget, ProjectionPart, StepPart};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;
+pub use personal_values::{Forgotten, KEYS_TABLE, PERSONAL_DATA_KEY};
 pub use projection_step::{
     still_contended, Committed, Prepared, ProjectionStep, ReadyStep, StepPlan, StepReads, StepWrite,
 };
@@ -64,7 +70,8 @@ pub use read_models::{
 };
 pub use retry_policy::waits as retry_waits;
 pub use snapshots::Tail;
+pub use subject_keys::SubjectKeys;
 pub use table_definition::{
     IndexDefinition, KeyAttribute, TableDefinition, TableDefinitions, TABLES_JSON,
 };
-pub use tables::{create_events_table, create_projections_table};
+pub use tables::{create_events_table, create_keys_table, create_projections_table};

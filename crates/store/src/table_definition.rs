@@ -16,6 +16,8 @@ pub struct TableDefinitions {
     pub events: TableDefinition,
     /// The projections table: read models, stream summaries.
     pub projections: TableDefinition,
+    /// The keys table: each data subject's data keys (crypto-shredding), wrapped by KMS.
+    pub keys: TableDefinition,
 }
 
 /// One table.

@@ -45,6 +45,12 @@ pub async fn create_events_table(client: &Client, events_table: &str) -> Result<
     Ok(created)
 }
 
+/// Creates the keys table named `keys_table` (data subjects' keys) if it does not exist.
+/// Returns true when it created it.
+pub async fn create_keys_table(client: &Client, keys_table: &str) -> Result<bool, Error> {
+    create_table(client, keys_table, &TableDefinitions::shipped().keys).await
+}
+
 /// Creates the projections table named `projections_table` if it does not exist. Returns true
 /// when it created it.
 pub async fn create_projections_table(

@@ -2,7 +2,9 @@
 //! infra uses.
 
 use event_store_domain::Error;
-use event_store_dynamodb::{create_events_table, create_projections_table, DynamoEventStore};
+use event_store_dynamodb::{
+    create_events_table, create_keys_table, create_projections_table, DynamoEventStore,
+};
 
 /// Arguments of `esctl create-tables`.
 #[derive(clap::Args)]
@@ -27,5 +29,9 @@ pub async fn run(store: &DynamoEventStore, args: Args) -> Result<(), Error> {
         args.projections_table,
         verb(created)
     );
+    if let Some(keys) = store.subject_keys() {
+        let created = create_keys_table(store.client(), keys.table()).await?;
+        println!("keys table {}: {}", keys.table(), verb(created));
+    }
     Ok(())
 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use event_store_domain::{Error, FailureKind, Settings};
-use event_store_dynamodb::{catalog_from_env, dynamodb_client, DynamoEventStore};
+use event_store_dynamodb::{store_from_settings, DynamoEventStore};
 use event_store_local_stack::{
     provision, Checkpoints, Clients, FunctionInvoker, InvokeOutcome, PipelineDefinition,
     Provisioned, SqsMapping, StreamMapping,
@@ -156,8 +156,9 @@ async fn store_for(pipeline: &PipelineDefinition) -> Result<DynamoEventStore, Er
         other => std::env::var(other).ok(),
     })
     .map_err(|e| Error::validation(e.variable, e.to_string()))?;
-    let catalog = catalog_from_env().map_err(|e| Error::validation(e.variable, e.to_string()))?;
-    Ok(DynamoEventStore::new(dynamodb_client().await, &settings).with_catalog(catalog))
+    store_from_settings(&settings)
+        .await
+        .map_err(|e| Error::validation(e.variable, e.to_string()))
 }
 
 /// Appends the sample stream and prints it back with its state.

@@ -22,7 +22,8 @@ pub async fn run(store: &DynamoEventStore, args: Args, json: bool) -> Result<(),
             format!("no stored event has the id {event_id}"),
         ));
     };
-    let events = [event];
+    let mut events = [event];
+    store.reveal_events(&mut events).await?;
     if json {
         print_json_lines(&events);
     } else {

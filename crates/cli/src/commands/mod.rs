@@ -5,6 +5,7 @@ pub mod create_tables;
 pub mod demo;
 pub mod dev;
 pub mod event;
+pub mod forget;
 pub mod query;
 pub mod read;
 pub mod replay;

@@ -46,7 +46,8 @@ pub struct Args {
 
 /// Prints the events found.
 pub async fn run(store: &DynamoEventStore, args: Args, json: bool) -> Result<(), Error> {
-    let events = query(store, &args).await?;
+    let mut events = query(store, &args).await?;
+    store.reveal_events(&mut events).await?;
     if json {
         print_json_lines(&events);
     } else {

@@ -28,7 +28,8 @@ pub struct Args {
 
 /// Prints the events.
 pub async fn run(store: &DynamoEventStore, args: Args, json: bool) -> Result<(), Error> {
-    let events = read(store, &args).await?;
+    let mut events = read(store, &args).await?;
+    store.reveal_events(&mut events).await?;
     if json {
         for event in &events {
             println!("{}", serde_json::to_string(event).unwrap_or_default());

@@ -15,7 +15,8 @@ pub struct Args {
 
 /// Prints the state.
 pub async fn run(store: &DynamoEventStore, args: Args, json: bool) -> Result<(), Error> {
-    let state = load(store, &args).await?;
+    let mut state = load(store, &args).await?;
+    store.reveal(&mut [&mut state.state]).await?;
     if json {
         println!("{}", serde_json::to_string(&state).unwrap_or_default());
     } else {

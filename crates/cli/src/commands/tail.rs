@@ -87,7 +87,8 @@ async fn follow_stream(
             direction: Direction::Forward,
             page: PageRequest::first(100),
         };
-        let page = store.read_stream(stream, &read).await?;
+        let mut page = store.read_stream(stream, &read).await?;
+        store.reveal_events(&mut page.items).await?;
         for event in page.items.iter().take(limit - printer.printed()) {
             printer.print(event);
             next = event.version.get() + 1;
@@ -122,7 +123,9 @@ async fn follow_store(
         for record in &dynamodb_event(&records).records {
             if let Some(event) = event_of_record(record)? {
                 if printer.printed() < limit {
-                    printer.print(&store.upcast(event));
+                    let mut event = [store.upcast(event)];
+                    store.reveal_events(&mut event).await?;
+                    printer.print(&event[0]);
                 }
             }
         }

@@ -104,6 +104,7 @@ impl Api {
             },
             Operation::ReplayProgress => self.replay_progress(&captured("replayId")).await,
             Operation::ResumeReplay => self.resume_replay(&captured("replayId")).await,
+            Operation::ForgetSubject => self.forget(&captured("subjectId")).await,
             Operation::FindEvents => match find_events(request) {
                 Ok(op) => self.query(op, None).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
@@ -243,6 +244,20 @@ impl Api {
     /// Carries on replay `replay_id` from its checkpoint when it is still in progress (its
     /// chain stopped: not queued, or too many failures in a row). A resume beside a running
     /// chain costs nothing lost: the link that checkpoints second stops.
+    async fn forget(&self, subject: &str) -> ApiResponse {
+        match self.store.forget(subject, None).await {
+            Ok(forgotten) => ApiResponse::json(
+                200,
+                json!({
+                    "subjectId": forgotten.subject_id,
+                    "keysForgotten": forgotten.keys_forgotten,
+                    "recorded": forgotten.recorded,
+                }),
+            ),
+            Err(error) => answer(error_payload(&error), 200),
+        }
+    }
+
     async fn resume_replay(&self, replay_id: &str) -> ApiResponse {
         let progress = self.replay_progress(replay_id).await;
         if progress.status != 200 {

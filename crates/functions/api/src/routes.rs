@@ -27,6 +27,8 @@ pub enum Operation {
     ReplayProgress,
     /// Carry on a replay whose chain stopped (it stays in progress until resumed).
     ResumeReplay,
+    /// Forget a data subject: their personal values read as `[erased]` from then on.
+    ForgetSubject,
     /// This API's OpenAPI document.
     OpenApi,
 }
@@ -310,6 +312,21 @@ pub const ROUTES: &[RouteSpec] = &[
         params: &[path("replayId", "the replay")],
         body: None,
         statuses: FOUND_OR_NOT,
+        alias_of: None,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/subjects/{subjectId}/forget",
+        operation: Operation::ForgetSubject,
+        operation_id: "forgetSubject",
+        summary: "Erase a data subject's personal data by deleting their keys (crypto-shredding): every value sealed under them reads as [erased] on every path from then on; recorded as a SubjectForgotten event in stream erasure-{subjectId}. On AWS this route needs IAM authorization of its own",
+        params: &[path("subjectId", "the data subject, as the event types file names it")],
+        body: None,
+        statuses: &[
+            (200, "forgotten: how many keys were deleted now (0 for a subject already forgotten) and where the forget is recorded"),
+            (400, "Validation: the subject id, or a store without personal data keys"),
+            (503, "Unavailable: try again after Retry-After seconds"),
+        ],
         alias_of: None,
     },
     RouteSpec {

@@ -99,6 +99,7 @@ impl Projector {
             };
             let mut publications = crate::publications(&self.settings, event);
             publications.extend(ready.output.iter().cloned());
+            self.events.reveal_publications(&mut publications).await?;
             self.publish(&publications).await?;
             match self.read_models.commit_step(ready).await? {
                 Committed::Written(_) => return Ok(StepOutcome::Applied(snapshot)),

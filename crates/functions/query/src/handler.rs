@@ -55,8 +55,16 @@ impl Query {
         answer
     }
 
-    /// Answers one parsed query (the api function serves its read routes through this).
+    /// Answers one parsed query (the api function serves its read routes through this), its
+    /// personal values opened: the plaintext, or `[erased]` for a forgotten subject.
     pub async fn answer(&self, request: QueryRequest) -> Result<Value, Error> {
+        let mut answer = self.answer_as_stored(request).await?;
+        self.store.reveal(&mut [&mut answer]).await?;
+        Ok(answer)
+    }
+
+    /// The answer with personal values still sealed, as the store holds them.
+    async fn answer_as_stored(&self, request: QueryRequest) -> Result<Value, Error> {
         let store = &self.store;
         Ok(match request {
             QueryRequest::ReadStream { stream_id, read } => {

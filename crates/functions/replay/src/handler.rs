@@ -401,11 +401,12 @@ impl Replayer {
             let page = source
                 .page(&self.store, progress.page_token.clone(), room)
                 .await?;
-            let publications: Vec<Publication> = page
+            let mut publications: Vec<Publication> = page
                 .items
                 .iter()
                 .map(|e| replayed(e, &progress.replay_id))
                 .collect();
+            self.store.reveal_publications(&mut publications).await?;
             self.publisher.publish(&publications).await?;
             published += publications.len() as u64;
             progress.done += publications.len() as u64;

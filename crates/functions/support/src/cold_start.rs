@@ -3,7 +3,7 @@
 //! variable (`infra/` sets them; the README lists them).
 
 use event_store_domain::{Settings, SettingsError};
-use event_store_dynamodb::{catalog_from_env, dynamodb_client, DynamoEventStore, DynamoReadModels};
+use event_store_dynamodb::{store_from_settings, DynamoEventStore, DynamoReadModels};
 
 /// Logs through `tracing`: JSON when Lambda's log format is JSON (`AWS_LAMBDA_LOG_FORMAT`), each
 /// line inside the runtime's per-invocation span, which carries the request id.
@@ -12,13 +12,13 @@ pub fn init_logging() {
 }
 
 /// The store over `EVENTS_TABLE`, with its DynamoDB client built from the standard AWS
-/// configuration chain; its connection is opened here, during init, unless `CONNECT_AT_INIT`
+/// configuration chain, its event types and its subjects' keys (see
+/// [`event_store_dynamodb::store_from_settings`]); its connection is opened here, during init, unless `CONNECT_AT_INIT`
 /// is `false`.
 pub async fn store_from_env() -> Result<DynamoEventStore, SettingsError> {
     let settings = Settings::from_env()?;
     let connect_at_init = boolean_setting(CONNECT_AT_INIT, std::env::var(CONNECT_AT_INIT).ok())?;
-    let catalog = catalog_from_env()?;
-    let store = DynamoEventStore::new(dynamodb_client().await, &settings).with_catalog(catalog);
+    let store = store_from_settings(&settings).await?;
     if connect_at_init {
         // Not fatal: a function that cannot reach its table now says so on its first request,
         // with the error the request gets.

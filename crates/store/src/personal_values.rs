@@ -1,0 +1,164 @@
+//! Personal values in the store: sealed on append under their subject's key (after the payload
+//! hash is taken over the plaintext, so a retry still dedupes), opened at every reader's edge
+//! (the plaintext, or [`ERASED`] once the subject is forgotten), and `forget` itself.
+//!
+//! Reducers, read models and snapshots fold the sealed values as they are stored: what they copy
+//! stays sealed, so a forget reaches them too without a rebuild.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use event_store_domain::{
+    erasure_stream, open_sealed, sealed_keys, AppendOutcome, AppendRequest, Error, EventId,
+    EventType, ExpectedVersion, Metadata, NewEvent, RecordedEvent, SealingPlan, StreamId, ERASED,
+    MAX_SUBJECT_BYTES, SUBJECT_FORGOTTEN,
+};
+use serde_json::{json, Value};
+
+use crate::sealing::DataKey;
+use crate::subject_keys::SubjectKeys;
+use crate::DynamoEventStore;
+
+/// The settings that name the keys table and KMS key, for errors about their absence.
+pub const KEYS_TABLE: &str = "KEYS_TABLE";
+/// The KMS key that wraps subjects' keys (an id, ARN or alias).
+pub const PERSONAL_DATA_KEY: &str = "PERSONAL_DATA_KEY";
+
+/// What a forget did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forgotten {
+    /// The subject.
+    pub subject_id: String,
+    /// How many of their keys were forgotten now (0 when they already were, or had none).
+    pub keys_forgotten: usize,
+    /// Where the forget is recorded (`erasure-<subject>`), and whether it was recorded before.
+    pub recorded: AppendOutcome,
+}
+
+/// The sealing keys of an append, by subject.
+pub(crate) type SealingKeys = HashMap<String, Arc<DataKey>>;
+
+impl DynamoEventStore {
+    /// The same store, sealing personal values (as the catalogue declares them) under keys of
+    /// `keys`.
+    pub fn with_subject_keys(mut self, keys: SubjectKeys) -> Self {
+        self.subject_keys = Some(keys);
+        self
+    }
+
+    /// The subjects' keys, when configured.
+    pub fn subject_keys(&self) -> Option<&SubjectKeys> {
+        self.subject_keys.as_ref()
+    }
+
+    fn keys_or_refuse(&self, field: &str) -> Result<&SubjectKeys, Error> {
+        self.subject_keys.as_ref().ok_or_else(|| {
+            Error::validation(
+                field,
+                format!("this store holds personal data but has no keys: set {KEYS_TABLE} and {PERSONAL_DATA_KEY}"),
+            )
+        })
+    }
+
+    /// The keys an append's plans need (none, and no request, when it holds no personal data).
+    pub(crate) async fn sealing_keys(
+        &self,
+        plans: &[Option<SealingPlan>],
+    ) -> Result<SealingKeys, Error> {
+        let subjects: BTreeSet<String> =
+            plans.iter().flatten().map(|p| p.subject.clone()).collect();
+        if subjects.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.keys_or_refuse("events")?
+            .keys_for_writing(&subjects)
+            .await
+    }
+
+    /// Opens every sealed value in `values` (events' data, states, read model documents, whole
+    /// answers): one `BatchGetItem` of their keys, none when nothing is sealed.
+    pub async fn reveal(&self, values: &mut [&mut Value]) -> Result<(), Error> {
+        let mut wanted = BTreeSet::new();
+        for value in values.iter() {
+            sealed_keys(value, &mut wanted);
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let live = self
+            .keys_or_refuse(event_store_domain::SEALED)?
+            .keys_for_reading(&wanted)
+            .await?;
+        let mut failed = None;
+        for value in values.iter_mut() {
+            open_sealed(value, &mut |sealed| match live
+                .get(&(sealed.subject.clone(), sealed.key.clone()))
+            {
+                None => json!(ERASED),
+                Some(key) => key.open(sealed).unwrap_or_else(|error| {
+                    failed.get_or_insert(error);
+                    json!(ERASED)
+                }),
+            });
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// [`DynamoEventStore::reveal`] over what is about to be published: a change notice or a
+    /// republished event carries the plaintext while its subject is known, `[erased]` after.
+    pub async fn reveal_publications(
+        &self,
+        publications: &mut [event_store_domain::Publication],
+    ) -> Result<(), Error> {
+        let mut details: Vec<&mut Value> = publications.iter_mut().map(|p| &mut p.detail).collect();
+        self.reveal(&mut details).await
+    }
+
+    /// [`DynamoEventStore::reveal`] over events' data.
+    pub async fn reveal_events(&self, events: &mut [RecordedEvent]) -> Result<(), Error> {
+        let mut data: Vec<&mut Value> = events.iter_mut().map(|e| &mut e.data).collect();
+        self.reveal(&mut data).await
+    }
+
+    /// Forgets `subject`: from when it returns, no read of this store returns a value sealed
+    /// under their keys (each reads [`ERASED`]), wherever it was copied. Recorded first, as a
+    /// `SubjectForgotten` event in stream `erasure-<subject>` whose id is derived from the keys
+    /// it removes, so a retry after a lost answer records it once; then the keys are removed.
+    pub async fn forget(&self, subject: &str, by: Option<&str>) -> Result<Forgotten, Error> {
+        if subject.is_empty() || subject.len() > MAX_SUBJECT_BYTES {
+            return Err(Error::validation(
+                "subjectId",
+                format!("is a text of 1 to {MAX_SUBJECT_BYTES} bytes"),
+            ));
+        }
+        let keys = self.keys_or_refuse("subjectId")?;
+        let live = keys.live_key_ids(subject).await?;
+        let id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("event-store/forget\n{subject}\n{}", live.join(",")).as_bytes(),
+        );
+        let event = NewEvent::new(
+            EventType::new(SUBJECT_FORGOTTEN).expect("a valid event type"),
+            json!({"subjectId": subject, "keyIds": live}),
+        )
+        .with_id(EventId::new(id.to_string())?)
+        .with_metadata(Metadata {
+            user_id: by.map(str::to_owned),
+            ..Metadata::default()
+        });
+        let stream = StreamId::new(erasure_stream(subject))?;
+        let recorded = self
+            .append(&AppendRequest::new(
+                stream,
+                ExpectedVersion::Any,
+                vec![event],
+            )?)
+            .await?;
+        let keys_forgotten = keys.forget_keys(subject, &live).await?;
+        Ok(Forgotten {
+            subject_id: subject.to_owned(),
+            keys_forgotten,
+            recorded,
+        })
+    }
+}
