@@ -7,7 +7,7 @@
 # The functions are built first, so the first invoke does not wait for a compile. They get the
 # names of the local pipeline (infra/pipeline.json with env "local": the tables, the bus) and
 # the projector the settings in fixtures/settings/projector.json, every function the event
-# types of fixtures/event-types.json. LAMBDA_ENDPOINT is exported
+# types of fixtures/event-types.json and the keys table and KMS key for their personal data. LAMBDA_ENDPOINT is exported
 # for the command; LAMBDA_PORT picks the port (a free one by default).
 #
 # The HTTP API (api-local, in API Gateway's place) is served beside them: API_ENDPOINT and
@@ -33,6 +33,10 @@ export INDEXES="${INDEXES:-all}"
 # The example event types (seed 002's ProductCreated in two schema versions with an upcast, a
 # customer's personal data): schemas checked on append, upcasts applied on read.
 export EVENT_TYPES_FILE="${EVENT_TYPES_FILE:-$root/fixtures/event-types.json}"
+# Their personal data is sealed under subjects' keys in the local keys table, wrapped by the
+# local KMS key (infra/pipeline.json's names; esctl dev and the tests' helpers create both).
+export KEYS_TABLE="${KEYS_TABLE:-event-store-local-keys}"
+export PERSONAL_DATA_KEY="${PERSONAL_DATA_KEY:-alias/event-store-local-personal-data}"
 EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" PROJECTIONS_TABLE=event-store-local-projections \
   EVENT_BUS_NAME=event-store-local PROJECTOR_SETTINGS_FILE="$root/fixtures/settings/projector.json" \
   RUST_LOG="${RUST_LOG:-info}" AWS_LAMBDA_LOG_FORMAT=JSON LAMBDA_ENDPOINT="http://127.0.0.1:$port" \

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use aws_sdk_lambda::primitives::Blob;
-use event_store_dynamodb::create_events_table;
+use event_store_dynamodb::{create_events_table, create_keys_table, ensure_personal_data_key};
 use serde_json::Value;
 
 use crate::fixture;
 
-/// A Lambda client on the local Invoke API, with the functions' events table created.
+/// A Lambda client on the local Invoke API, with the functions' events and keys tables and KMS
+/// key created.
 pub async fn functions() -> aws_sdk_lambda::Client {
     let endpoint = std::env::var("LAMBDA_ENDPOINT").unwrap_or_else(|_| {
         panic!("LAMBDA_ENDPOINT is not set: run the tests with `make test`, which serves the functions")
@@ -20,6 +21,14 @@ pub async fn functions() -> aws_sdk_lambda::Client {
         .await
         .expect("the functions' table");
     let shared = event_store_dynamodb::sdk_config().await;
+    let keys = std::env::var("KEYS_TABLE").expect("set by tests/with-functions.sh");
+    create_keys_table(&dynamodb, &keys)
+        .await
+        .expect("the functions' keys table");
+    let alias = std::env::var("PERSONAL_DATA_KEY").expect("set by tests/with-functions.sh");
+    ensure_personal_data_key(&aws_sdk_kms::Client::new(&shared), &alias)
+        .await
+        .expect("the functions' KMS key");
     let config = aws_sdk_lambda::config::Builder::from(&shared)
         .endpoint_url(endpoint)
         .build();

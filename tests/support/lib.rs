@@ -18,10 +18,12 @@ pub mod ttl;
 
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    EventType, JsonMergeReducer, NewEvent, RecordedEvent, Settings, Snapshot, State, StreamId,
+    EventCatalog, EventType, JsonMergeReducer, NewEvent, RecordedEvent, Settings, Snapshot, State, StreamId,
     StreamRead, Version,
 };
-use event_store_dynamodb::{create_events_table, DynamoEventStore};
+use event_store_dynamodb::{
+    create_events_table, create_keys_table, ensure_personal_data_key, DynamoEventStore, SubjectKeys,
+};
 use serde_json::Value;
 
 pub use capacity::{CapacityMeter, Usage};
@@ -132,6 +134,46 @@ pub async fn local_store_with(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
 /// A store over a new events table with default settings.
 pub async fn local_store() -> LocalStore {
     local_store_with(|_| {}).await
+}
+
+/// The KMS key that wraps the tests' subject keys (made once, kept by the endpoint).
+pub const TEST_PERSONAL_DATA_KEY: &str = "alias/event-store-tests-personal-data";
+
+/// A store over new events and keys tables of its own, with `fixtures/event-types.json`'s event
+/// types (customers' personal data) and the tests' KMS key; the meter counts KMS requests too.
+pub async fn local_store_with_personal_data() -> LocalStore {
+    let mut local = local_store().await;
+    let keys_table = format!("keys-{}", uuid::Uuid::new_v4());
+    create_keys_table(&local.client, &keys_table)
+        .await
+        .expect("the test keys table can be created");
+    let kms = metered_kms(&local.meter).await;
+    ensure_personal_data_key(&kms, TEST_PERSONAL_DATA_KEY)
+        .await
+        .expect("the tests' KMS key");
+    let catalog = EventCatalog::from_json(&fixture("event-types.json").to_string())
+        .expect("fixtures/event-types.json is a valid event types file");
+    local.store = local
+        .store
+        .clone()
+        .with_catalog(catalog)
+        .with_subject_keys(SubjectKeys::new(
+            local.client.clone(),
+            kms,
+            keys_table,
+            TEST_PERSONAL_DATA_KEY,
+        ));
+    local.meter.reset();
+    local
+}
+
+/// A KMS client on the local endpoint whose requests `meter` counts.
+pub async fn metered_kms(meter: &CapacityMeter) -> aws_sdk_kms::Client {
+    let shared = event_store_dynamodb::sdk_config().await;
+    let config = aws_sdk_kms::config::Builder::from(&shared)
+        .interceptor(meter.clone())
+        .build();
+    aws_sdk_kms::Client::from_conf(config)
 }
 
 /// A file of `fixtures/` as JSON, e.g. `fixture("events/seed-004-account-created.json")`.

@@ -178,6 +178,10 @@ impl EventCatalog {
 
     /// The personal data rule of `event_type`: its own, else the one for every type.
     pub fn personal_data_of(&self, event_type: &str) -> Option<&PersonalDataRule> {
+        // The store's own record of a forget names the subject and their key ids, no more.
+        if event_type == crate::SUBJECT_FORGOTTEN {
+            return None;
+        }
         self.personal
             .get(event_type)
             .or(self.personal_default.as_ref())

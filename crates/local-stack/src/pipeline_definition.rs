@@ -22,8 +22,10 @@ pub struct PipelineDefinition {
     pub ingest: IngestDefinition,
     /// The stream to projector path.
     pub projection: ProjectionDefinition,
-    /// The two tables' names.
+    /// The tables' names.
     pub tables: TableNames,
+    /// The alias of the KMS key that wraps data subjects' keys.
+    pub personal_data_key: String,
     /// Memory and timeout per function.
     pub functions: BTreeMap<String, FunctionSizing>,
 }
@@ -111,6 +113,8 @@ pub struct TableNames {
     pub events: String,
     /// Read models, checkpoints, transactions.
     pub projections: String,
+    /// Data subjects' keys (crypto-shredding).
+    pub keys: String,
 }
 
 /// A function's memory and timeout.

@@ -1,5 +1,5 @@
-//! Builds the store's pipeline on the local endpoint from the files infra/ deploys from: both
-//! tables (`tables.json`), the bus, the ingest rule with its default pattern, the ingest queue
+//! Builds the store's pipeline on the local endpoint from the files infra/ deploys from: the
+//! three tables (`tables.json`), the KMS key wrapping subjects' keys, the bus, the ingest rule with its default pattern, the ingest queue
 //! with its redrive to the dead-letter queue, the rule's undelivered queue and the projector's
 //! failure queue (`pipeline.json`). Idempotent: what exists is kept, so a second `make dev`
 //! after a crash works. Local only: a `published` queue subscribed to everything the store
@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use event_store_dynamodb::{create_events_table, create_projections_table};
+use event_store_dynamodb::{
+    create_events_table, create_keys_table, create_projections_table, ensure_personal_data_key,
+};
 
 use crate::stream_reader::table_stream_arn;
 use crate::{LocalStackError, PipelineDefinition};
@@ -22,6 +24,8 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// EventBridge.
     pub events: aws_sdk_eventbridge::Client,
+    /// KMS (the key wrapping data subjects' keys).
+    pub kms: aws_sdk_kms::Client,
     /// SQS.
     pub sqs: aws_sdk_sqs::Client,
     /// DynamoDB Streams.
@@ -61,6 +65,7 @@ impl Clients {
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::new(&config),
         }
@@ -86,6 +91,8 @@ pub async fn provision(
 ) -> Result<Provisioned, LocalStackError> {
     create_events_table(&clients.dynamodb, &pipeline.tables.events).await?;
     create_projections_table(&clients.dynamodb, &pipeline.tables.projections).await?;
+    create_keys_table(&clients.dynamodb, &pipeline.tables.keys).await?;
+    ensure_personal_data_key(&clients.kms, &pipeline.personal_data_key).await?;
     let stream_arn = table_stream_arn(&clients.dynamodb, &pipeline.tables.events).await?;
 
     let bus_arn = ensure_bus(&clients.events, &pipeline.bus).await?;

@@ -29,6 +29,7 @@ pub mod item_kind;
 pub mod item_size;
 mod model_generations;
 mod page_token;
+mod personal_data_key;
 mod personal_values;
 mod projection_step;
 mod read_models;
@@ -60,6 +61,7 @@ pub use function_invoker::{FunctionInvoker, InvokeOutcome, NotQueued};
 pub use generation_catch_up::{reads_of, writes_of, GenerationTarget, ProjectionPart, StepPart};
 pub use index_query::MAX_INDEX_PAGE_SIZE;
 pub use item_kind::ItemKind;
+pub use personal_data_key::ensure_personal_data_key;
 pub use personal_values::{Forgotten, KEYS_TABLE, PERSONAL_DATA_KEY};
 pub use projection_step::{
     still_contended, Committed, Prepared, ProjectionStep, ReadyStep, StepPlan, StepReads, StepWrite,

@@ -122,8 +122,9 @@ impl DynamoEventStore {
 
     /// Forgets `subject`: from when it returns, no read of this store returns a value sealed
     /// under their keys (each reads [`ERASED`]), wherever it was copied. Recorded first, as a
-    /// `SubjectForgotten` event in stream `erasure-<subject>` whose id is derived from the keys
-    /// it removes, so a retry after a lost answer records it once; then the keys are removed.
+    /// `SubjectForgotten` event in stream `erasure-<subject>` whose id and data are derived from
+    /// the subject's key ids, so a retry after a lost answer records it once; then the keys are
+    /// removed.
     pub async fn forget(&self, subject: &str, by: Option<&str>) -> Result<Forgotten, Error> {
         if subject.is_empty() || subject.len() > MAX_SUBJECT_BYTES {
             return Err(Error::validation(
@@ -132,14 +133,16 @@ impl DynamoEventStore {
             ));
         }
         let keys = self.keys_or_refuse("subjectId")?;
-        let live = keys.live_key_ids(subject).await?;
+        // Every key the subject ever had, so that a retry after a lost answer (its keys already
+        // removed) records the same event, and a subject given a new key since is recorded anew.
+        let key_ids = keys.key_ids(subject).await?;
         let id = uuid::Uuid::new_v5(
             &uuid::Uuid::NAMESPACE_OID,
-            format!("event-store/forget\n{subject}\n{}", live.join(",")).as_bytes(),
+            format!("event-store/forget\n{subject}\n{}", key_ids.join(",")).as_bytes(),
         );
         let event = NewEvent::new(
             EventType::new(SUBJECT_FORGOTTEN).expect("a valid event type"),
-            json!({"subjectId": subject, "keyIds": live}),
+            json!({"subjectId": subject, "keyIds": key_ids}),
         )
         .with_id(EventId::new(id.to_string())?)
         .with_metadata(Metadata {
@@ -154,7 +157,7 @@ impl DynamoEventStore {
                 vec![event],
             )?)
             .await?;
-        let keys_forgotten = keys.forget_keys(subject, &live).await?;
+        let keys_forgotten = keys.forget_keys(subject, &key_ids).await?;
         Ok(Forgotten {
             subject_id: subject.to_owned(),
             keys_forgotten,

@@ -70,6 +70,14 @@ impl SubjectKeys {
         }
     }
 
+    /// The same keys with an empty cache of unwrapped keys: what another process starts with.
+    pub fn fresh_cache(&self) -> Self {
+        SubjectKeys {
+            unwrapped: Arc::default(),
+            ..self.clone()
+        }
+    }
+
     /// The keys table's name.
     pub fn table(&self) -> &str {
         &self.table
@@ -178,9 +186,10 @@ impl SubjectKeys {
         Ok(live)
     }
 
-    /// The ids of `subject`'s keys not forgotten, oldest first: strongly consistent `Query`s.
-    pub async fn live_key_ids(&self, subject: &str) -> Result<Vec<String>, Error> {
-        let mut live = Vec::new();
+    /// The ids of every key `subject` ever had, forgotten or not, oldest first: strongly
+    /// consistent `Query`s of the key ids alone.
+    pub async fn key_ids(&self, subject: &str) -> Result<Vec<String>, Error> {
+        let mut ids = Vec::new();
         let mut start_key = None;
         loop {
             let output = self
@@ -190,29 +199,30 @@ impl SubjectKeys {
                 .key_condition_expression("#s = :s")
                 .expression_attribute_names("#s", SUBJECT_ID)
                 .expression_attribute_values(":s", AttributeValue::S(subject.to_owned()))
+                .projection_expression("#k")
+                .expression_attribute_names("#k", KEY_ID)
                 .consistent_read(true)
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
                 .map_err(|e| from_sdk("Query", e))?;
-            live.extend(
+            ids.extend(
                 output
                     .items
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(live_key)
-                    .map(|(key_id, _)| key_id),
+                    .filter_map(|item| text(item, KEY_ID)),
             );
             start_key = output.last_evaluated_key;
             if start_key.is_none() {
-                return Ok(live);
+                return Ok(ids);
             }
         }
     }
 
     /// Removes the wrapped key of each of `key_ids` of `subject` (the item stays, with
-    /// `forgottenAt`): one `UpdateItem` each. Returns how many were removed now (one another
-    /// forget removed first is not counted).
+    /// `forgottenAt`): one `UpdateItem` each. Returns how many were removed now (one forgotten
+    /// before is left as it is and not counted).
     pub async fn forget_keys(&self, subject: &str, key_ids: &[String]) -> Result<usize, Error> {
         let mut removed_now = 0;
         for key_id in key_ids {
