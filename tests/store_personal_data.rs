@@ -5,8 +5,8 @@
 //! event intact; a forget is recorded once however often it is asked. Requests are counted.
 
 use event_store_domain::{
-    AppendRequest, Error, ExpectedVersion, JsonMergeReducer, NewEvent, StreamId,
-    ERASED, SUBJECT_FORGOTTEN,
+    AppendRequest, Error, ExpectedVersion, JsonMergeReducer, NewEvent, StreamId, ERASED,
+    SUBJECT_FORGOTTEN,
 };
 use event_store_tests::{event, fresh_stream, local_store_with_personal_data, LocalStore};
 use serde_json::{json, Value};
@@ -55,7 +55,11 @@ async fn stored_items(local: &LocalStore) -> String {
 
 async fn revealed(local: &LocalStore, stream: &StreamId) -> Vec<Value> {
     let mut events = local.all_events(stream).await;
-    local.store.reveal_events(&mut events).await.expect("revealed");
+    local
+        .store
+        .reveal_events(&mut events)
+        .await
+        .expect("revealed");
     events.into_iter().map(|e| e.data).collect()
 }
 
@@ -77,13 +81,7 @@ async fn personal_values_are_stored_sealed_and_read_back_whole() {
         .unwrap();
 
     let stored = stored_items(&local).await;
-    for plaintext in [
-        "Ada Lovelace",
-        "@example.com",
-        "St James",
-        "London",
-        "7946",
-    ] {
+    for plaintext in ["Ada Lovelace", "@example.com", "St James", "London", "7946"] {
         assert!(
             !stored.contains(plaintext),
             "{plaintext} is stored in the clear"
@@ -151,7 +149,11 @@ async fn a_forgotten_subject_reads_erased_everywhere_and_nothing_else_changes() 
     // A snapshot taken before the forget copies the sealed values, not the plaintext.
     local.snapshot_at(&stream, 2).await;
 
-    let forgotten = local.store.forget(&ada, Some("dpo@example.com")).await.unwrap();
+    let forgotten = local
+        .store
+        .forget(&ada, Some("dpo@example.com"))
+        .await
+        .unwrap();
     assert_eq!(forgotten.keys_forgotten, 1);
     assert!(!forgotten.recorded.duplicate);
 
@@ -161,7 +163,11 @@ async fn a_forgotten_subject_reads_erased_everywhere_and_nothing_else_changes() 
     assert_eq!(data[0]["address"], json!(ERASED));
     assert_eq!(data[0]["customerId"], json!(ada), "the subject id stays");
     assert_eq!(data[0]["plan"], json!("gold"), "the rest is intact");
-    assert_eq!(data[1]["name"], json!("Charles Babbage"), "another subject is kept");
+    assert_eq!(
+        data[1]["name"],
+        json!("Charles Babbage"),
+        "another subject is kept"
+    );
     assert_eq!(data[2]["phone"], json!(ERASED));
 
     let mut by_version = local
@@ -263,7 +269,10 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
         .store
         .append(&append_of(
             &stream,
-            vec![contact_changed(&ada, "+44 2"), contact_changed(&ada, "+44 3")],
+            vec![
+                contact_changed(&ada, "+44 2"),
+                contact_changed(&ada, "+44 3"),
+            ],
         ))
         .await
         .unwrap();
@@ -287,7 +296,11 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     local.meter.reset();
     reader.reveal_events(&mut events).await.unwrap();
     let warm = local.meter.snapshot();
-    assert_eq!(warm.get("BatchGetItem"), Some(&1), "liveness is read every time: {warm:?}");
+    assert_eq!(
+        warm.get("BatchGetItem"),
+        Some(&1),
+        "liveness is read every time: {warm:?}"
+    );
     assert_eq!(warm.get("Decrypt"), None, "{warm:?}");
 
     // Nothing sealed, nothing asked.
@@ -322,18 +335,19 @@ async fn an_event_without_its_subject_is_refused_naming_where_it_belongs() {
     // The fixture's schema requires the subject; without a schema the personal data rule
     // refuses it the same way (crates/domain's personal_data tests).
     assert_eq!(field, "events[0].data", "{reason}");
-    assert!(reason.contains("\"customerId\" is a required property"), "{reason}");
+    assert!(
+        reason.contains("\"customerId\" is a required property"),
+        "{reason}"
+    );
     assert_eq!(local.meter.total(), 0, "refused before any request");
 }
 
 #[tokio::test]
 async fn a_store_without_keys_refuses_personal_data_rather_than_store_it_clear() {
     let local = local_store_with_personal_data().await;
-    let keyless = event_store_dynamodb::DynamoEventStore::new(
-        local.client.clone(),
-        local.store.settings(),
-    )
-    .with_catalog(local.store.catalog().clone());
+    let keyless =
+        event_store_dynamodb::DynamoEventStore::new(local.client.clone(), local.store.settings())
+            .with_catalog(local.store.catalog().clone());
     let stream = fresh_stream("customer");
     let error = keyless
         .append(&append_of(
@@ -346,5 +360,10 @@ async fn a_store_without_keys_refuses_personal_data_rather_than_store_it_clear()
         panic!("expected a validation error, got {error:?}");
     };
     assert!(reason.contains("KEYS_TABLE"), "{reason}");
-    assert!(keyless.read_stream(&stream, &event_store_domain::StreamRead::forward(10)).await.unwrap().items.is_empty());
+    assert!(keyless
+        .read_stream(&stream, &event_store_domain::StreamRead::forward(10))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
 }

@@ -4,6 +4,7 @@ mod appending;
 mod event_types;
 mod exactly_once;
 mod invoking;
+mod personal_data;
 mod pipeline;
 mod projecting;
 mod reading;
@@ -32,6 +33,8 @@ pub struct StoreWorld {
     answer: Value,
     read_models: Option<event_store_dynamodb::DynamoReadModels>,
     subscription: Option<event_store_tests::bus::Subscription>,
+    /// What the subscription's queue delivered, as last received.
+    arrived: Vec<Value>,
     /// Replaces `{run}` in the end-to-end scenarios' ids, fresh per scenario.
     run: String,
 }
@@ -51,6 +54,7 @@ impl StoreWorld {
             answer: Value::Null,
             read_models: None,
             subscription: None,
+            arrived: Vec::new(),
             run: uuid::Uuid::new_v4().simple().to_string()[..10].to_owned(),
         }
     }

@@ -69,4 +69,5 @@ async fn replays_arrive(world: &mut StoreWorld, count: usize, stream: String) {
         originals.insert(original.to_string());
     }
     assert_eq!(originals.len(), count, "each original once");
+    world.arrived = received;
 }

@@ -18,8 +18,8 @@ pub mod ttl;
 
 use aws_sdk_dynamodb::Client;
 use event_store_domain::{
-    EventCatalog, EventType, JsonMergeReducer, NewEvent, RecordedEvent, Settings, Snapshot, State, StreamId,
-    StreamRead, Version,
+    EventCatalog, EventType, JsonMergeReducer, NewEvent, RecordedEvent, Settings, Snapshot, State,
+    StreamId, StreamRead, Version,
 };
 use event_store_dynamodb::{
     create_events_table, create_keys_table, ensure_personal_data_key, DynamoEventStore, SubjectKeys,

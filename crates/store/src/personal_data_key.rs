@@ -24,10 +24,13 @@ pub async fn ensure_personal_data_key(
         .send()
         .await
         .map_err(|e| from_sdk("CreateKey", e))?;
-    let key_id = created
-        .key_metadata
-        .map(|m| m.key_id)
-        .ok_or_else(|| failure(FailureKind::ServerError, "CreateKey", "no key in the answer"))?;
+    let key_id = created.key_metadata.map(|m| m.key_id).ok_or_else(|| {
+        failure(
+            FailureKind::ServerError,
+            "CreateKey",
+            "no key in the answer",
+        )
+    })?;
     match kms
         .create_alias()
         .alias_name(alias)
@@ -37,7 +40,9 @@ pub async fn ensure_personal_data_key(
     {
         Ok(_) => {}
         // Another process made the alias first: its key serves (this one stays unused).
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception()) => {}
         Err(e) => return Err(from_sdk("CreateAlias", e)),
     }
     key_behind(kms, alias).await?.ok_or_else(|| {
@@ -53,7 +58,12 @@ pub async fn ensure_personal_data_key(
 async fn key_behind(kms: &aws_sdk_kms::Client, alias: &str) -> Result<Option<String>, Error> {
     match kms.describe_key().key_id(alias).send().await {
         Ok(described) => Ok(described.key_metadata.and_then(|m| m.arn)),
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(None),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(from_sdk("DescribeKey", e)),
     }
 }
