@@ -304,7 +304,7 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     assert_eq!(warm.get("Decrypt"), None, "{warm:?}");
 
     // Nothing sealed, nothing asked.
-    let mut plain = vec![json!({"plan": "gold"})];
+    let mut plain = [json!({"plan": "gold"})];
     local.meter.reset();
     let mut values: Vec<&mut Value> = plain.iter_mut().collect();
     reader.reveal(&mut values).await.unwrap();
