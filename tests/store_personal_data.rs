@@ -367,3 +367,56 @@ async fn a_store_without_keys_refuses_personal_data_rather_than_store_it_clear()
         .items
         .is_empty());
 }
+
+#[tokio::test]
+async fn sealing_a_customer_registered_event_costs_a_query_and_its_growth_in_write_units() {
+    // The README's figure: a CustomerRegistered event of about 200 bytes, plain and sealed.
+    let plain = event_store_tests::local_store().await;
+    let sealed = local_store_with_personal_data().await;
+    let customer = fresh_customer();
+    let mut units = Vec::new();
+    for local in [&plain, &sealed] {
+        let stream = fresh_stream("customer");
+        // The subject's key is made by a first append, as by any earlier event of theirs.
+        local
+            .store
+            .append(&append_of(
+                &stream,
+                vec![contact_changed(&customer, "+44 0")],
+            ))
+            .await
+            .unwrap();
+        local.meter.reset();
+        local
+            .store
+            .append(&append_of(
+                &stream,
+                vec![registered(&customer, "Ada Lovelace")],
+            ))
+            .await
+            .unwrap();
+        let usage = local.meter.usage();
+        println!(
+            "{}: {:?}, {} WRU, {} RRU",
+            if std::ptr::eq(local, &plain) {
+                "plain"
+            } else {
+                "sealed"
+            },
+            usage.requests,
+            usage.write_units,
+            usage.read_units
+        );
+        units.push(usage.write_units);
+    }
+    // Three sealed values (subject, key id, nonce and base64 ciphertext each) take this event
+    // item past its first kilobyte: a transactional write pays 2 WRU per started kilobyte (the
+    // indexes project keys only, so their entries do not grow). The key's Query is the read.
+    assert_eq!(
+        units[1] - units[0],
+        2.0,
+        "plain {} vs sealed {}",
+        units[0],
+        units[1]
+    );
+}
