@@ -54,6 +54,9 @@ fn esctl(table: &str, projections: &str, args: &[&str], stdin: Option<&str>) -> 
         .args(["--events-table", table])
         .args(args)
         .env("PROJECTIONS_TABLE", projections)
+        // Its own keys table (create-tables makes it); forget asks DynamoDB only, not KMS.
+        .env("KEYS_TABLE", format!("{table}-keys"))
+        .env("PERSONAL_DATA_KEY", "alias/esctl-forms-personal-data")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,7 +104,11 @@ fn every_documented_form_of_every_command_runs_as_written() {
 
     let created = run(&["create-tables"]);
     assert!(
-        stdout(&created).contains("events table") && stdout(&created).contains("projections table")
+        stdout(&created).contains("events table")
+            && stdout(&created).contains("projections table")
+            && stdout(&created).contains("keys table"),
+        "{}",
+        stdout(&created)
     );
     runs.push(created);
     let appended = run(&["append", FIXTURE]);
@@ -213,6 +220,14 @@ fn every_documented_form_of_every_command_runs_as_written() {
     let transactions = run(&["transactions", "210987654321"]);
     runs.push(transactions);
 
+    let forgotten = run(&["forget", "customer-456", "--by", "dpo@example.com"]);
+    assert!(
+        stdout(&forgotten).contains("forgot customer-456: 0 key(s) deleted now; recorded in erasure-customer-456 at version 1"),
+        "{}",
+        stdout(&forgotten)
+    );
+    runs.push(forgotten);
+
     for (command, flags) in documented_forms() {
         if RUN_ELSEWHERE.contains(&command.as_str()) {
             continue;
@@ -240,6 +255,7 @@ fn the_readme_block_lists_every_command_and_the_parser_takes_them() {
         "query",
         "tail",
         "transactions",
+        "forget",
         "dev",
         "demo",
     ] {
