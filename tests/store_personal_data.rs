@@ -259,10 +259,17 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
         .await
         .unwrap();
     let first = local.meter.snapshot();
+    let first_usage = local.meter.usage();
     assert_eq!(first.get("Query"), Some(&1), "{first:?}");
     assert_eq!(first.get("GenerateDataKey"), Some(&1), "{first:?}");
     assert_eq!(first.get("PutItem"), Some(&1), "{first:?}");
     assert_eq!(first.get("Decrypt"), None, "{first:?}");
+    let plain = append_units_without_keys(&ada).await;
+    assert_eq!(
+        (first_usage.read_units - plain.read_units, first_usage.write_units - plain.write_units),
+        (1.0, 1.0 + 2.0),
+        "the key's Query and PutItem, and the sealed event's second kilobyte: {first_usage:?} vs {plain:?}"
+    );
 
     local.meter.reset();
     local
@@ -290,6 +297,11 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     let cold = local.meter.snapshot();
     assert_eq!(cold.get("BatchGetItem"), Some(&1), "{cold:?}");
     assert_eq!(cold.get("Decrypt"), Some(&1), "{cold:?}");
+    assert_eq!(
+        local.meter.usage().read_units,
+        1.0,
+        "one consistent key read"
+    );
     assert_eq!(events[2].data["phone"], json!("+44 3"));
 
     let mut events = local.all_events(&stream).await;
@@ -309,6 +321,20 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     let mut values: Vec<&mut Value> = plain.iter_mut().collect();
     reader.reveal(&mut values).await.unwrap();
     assert_eq!(local.meter.total(), 0);
+}
+
+/// What the same first append costs a store without personal data.
+async fn append_units_without_keys(customer: &str) -> event_store_tests::Usage {
+    let plain = event_store_tests::local_store().await;
+    plain
+        .store
+        .append(&append_of(
+            &fresh_stream("customer"),
+            vec![registered(customer, "Ada Lovelace")],
+        ))
+        .await
+        .unwrap();
+    plain.meter.usage()
 }
 
 /// The same store as another process would open it: same tables and KMS key, an empty cache.
