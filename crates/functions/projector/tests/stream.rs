@@ -756,3 +756,64 @@ async fn a_batch_stops_before_the_deadline_and_reports_where_the_next_invocation
 fn rand_suffix() -> u64 {
     u64::from(uuid::Uuid::new_v4().as_fields().0) % 1_000_000_000
 }
+
+/// Change notices published after a forget, of events stored before it (a projector behind, a
+/// redelivered batch), carry `[erased]` for the forgotten subject and the plaintext of the
+/// others; the read model holds sealed values only.
+#[tokio::test]
+async fn notices_published_after_a_forget_carry_no_plaintext_of_that_subject() {
+    let local = event_store_tests::local_store_with_personal_data().await;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let (ada, charles) = (format!("ada-{run}"), format!("charles-{run}"));
+    let registered = |customer: &str, name: &str| {
+        json!({"eventType": "CustomerRegistered", "data": {
+            "customerId": customer, "name": name, "email": format!("{name}@example.com"), "plan": "gold"}})
+    };
+    let command = json!({
+        "streamId": format!("customers-{run}"),
+        "expectedVersion": 0,
+        "events": [registered(&ada, "Ada Lovelace"), registered(&charles, "Charles Babbage")],
+    });
+    local
+        .store
+        .append(&AppendCommand::from_json(command).unwrap())
+        .await
+        .unwrap();
+    local.store.forget(&ada, None).await.unwrap();
+
+    let (projector, read_models, subscription) = publishing_projector(&local).await;
+    project_all(&projector, &local).await;
+
+    let notices = receive_until(&subscription, |got| {
+        got.iter()
+            .filter(|e| {
+                e["source"] == "event-store.changes" && e["detail-type"] == "CustomerRegistered"
+            })
+            .count()
+            >= 2
+    })
+    .await;
+    let of = |customer: &str| {
+        notices
+            .iter()
+            .find(|e| e["detail"]["data"]["customerId"] == json!(customer))
+            .unwrap_or_else(|| panic!("no notice of {customer}: {notices:?}"))
+            .clone()
+    };
+    assert_eq!(of(&ada)["detail"]["data"]["name"], json!("[erased]"));
+    assert_eq!(of(&ada)["detail"]["data"]["plan"], json!("gold"));
+    assert_eq!(
+        of(&charles)["detail"]["data"]["name"],
+        json!("Charles Babbage")
+    );
+    let published = Value::from(notices.clone()).to_string();
+    assert!(!published.contains("Ada Lovelace"), "{published}");
+
+    let stored = read_models
+        .get("customers", &charles)
+        .await
+        .unwrap()
+        .and_then(|d| d.document)
+        .expect("charles's document");
+    assert!(stored["name"].get("$sealed").is_some(), "{stored}");
+}
