@@ -4,11 +4,16 @@
 //! and `[erased]` after, wherever they were copied (states, snapshots), with the rest of each
 //! event intact; a forget is recorded once however often it is asked. Requests are counted.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    AppendRequest, Error, ExpectedVersion, JsonMergeReducer, NewEvent, StreamId, ERASED,
-    SUBJECT_FORGOTTEN,
+    AppendOutcome, AppendRequest, Error, ExpectedVersion, JsonMergeReducer, NewEvent, StreamId,
+    ERASED, SUBJECT_FORGOTTEN,
 };
-use event_store_tests::{event, fresh_stream, local_store_with_personal_data, LocalStore};
+use event_store_dynamodb::SubjectKeys;
+use event_store_tests::fault_proxy::{Fault, FaultProxy};
+use event_store_tests::{
+    endpoint, event, fresh_stream, local_store_with_personal_data, LocalStore,
+};
 use serde_json::{json, Value};
 
 fn registered(customer: &str, name: &str) -> NewEvent {
@@ -33,6 +38,15 @@ fn contact_changed(customer: &str, phone: &str) -> NewEvent {
 
 fn append_of(stream: &StreamId, events: Vec<NewEvent>) -> AppendRequest {
     AppendRequest::new(stream.clone(), ExpectedVersion::Any, events).unwrap()
+}
+
+/// Appends `events` to `stream`, wherever it is.
+async fn append(local: &LocalStore, stream: &StreamId, events: Vec<NewEvent>) -> AppendOutcome {
+    local
+        .store
+        .append(&append_of(stream, events))
+        .await
+        .expect("appended")
 }
 
 fn fresh_customer() -> String {
@@ -211,15 +225,11 @@ async fn a_forgotten_subject_reads_erased_everywhere_and_nothing_else_changes() 
 }
 
 #[tokio::test]
-async fn a_forget_asked_again_is_recorded_once_and_a_new_key_serves_what_comes_after() {
+async fn a_forget_asked_again_is_recorded_once_and_what_comes_after_is_stored_erased() {
     let local = local_store_with_personal_data().await;
     let ada = fresh_customer();
     let stream = fresh_stream("customer");
-    local
-        .store
-        .append(&append_of(&stream, vec![registered(&ada, "Ada Lovelace")]))
-        .await
-        .unwrap();
+    append(&local, &stream, vec![registered(&ada, "Ada Lovelace")]).await;
     let first = local.store.forget(&ada, None).await.unwrap();
     // The retry after a lost answer: the keys are gone already.
     let again = local.store.forget(&ada, None).await.unwrap();
@@ -227,23 +237,102 @@ async fn a_forget_asked_again_is_recorded_once_and_a_new_key_serves_what_comes_a
     assert!(again.recorded.duplicate, "recorded once");
     assert_eq!(again.recorded.versions, first.recorded.versions);
 
-    // The subject comes back: what they give now is sealed under a new key, readable.
-    local
+    // What arrives of them after the forget (a late follow-up, a redriven message, a replayed
+    // archive) is stored erased: no new key brings their data back.
+    append(&local, &stream, vec![contact_changed(&ada, "+44 1")]).await;
+    assert_eq!(revealed(&local, &stream).await[1]["phone"], json!(ERASED));
+    assert!(!stored_items(&local).await.contains("+44 1"));
+    let items = key_items(&local, &ada).await;
+    assert_eq!(
+        items.len(),
+        2,
+        "the mark and the one key, no new key: {items:?}"
+    );
+    assert_eq!(items[0], "~forgotten");
+    // Asked a third time: still the one record.
+    let third = local.store.forget(&ada, None).await.unwrap();
+    assert!(third.recorded.duplicate);
+}
+
+#[tokio::test]
+async fn a_subject_forgotten_before_their_first_event_never_gets_a_key() {
+    let local = local_store_with_personal_data().await;
+    let grace = fresh_customer();
+    let stream = fresh_stream("customer");
+    let forgotten = local
         .store
-        .append(&append_of(&stream, vec![contact_changed(&ada, "+44 1")]))
+        .forget(&grace, Some("dpo@example.com"))
         .await
         .unwrap();
+    assert_eq!(forgotten.keys_forgotten, 0);
+    append(&local, &stream, vec![registered(&grace, "Grace Hopper")]).await;
     let data = revealed(&local, &stream).await;
     assert_eq!(data[0]["name"], json!(ERASED));
-    assert_eq!(data[1]["phone"], json!("+44 1"));
+    assert_eq!(data[0]["plan"], json!("gold"));
+    assert!(!stored_items(&local).await.contains("Grace Hopper"));
+    assert_eq!(key_items(&local, &grace).await, ["~forgotten"]);
+}
 
-    // Forgotten again: a new record (a new key was forgotten), and both read erased.
-    let second = local.store.forget(&ada, None).await.unwrap();
-    assert_eq!(second.keys_forgotten, 1);
-    assert!(!second.recorded.duplicate);
-    assert_eq!(second.recorded.last_version().get(), 2);
-    let data = revealed(&local, &stream).await;
-    assert_eq!(data[1]["phone"], json!(ERASED));
+#[tokio::test]
+async fn a_first_key_meeting_a_forget_that_came_between_stores_the_values_erased() {
+    // The writer's Query saw no key and no mark; the forget marked the subject before the
+    // writer's transaction: its condition check on the mark fails (injected, as the local
+    // endpoint answers one request at a time).
+    let local = local_store_with_personal_data().await;
+    let keys = local.store.subject_keys().expect("keys").clone();
+    // Its requests through the proxy: the Query (0), then the key's transaction (1).
+    let proxy = FaultProxy::start(&endpoint(), |n| {
+        (n == 1).then_some(Fault::Cancel("ConditionalCheckFailed"))
+    })
+    .await;
+    let shared = event_store_dynamodb::sdk_config().await;
+    let proxied = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&shared)
+            .endpoint_url(&proxy.endpoint)
+            .build(),
+    );
+    let kms = event_store_tests::metered_kms(&local.meter).await;
+    let racing = LocalStore {
+        store: local.store.clone().with_subject_keys(SubjectKeys::new(
+            proxied,
+            kms,
+            keys.table(),
+            event_store_tests::TEST_PERSONAL_DATA_KEY,
+        )),
+        ..local
+    };
+    let linus = fresh_customer();
+    let stream = fresh_stream("customer");
+    append(&racing, &stream, vec![registered(&linus, "Linus")]).await;
+    assert_eq!(
+        proxy.log().faults,
+        [Fault::Cancel("ConditionalCheckFailed")]
+    );
+    assert_eq!(revealed(&racing, &stream).await[0]["name"], json!(ERASED));
+    assert!(!stored_items(&racing).await.contains("Linus"));
+    assert!(key_items(&racing, &linus).await.is_empty(), "no key stored");
+}
+
+/// The key ids of `subject`'s items in the keys table (the mark among them), newest last.
+async fn key_items(local: &LocalStore, subject: &str) -> Vec<String> {
+    let keys = local.store.subject_keys().expect("keys");
+    let items = local
+        .client
+        .query()
+        .table_name(keys.table())
+        .key_condition_expression("subjectId = :s")
+        .expression_attribute_values(":s", AttributeValue::S(subject.to_owned()))
+        .send()
+        .await
+        .expect("query")
+        .items
+        .unwrap_or_default();
+    let mut ids: Vec<String> = items
+        .iter()
+        .map(|item| item["keyId"].as_s().expect("a text").clone())
+        .collect();
+    ids.sort_by_key(|id| id != "~forgotten");
+    ids
 }
 
 #[tokio::test]
@@ -253,22 +342,23 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     let stream = fresh_stream("customer");
 
     local.meter.reset();
-    local
-        .store
-        .append(&append_of(&stream, vec![registered(&ada, "Ada Lovelace")]))
-        .await
-        .unwrap();
+    append(&local, &stream, vec![registered(&ada, "Ada Lovelace")]).await;
     let first = local.meter.snapshot();
     let first_usage = local.meter.usage();
     assert_eq!(first.get("Query"), Some(&1), "{first:?}");
     assert_eq!(first.get("GenerateDataKey"), Some(&1), "{first:?}");
-    assert_eq!(first.get("PutItem"), Some(&1), "{first:?}");
+    assert_eq!(
+        first.get("TransactWriteItems"),
+        Some(&2),
+        "the event's and the key's: {first:?}"
+    );
+    assert_eq!(first.get("PutItem"), None, "{first:?}");
     assert_eq!(first.get("Decrypt"), None, "{first:?}");
     let plain = append_units_without_keys(&ada).await;
     assert_eq!(
         (first_usage.read_units - plain.read_units, first_usage.write_units - plain.write_units),
-        (1.0, 1.0 + 2.0),
-        "the key's Query and PutItem, and the sealed event's second kilobyte: {first_usage:?} vs {plain:?}"
+        (1.0, 4.0 + 2.0),
+        "the key's Query and transaction (its put and the check of the forgotten mark, 2 each), and the sealed event's second kilobyte: {first_usage:?} vs {plain:?}"
     );
 
     local.meter.reset();

@@ -180,6 +180,50 @@ impl PersonalDataRule {
     }
 }
 
+/// Refuses what only the store writes: an event of type [`SUBJECT_FORGOTTEN`] (a forget
+/// records it) and a [`SEALED`] member anywhere in an event's data (only the store seals values;
+/// one given by a client would be taken for a sealed value on every read).
+pub fn check_not_reserved(events: &[NewEvent]) -> Result<(), ValidationError> {
+    for (position, event) in events.iter().enumerate() {
+        if event.event_type.as_str() == SUBJECT_FORGOTTEN {
+            return Err(ValidationError::new(
+                format!("events[{position}].eventType"),
+                format!("{SUBJECT_FORGOTTEN} is the store's own record of a forget: ask the store to forget the subject"),
+            ));
+        }
+        if let Some(at) = reserved_member(&event.data, &mut String::new()) {
+            return Err(ValidationError::new(
+                format!("events[{position}].data{at}"),
+                format!("holds a member named {SEALED}, which is reserved for the values the store seals"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The JSON pointer of the first object in `value` with a [`SEALED`] member.
+fn reserved_member(value: &Value, at: &mut String) -> Option<String> {
+    let before = at.len();
+    let found = match value {
+        Value::Object(map) if map.contains_key(SEALED) => Some(at.clone()),
+        Value::Object(map) => map.iter().find_map(|(name, v)| {
+            at.truncate(before);
+            at.push('/');
+            at.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            reserved_member(v, at)
+        }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            at.truncate(before);
+            at.push('/');
+            at.push_str(&i.to_string());
+            reserved_member(v, at)
+        }),
+        _ => None,
+    };
+    at.truncate(before);
+    found
+}
+
 /// The subject and key id of every sealed value in `value`.
 pub fn sealed_keys(value: &Value, keys: &mut BTreeSet<(String, String)>) {
     if let Some(sealed) = SealedValue::of(value) {
@@ -222,6 +266,21 @@ mod tests {
 
     fn customer(data: Value) -> NewEvent {
         NewEvent::new(EventType::new("CustomerRegistered").unwrap(), data)
+    }
+
+    #[test]
+    fn what_only_the_store_writes_is_refused_naming_where_it_is() {
+        let forgotten = NewEvent::new(
+            EventType::new(SUBJECT_FORGOTTEN).unwrap(),
+            json!({"subjectId": "c-1"}),
+        );
+        let error = check_not_reserved(&[customer(json!({})), forgotten]).unwrap_err();
+        assert_eq!(error.field, "events[1].eventType");
+        let smuggled = customer(json!({"a/b": [{"x": 1}, {"$sealed": {"subject": "c-2"}}]}));
+        let error = check_not_reserved(&[smuggled]).unwrap_err();
+        assert_eq!(error.field, "events[0].data/a~1b/1");
+        assert!(error.reason.contains("$sealed"), "{error}");
+        assert!(check_not_reserved(&[customer(json!({"sealed": 1, "x": ["$sealed"]}))]).is_ok());
     }
 
     #[test]

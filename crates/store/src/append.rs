@@ -27,8 +27,8 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::Utc;
 use event_store_domain::{
-    judge, AppendOutcome, AppendRequest, DedupeScope, Error, EventId, FailureKind, PayloadHash,
-    RecordedEvent, SealingPlan, StreamHead, Verdict, Version,
+    check_not_reserved, judge, AppendOutcome, AppendRequest, DedupeScope, Error, EventId,
+    FailureKind, PayloadHash, RecordedEvent, SealingPlan, StreamHead, Verdict, Version, ERASED,
 };
 
 use crate::append_findings::{recent_prior, Found, Layout};
@@ -36,6 +36,7 @@ use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
 use crate::personal_values::SealingKeys;
 use crate::sdk_error::failure;
+use crate::subject_keys::WritingKey;
 use crate::transaction::send_transaction;
 use crate::{attributes, guard_item, head_item, retry_policy, DynamoEventStore};
 
@@ -107,7 +108,20 @@ impl DynamoEventStore {
     /// events already stored and others not is [`Error::PartlyStored`]; an event over 400 KB is
     /// [`Error::TooLarge`], and a batch over the scope's limit a `Validation` error naming
     /// `events`: nothing is sent for those.
+    ///
+    /// What is the store's own to write is refused naming it: an event of type
+    /// `SubjectForgotten` (a forget records it) and a `$sealed` member anywhere in data (only
+    /// the store seals values).
     pub async fn append(&self, request: &AppendRequest) -> Result<AppendOutcome, Error> {
+        check_not_reserved(request.events())?;
+        self.append_as_store(request).await
+    }
+
+    /// [`DynamoEventStore::append`] of what the store writes itself (a forget's record).
+    pub(crate) async fn append_as_store(
+        &self,
+        request: &AppendRequest,
+    ) -> Result<AppendOutcome, Error> {
         // Boxed: an append is a deep state machine (SDK calls, the judgement of a cancellation),
         // and every caller's future would otherwise carry all of it inline.
         Box::pin(self.append_unboxed(request)).await
@@ -257,7 +271,10 @@ impl DynamoEventStore {
                 })?;
                 for field in &plan.fields {
                     if let Some(value) = field.get_mut(&mut recorded.data) {
-                        *value = key.seal(&plan.subject, value)?.to_value();
+                        *value = match key {
+                            WritingKey::Live(key) => key.seal(&plan.subject, value)?.to_value(),
+                            WritingKey::Forgotten => serde_json::json!(ERASED),
+                        };
                     }
                 }
             }

@@ -9,22 +9,20 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use event_store_domain::{
-    Direction, Error, EventQuery, FailureKind, Page, PageRequest, RecordedEvent,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
+use event_store_domain::{Direction, Error, EventQuery, Page, PageRequest, RecordedEvent};
 use futures::future::try_join_all;
 use serde::{Deserialize, Serialize};
 
+use crate::batch_get::{batch_get_items, Consistency};
 use crate::index_keys::shard_key;
-use crate::sdk_error::{failure, from_sdk};
+use crate::sdk_error::from_sdk;
 use crate::table_definition::IndexDefinition;
-use crate::{attributes, page_token, retry_policy, DynamoEventStore, TableDefinitions};
+use crate::{attributes, page_token, DynamoEventStore, TableDefinitions};
 use event_store_domain::format_time;
 
 /// The most events one index page returns: one `BatchGetItem`.
-pub const MAX_INDEX_PAGE_SIZE: usize = 100;
-const MAX_BATCH_GET_TRIES: usize = 8;
+pub const MAX_INDEX_PAGE_SIZE: usize = crate::batch_get::MAX_BATCH_KEYS;
 
 /// One index entry: where an event is, and its time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,51 +185,11 @@ impl DynamoEventStore {
                 ])
             })
             .collect();
-        let mut request = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .build()
-            .map_err(|e| failure(FailureKind::InvalidRequest, "BatchGetItem", e.to_string()))?;
         let mut found: HashMap<(String, u64), RecordedEvent> = HashMap::new();
-        let mut waits = retry_policy::waits(MAX_BATCH_GET_TRIES);
-        loop {
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(self.table(), request)
-                .send()
-                .await
-                .map_err(|e| from_sdk("BatchGetItem", e))?;
-            for item in output
-                .responses
-                .unwrap_or_default()
-                .remove(self.table())
-                .unwrap_or_default()
-            {
-                let event = self.event_from_item(item)?;
-                found.insert((event.stream_id.to_string(), event.version.get()), event);
-            }
-            match output
-                .unprocessed_keys
-                .and_then(|mut unprocessed| unprocessed.remove(self.table()))
-            {
-                Some(rest) if !rest.keys().is_empty() => match waits.next() {
-                    Some(wait) => {
-                        request = rest;
-                        tokio::time::sleep(wait).await;
-                    }
-                    None => {
-                        return Err(failure(
-                            FailureKind::Throttled,
-                            "BatchGetItem",
-                            format!(
-                                "{} keys still unprocessed after {MAX_BATCH_GET_TRIES} tries",
-                                rest.keys().len()
-                            ),
-                        ))
-                    }
-                },
-                _ => break,
-            }
+        for item in batch_get_items(&self.client, self.table(), keys, Consistency::Eventual).await?
+        {
+            let event = self.event_from_item(item)?;
+            found.insert((event.stream_id.to_string(), event.version.get()), event);
         }
         // An index entry whose event is gone (expired by TTL between the query and the read) is
         // left out rather than failing the page.

@@ -10,6 +10,7 @@
 mod append;
 mod append_findings;
 pub mod attributes;
+mod batch_get;
 mod chunked_append;
 mod client;
 mod configured_store;

@@ -6,7 +6,6 @@
 //! stays sealed, so a forget reaches them too without a rebuild.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 use event_store_domain::{
     erasure_stream, open_sealed, sealed_keys, AppendOutcome, AppendRequest, Error, EventId,
@@ -15,8 +14,7 @@ use event_store_domain::{
 };
 use serde_json::{json, Value};
 
-use crate::sealing::DataKey;
-use crate::subject_keys::SubjectKeys;
+use crate::subject_keys::{SubjectKeys, WritingKey};
 use crate::DynamoEventStore;
 
 /// The settings that name the keys table and KMS key, for errors about their absence.
@@ -36,7 +34,7 @@ pub struct Forgotten {
 }
 
 /// The sealing keys of an append, by subject.
-pub(crate) type SealingKeys = HashMap<String, Arc<DataKey>>;
+pub(crate) type SealingKeys = HashMap<String, WritingKey>;
 
 impl DynamoEventStore {
     /// The same store, sealing personal values (as the catalogue declares them) under keys of
@@ -121,10 +119,12 @@ impl DynamoEventStore {
     }
 
     /// Forgets `subject`: from when it returns, no read of this store returns a value sealed
-    /// under their keys (each reads [`ERASED`]), wherever it was copied. Recorded first, as a
-    /// `SubjectForgotten` event in stream `erasure-<subject>` whose id and data are derived from
-    /// the subject's key ids, so a retry after a lost answer records it once; then the keys are
-    /// removed.
+    /// under their keys (each reads [`ERASED`]), wherever it was copied, and what is appended of
+    /// them after is stored erased. First the subject is marked forgotten, so no writer makes
+    /// them a key again; then the forget is recorded, as a `SubjectForgotten` event in stream
+    /// `erasure-<subject>` whose id and data are derived from the subject's key ids (fixed once
+    /// the mark is there), so a retry after a lost answer records it once; then the keys are
+    /// removed. A forget that fails part way is finished by asking again.
     pub async fn forget(&self, subject: &str, by: Option<&str>) -> Result<Forgotten, Error> {
         if subject.is_empty() || subject.len() > MAX_SUBJECT_BYTES {
             return Err(Error::validation(
@@ -133,8 +133,9 @@ impl DynamoEventStore {
             ));
         }
         let keys = self.keys_or_refuse("subjectId")?;
-        // Every key the subject ever had, so that a retry after a lost answer (its keys already
-        // removed) records the same event, and a subject given a new key since is recorded anew.
+        keys.mark_forgotten(subject).await?;
+        // Every key the subject ever had: none is made after the mark, so a retry records the
+        // same event.
         let key_ids = keys.key_ids(subject).await?;
         let id = uuid::Uuid::new_v5(
             &uuid::Uuid::NAMESPACE_OID,
@@ -151,7 +152,7 @@ impl DynamoEventStore {
         });
         let stream = StreamId::new(erasure_stream(subject))?;
         let recorded = self
-            .append(&AppendRequest::new(
+            .append_as_store(&AppendRequest::new(
                 stream,
                 ExpectedVersion::Any,
                 vec![event],

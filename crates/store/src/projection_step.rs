@@ -12,13 +12,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use event_store_domain::{format_time, Error, FailureKind, StreamId, Version};
 use serde_json::Value;
 
+use crate::batch_get::{batch_get_items, Consistency};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
 use crate::read_models::{checkpoint_position, decode, encode};
-use crate::sdk_error::{failure, from_sdk};
+use crate::sdk_error::failure;
 use crate::transaction::send_transaction;
 use crate::{retry_policy, DocumentChange, DynamoReadModels, ReadModelDocument};
 
@@ -26,8 +27,6 @@ use crate::{retry_policy, DocumentChange, DynamoReadModels, ReadModelDocument};
 const MAX_DOCUMENTS_PER_STEP: usize = 99;
 /// How often a step that met a concurrent writer is prepared again.
 const MAX_TRIES: usize = 64;
-/// How often BatchGetItem's unprocessed keys are asked for again.
-const MAX_READ_TRIES: usize = 8;
 
 /// One event of one stream, to apply under a checkpoint.
 #[derive(Debug, Clone)]
@@ -216,56 +215,18 @@ impl DynamoReadModels {
                 ])
             })
             .collect();
-        let mut request = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .consistent_read(true)
-            .build()
-            .map_err(|e| failure(FailureKind::InvalidRequest, "BatchGetItem", e.to_string()))?;
         let mut found = StepReads::default();
-        let mut waits = retry_policy::waits(MAX_READ_TRIES);
-        loop {
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(|e| from_sdk("BatchGetItem", e))?;
-            for item in output
-                .responses
-                .unwrap_or_default()
-                .remove(&self.table)
-                .unwrap_or_default()
-            {
-                let document = decode(item)?;
-                if document.model == step.checkpoint_model && document.key == step.stream.as_str() {
-                    found.checkpoint = Some(document);
-                } else {
-                    found
-                        .documents
-                        .insert((document.model.clone(), document.key.clone()), document);
-                }
-            }
-            match output
-                .unprocessed_keys
-                .and_then(|mut unprocessed| unprocessed.remove(&self.table))
-            {
-                Some(rest) if !rest.keys().is_empty() => match waits.next() {
-                    Some(wait) => {
-                        request = rest;
-                        tokio::time::sleep(wait).await;
-                    }
-                    None => {
-                        return Err(failure(
-                            FailureKind::Throttled,
-                            "BatchGetItem",
-                            "projection reads still unprocessed",
-                        ))
-                    }
-                },
-                _ => return Ok(found),
+        for item in batch_get_items(&self.client, &self.table, keys, Consistency::Strong).await? {
+            let document = decode(item)?;
+            if document.model == step.checkpoint_model && document.key == step.stream.as_str() {
+                found.checkpoint = Some(document);
+            } else {
+                found
+                    .documents
+                    .insert((document.model.clone(), document.key.clone()), document);
             }
         }
+        Ok(found)
     }
 
     /// The step's transaction: each document write on condition the document is as read, the

@@ -2,6 +2,13 @@
 //! key wrapped by KMS (`GenerateDataKey`, opened with `Decrypt`), and a forget that removes the
 //! wrapped key, after which no sealed value under it opens again.
 //!
+//! A forget first marks the subject forgotten (an item at key id [`FORGOTTEN_MARK`], which sorts
+//! after every key id, so the newest-first `Query` of a writer meets it first): from then on a
+//! writer gets [`WritingKey::Forgotten`] and stores the subject's values erased, and a first key
+//! is only ever put in a transaction that checks the mark is absent, so no key made after the
+//! forget can bring the subject's data back (a late follow-up, a redriven message, a replayed
+//! archive).
+//!
 //! Every use of a key first reads its item, strongly consistent: the cache holds only what KMS
 //! unwrapped (so KMS is called once per key per execution environment), never whether a key is
 //! alive, so a forget holds for every reader from the moment it returns.
@@ -9,15 +16,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::DataKeySpec;
 use event_store_domain::{format_time, Error, FailureKind};
 
+use crate::batch_get::{batch_get_items, Consistency};
 use crate::event_item::Item;
-use crate::retry_policy;
 use crate::sdk_error::{failure, from_sdk};
 use crate::sealing::DataKey;
+use crate::transaction::send_transaction;
 
 /// The keys table's attributes.
 const SUBJECT_ID: &str = "subjectId";
@@ -27,12 +36,20 @@ const CREATED_AT: &str = "createdAt";
 const FORGOTTEN_AT: &str = "forgottenAt";
 /// The encryption context KMS binds each wrapped key to.
 const CONTEXT_SUBJECT: &str = "eventStoreSubject";
-/// Keys a `BatchGetItem` asks for at most.
-const MAX_BATCH_KEYS: usize = 100;
-const MAX_BATCH_TRIES: usize = 8;
+/// The key id of a forgotten subject's mark: `~` sorts after the hex of every uuid key id.
+pub const FORGOTTEN_MARK: &str = "~forgotten";
 
 /// A subject and one of its key ids.
 pub type SubjectKey = (String, String);
+
+/// What a writer seals a subject's values with.
+#[derive(Debug, Clone)]
+pub enum WritingKey {
+    /// The subject's newest live key.
+    Live(Arc<DataKey>),
+    /// The subject is forgotten: their values are stored erased.
+    Forgotten,
+}
 
 /// The keys table and the KMS key that wraps its keys.
 #[derive(Clone)]
@@ -83,25 +100,31 @@ impl SubjectKeys {
         &self.table
     }
 
-    /// Each subject's newest live key, one made (and stored) for a subject that has none: one
-    /// strongly consistent `Query` per subject, plus `GenerateDataKey` and a `PutItem` for a new
-    /// key, or `Decrypt` for a key this environment has not unwrapped yet.
+    /// A strongly consistent `Query` of `subject`'s partition.
+    fn partition_query(&self, subject: &str) -> QueryFluentBuilder {
+        self.dynamodb
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#s = :s")
+            .expression_attribute_names("#s", SUBJECT_ID)
+            .expression_attribute_values(":s", AttributeValue::S(subject.to_owned()))
+            .consistent_read(true)
+    }
+
+    /// Each subject's newest live key, one made (and stored) for a subject that has none, or
+    /// [`WritingKey::Forgotten`] for a forgotten subject: one strongly consistent `Query` per
+    /// subject, plus `GenerateDataKey` and a `TransactWriteItems` for a first key, or `Decrypt`
+    /// for a key this environment has not unwrapped yet.
     pub async fn keys_for_writing(
         &self,
         subjects: &BTreeSet<String>,
-    ) -> Result<HashMap<String, Arc<DataKey>>, Error> {
+    ) -> Result<HashMap<String, WritingKey>, Error> {
         let mut keys = HashMap::with_capacity(subjects.len());
         for subject in subjects {
             let newest = self
-                .dynamodb
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", SUBJECT_ID)
-                .expression_attribute_values(":s", AttributeValue::S(subject.clone()))
+                .partition_query(subject)
                 .scan_index_forward(false)
                 .limit(1)
-                .consistent_read(true)
                 .send()
                 .await
                 .map_err(|e| from_sdk("Query", e))?
@@ -109,9 +132,15 @@ impl SubjectKeys {
                 .unwrap_or_default()
                 .into_iter()
                 .next();
-            let key = match newest.as_ref().and_then(live_key) {
-                Some((key_id, wrapped)) => self.unwrap(subject, &key_id, wrapped).await?,
+            let key = match newest {
                 None => self.create(subject).await?,
+                // The mark, or (for a forget cut short before its mark) a newest key forgotten.
+                Some(item) => match live_key(&item) {
+                    Some((key_id, wrapped)) => {
+                        WritingKey::Live(self.unwrap(subject, &key_id, wrapped).await?)
+                    }
+                    None => WritingKey::Forgotten,
+                },
             };
             keys.insert(subject.clone(), key);
         }
@@ -124,84 +153,33 @@ impl SubjectKeys {
         &self,
         wanted: &BTreeSet<SubjectKey>,
     ) -> Result<HashMap<SubjectKey, Arc<DataKey>>, Error> {
-        let mut live = HashMap::new();
-        let wanted: Vec<&SubjectKey> = wanted.iter().collect();
-        for chunk in wanted.chunks(MAX_BATCH_KEYS) {
-            let keys = chunk
-                .iter()
-                .map(|(subject, key_id)| {
-                    HashMap::from([
-                        (SUBJECT_ID.to_owned(), AttributeValue::S(subject.clone())),
-                        (KEY_ID.to_owned(), AttributeValue::S(key_id.clone())),
-                    ])
-                })
-                .collect();
-            let mut request = KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| failure(FailureKind::InvalidRequest, "BatchGetItem", e.to_string()))?;
-            let mut waits = retry_policy::waits(MAX_BATCH_TRIES);
-            loop {
-                let output = self
-                    .dynamodb
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| from_sdk("BatchGetItem", e))?;
-                for item in output
-                    .responses
-                    .unwrap_or_default()
-                    .remove(&self.table)
-                    .unwrap_or_default()
-                {
-                    let subject = text(&item, SUBJECT_ID);
-                    if let (Some(subject), Some((key_id, wrapped))) = (subject, live_key(&item)) {
-                        let key = self.unwrap(&subject, &key_id, wrapped).await?;
-                        live.insert((subject, key_id), key);
-                    }
-                }
-                match output
-                    .unprocessed_keys
-                    .and_then(|mut rest| rest.remove(&self.table))
-                {
-                    Some(rest) if !rest.keys().is_empty() => match waits.next() {
-                        Some(wait) => {
-                            request = rest;
-                            tokio::time::sleep(wait).await;
-                        }
-                        None => {
-                            return Err(failure(
-                                FailureKind::Throttled,
-                                "BatchGetItem",
-                                "keys still unprocessed after retries",
-                            ))
-                        }
-                    },
-                    _ => break,
-                }
+        let keys = wanted
+            .iter()
+            .map(|(subject, key_id)| item_key(subject, key_id))
+            .collect();
+        let items = batch_get_items(&self.dynamodb, &self.table, keys, Consistency::Strong).await?;
+        let mut live = HashMap::with_capacity(items.len());
+        for item in &items {
+            if let (Some(subject), Some((key_id, wrapped))) =
+                (text(item, SUBJECT_ID), live_key(item))
+            {
+                let key = self.unwrap(&subject, &key_id, wrapped).await?;
+                live.insert((subject, key_id), key);
             }
         }
         Ok(live)
     }
 
-    /// The ids of every key `subject` ever had, forgotten or not, oldest first: strongly
-    /// consistent `Query`s of the key ids alone.
+    /// The ids of every key `subject` ever had, forgotten or not, oldest first (not the mark):
+    /// strongly consistent `Query`s of the key ids alone.
     pub async fn key_ids(&self, subject: &str) -> Result<Vec<String>, Error> {
         let mut ids = Vec::new();
         let mut start_key = None;
         loop {
             let output = self
-                .dynamodb
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", SUBJECT_ID)
-                .expression_attribute_values(":s", AttributeValue::S(subject.to_owned()))
+                .partition_query(subject)
                 .projection_expression("#k")
                 .expression_attribute_names("#k", KEY_ID)
-                .consistent_read(true)
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
@@ -211,12 +189,42 @@ impl SubjectKeys {
                     .items
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|item| text(item, KEY_ID)),
+                    .filter_map(|item| text(item, KEY_ID))
+                    .filter(|id| id != FORGOTTEN_MARK),
             );
             start_key = output.last_evaluated_key;
             if start_key.is_none() {
                 return Ok(ids);
             }
+        }
+    }
+
+    /// Marks `subject` forgotten (one `PutItem`; a mark already there keeps its time): from when
+    /// it returns no writer seals under a key of theirs or makes one.
+    pub async fn mark_forgotten(&self, subject: &str) -> Result<(), Error> {
+        let marked = self
+            .dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .item(SUBJECT_ID, AttributeValue::S(subject.to_owned()))
+            .item(KEY_ID, AttributeValue::S(FORGOTTEN_MARK.to_owned()))
+            .item(
+                FORGOTTEN_AT,
+                AttributeValue::S(format_time(&chrono::Utc::now())),
+            )
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", KEY_ID)
+            .send()
+            .await;
+        match marked {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(from_sdk("PutItem", e)),
         }
     }
 
@@ -257,9 +265,10 @@ impl SubjectKeys {
         Ok(removed_now)
     }
 
-    /// A new key for `subject`: `GenerateDataKey`, then its item put (a fresh, time-ordered id,
-    /// so the newest key is the last in the partition).
-    async fn create(&self, subject: &str) -> Result<Arc<DataKey>, Error> {
+    /// A first key for `subject`: `GenerateDataKey`, then its item put (a fresh, time-ordered
+    /// id, so the newest key is the last in the partition) in one transaction with a check that
+    /// the subject is not marked forgotten; [`WritingKey::Forgotten`] when they are.
+    async fn create(&self, subject: &str) -> Result<WritingKey, Error> {
         let generated = self
             .kms
             .generate_data_key()
@@ -279,31 +288,60 @@ impl SubjectKeys {
         };
         let key_id = uuid::Uuid::now_v7().to_string();
         let key = Arc::new(DataKey::new(key_id.clone(), plaintext.as_ref())?);
-        self.dynamodb
-            .put_item()
+        let mut item = item_key(subject, &key_id);
+        item.insert(
+            WRAPPED_KEY.to_owned(),
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+                wrapped.into_inner(),
+            )),
+        );
+        item.insert(
+            CREATED_AT.to_owned(),
+            AttributeValue::S(format_time(&chrono::Utc::now())),
+        );
+        let invalid = |e: aws_sdk_dynamodb::error::BuildError| {
+            failure(
+                FailureKind::InvalidRequest,
+                "TransactWriteItems",
+                e.to_string(),
+            )
+        };
+        let not_forgotten = ConditionCheck::builder()
             .table_name(&self.table)
-            .item(SUBJECT_ID, AttributeValue::S(subject.to_owned()))
-            .item(KEY_ID, AttributeValue::S(key_id.clone()))
-            .item(
-                WRAPPED_KEY,
-                AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
-                    wrapped.into_inner(),
-                )),
-            )
-            .item(
-                CREATED_AT,
-                AttributeValue::S(format_time(&chrono::Utc::now())),
-            )
+            .set_key(Some(item_key(subject, FORGOTTEN_MARK)))
             .condition_expression("attribute_not_exists(#k)")
             .expression_attribute_names("#k", KEY_ID)
-            .send()
-            .await
-            .map_err(|e| from_sdk("PutItem", e))?;
+            .build()
+            .map_err(invalid)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", KEY_ID)
+            .build()
+            .map_err(invalid)?;
+        // The mark's check first: a cancellation's first reason says whether it failed.
+        let transaction = vec![
+            TransactWriteItem::builder()
+                .condition_check(not_forgotten)
+                .build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        if let Some(reasons) = send_transaction(&self.dynamodb, transaction).await? {
+            if reasons.first().and_then(|r| r.code()) == Some("ConditionalCheckFailed") {
+                return Ok(WritingKey::Forgotten);
+            }
+            return Err(failure(
+                FailureKind::ServerError,
+                "TransactWriteItems",
+                format!("the new key {key_id} of subject {subject} was already stored"),
+            ));
+        }
         self.unwrapped
             .lock()
             .expect("key cache lock")
             .insert((subject.to_owned(), key_id), key.clone());
-        Ok(key)
+        Ok(WritingKey::Live(key))
     }
 
     /// The plaintext of a live key: from the cache, else KMS `Decrypt`.
@@ -345,6 +383,14 @@ impl SubjectKeys {
             .insert(cache_key, key.clone());
         Ok(key)
     }
+}
+
+/// The key of `subject`'s item at `key_id`.
+fn item_key(subject: &str, key_id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (SUBJECT_ID.to_owned(), AttributeValue::S(subject.to_owned())),
+        (KEY_ID.to_owned(), AttributeValue::S(key_id.to_owned())),
+    ])
 }
 
 fn text(item: &Item, name: &str) -> Option<String> {

@@ -16,6 +16,9 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
     /// The `Idempotency-Key` header, as sent.
     pub idempotency_key: Option<String>,
+    /// Who sent it, as the front door authenticated them (API Gateway's IAM caller ARN); none
+    /// locally.
+    pub caller: Option<String>,
 }
 
 impl ApiRequest {
@@ -30,12 +33,19 @@ impl ApiRequest {
             query: parse_query(query),
             body: Vec::new(),
             idempotency_key: None,
+            caller: None,
         }
     }
 
     /// The same request with `key` as its `Idempotency-Key`.
     pub fn with_idempotency_key(mut self, key: &str) -> Self {
         self.idempotency_key = Some(key.to_owned());
+        self
+    }
+
+    /// The same request as sent by `caller`.
+    pub fn with_caller(mut self, caller: &str) -> Self {
+        self.caller = Some(caller.to_owned());
         self
     }
 

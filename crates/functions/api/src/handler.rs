@@ -104,7 +104,11 @@ impl Api {
             },
             Operation::ReplayProgress => self.replay_progress(&captured("replayId")).await,
             Operation::ResumeReplay => self.resume_replay(&captured("replayId")).await,
-            Operation::ForgetSubject => self.forget(&captured("subjectId")).await,
+            Operation::ForgetSubject => {
+                // The IAM caller when API Gateway authorized one, else who the request names.
+                let by = request.caller.as_deref().or(request.param("by"));
+                self.forget(&captured("subjectId"), by).await
+            }
             Operation::FindEvents => match find_events(request) {
                 Ok(op) => self.query(op, None).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
@@ -244,8 +248,8 @@ impl Api {
     /// Carries on replay `replay_id` from its checkpoint when it is still in progress (its
     /// chain stopped: not queued, or too many failures in a row). A resume beside a running
     /// chain costs nothing lost: the link that checkpoints second stops.
-    async fn forget(&self, subject: &str) -> ApiResponse {
-        match self.store.forget(subject, None).await {
+    async fn forget(&self, subject: &str, by: Option<&str>) -> ApiResponse {
+        match self.store.forget(subject, by).await {
             Ok(forgotten) => ApiResponse::json(
                 200,
                 json!({

@@ -80,6 +80,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
             query,
             body,
             idempotency_key,
+            caller: None,
         })
         .await;
     to_response(response)

@@ -2,6 +2,7 @@
 //! function's client once, then each API Gateway request through the handler.
 
 use api::ApiRequest;
+use lambda_http::request::RequestContext;
 use lambda_http::{run, service_fn, Body, Error, Request, RequestExt, Response};
 
 #[tokio::main]
@@ -30,11 +31,17 @@ fn to_request(request: Request) -> ApiRequest {
         .headers()
         .get(api::IDEMPOTENCY_KEY_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    // The IAM caller's ARN, when API Gateway authorized the request by IAM (the forget route).
+    let caller = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.user_arn.clone(),
+        _ => None,
+    };
     ApiRequest {
         method: request.method().as_str().to_owned(),
         path: request.raw_http_path().to_owned(),
         query,
         body: request.body().to_vec(),
         idempotency_key,
+        caller,
     }
 }

@@ -320,7 +320,10 @@ pub const ROUTES: &[RouteSpec] = &[
         operation: Operation::ForgetSubject,
         operation_id: "forgetSubject",
         summary: "Erase a data subject's personal data by deleting their keys (crypto-shredding): every value sealed under them reads as [erased] on every path from then on; recorded as a SubjectForgotten event in stream erasure-{subjectId}. On AWS this route needs IAM authorization of its own",
-        params: &[path("subjectId", "the data subject, as the event types file names it")],
+        params: &[
+            path("subjectId", "the data subject, as the event types file names it"),
+            query("by", "who asks, recorded as the forget's metadata.userId (on AWS the IAM caller's ARN is recorded instead)"),
+        ],
         body: None,
         statuses: &[
             (200, "forgotten: how many keys were deleted now (0 for a subject already forgotten) and where the forget is recorded"),
