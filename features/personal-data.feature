@@ -15,11 +15,12 @@ Feature: Personal data: sealed on append, erased on every path once its subject 
     When the query function is asked {"op": "readStream", "streamId": "customers-{run}"}
     Then event 1 of the answer has data {"customerId": "ada-{run}", "name": "Ada Lovelace", "email": "ada@example.com", "address": {"city": "London"}, "plan": "gold"}
 
-    When the api is asked POST "/subjects/ada-{run}/forget"
+    When the api is asked POST "/subjects/ada-{run}/forget?by=dpo@example.com"
     Then the api's answer says 1 key of "ada-{run}" was forgotten
     When the query function is asked {"op": "readStream", "streamId": "erasure-ada-{run}"}
     Then the answer holds versions 1
     And event 1 of the answer is a "SubjectForgotten" of "ada-{run}"
+    And event 1 of the answer was asked for by "dpo@example.com"
 
     When the query function is asked {"op": "readStream", "streamId": "customers-{run}"}
     Then event 1 of the answer has data {"customerId": "ada-{run}", "name": "[erased]", "email": "[erased]", "address": "[erased]", "plan": "gold"}
@@ -44,7 +45,7 @@ Feature: Personal data: sealed on append, erased on every path once its subject 
     And 2 replays of stream "customers-{run}" arrive on that queue, each naming its original event
     And what arrived on that queue says "Charles Babbage" and nothing of "Ada Lovelace", "ada@example.com" or "London"
 
-  Scenario: esctl forgets a subject, and forgetting again records nothing more
+  Scenario: esctl forgets a subject, forgetting again records nothing more, and what comes after is stored erased
     When the persister is asked {"streamId": "customers-{run}", "expectedVersion": 0, "events": [{"eventType": "CustomerContactChanged", "data": {"customerId": "grace-{run}", "email": "grace@example.com", "phone": "+1 555 0100"}}]}
     Then the answer gives versions 1
     When esctl is run with "--json forget grace-{run} --by dpo@example.com"
@@ -55,3 +56,16 @@ Feature: Personal data: sealed on append, erased on every path once its subject 
     Then event 1 of the answer has data {"customerId": "grace-{run}", "email": "[erased]", "phone": "[erased]"}
     When the query function is asked {"op": "readStream", "streamId": "erasure-grace-{run}"}
     Then the answer holds versions 1
+    When the persister is asked {"streamId": "customers-{run}", "expectedVersion": 1, "events": [{"eventType": "CustomerContactChanged", "data": {"customerId": "grace-{run}", "email": "grace@new.example.com", "phone": "+1 555 0199"}}]}
+    Then the answer gives versions 2
+    When the query function is asked {"op": "readStream", "streamId": "customers-{run}"}
+    Then event 2 of the answer has data {"customerId": "grace-{run}", "email": "[erased]", "phone": "[erased]"}
+    And the answer says nothing of "grace@new.example.com" or "+1 555 0199"
+
+  Scenario: Only the store records a forget and seals values
+    When the persister is asked {"streamId": "erasure-mallory-{run}", "expectedVersion": 0, "events": [{"eventType": "SubjectForgotten", "data": {"subjectId": "mallory-{run}", "keyIds": []}}]}
+    Then the answer is a Validation error naming "events[0].eventType"
+    When the persister is asked {"streamId": "customers-{run}", "expectedVersion": 0, "events": [{"eventType": "CustomerNoted", "data": {"note": {"$sealed": {"subject": "ada", "key": "k", "nonce": "n", "ciphertext": "c"}}}}]}
+    Then the answer is a Validation error naming "events[0].data/note"
+    When the query function is asked {"op": "readStream", "streamId": "customers-{run}"}
+    Then the answer holds no events

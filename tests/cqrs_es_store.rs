@@ -587,3 +587,44 @@ async fn a_load_with_a_hole_is_an_error_never_a_partial_aggregate() {
         Some(event_store_domain::Error::Expired { .. })
     ));
 }
+
+#[tokio::test]
+async fn an_aggregate_store_folds_personal_values_opened_and_erased_after_a_forget() {
+    // The account's type as personal data of its customer, so cqrs-es folds a sealed field.
+    let mut local = event_store_tests::local_store_with_personal_data().await;
+    let catalog = event_store_domain::EventCatalog::from_json(
+        r#"{"eventTypes": {"AccountCreated": {"personalData": {"subject": "/data/customerId", "fields": ["/data/accountType"]}}}}"#,
+    )
+    .expect("an event types file");
+    local.store = local.store.clone().with_catalog(catalog);
+    let id = fresh_account();
+    // Written without snapshots: the aggregate store's load folds the stream's tail.
+    let cqrs = event_store_cqrs::<CqrsAccount>(local.store.clone(), vec![], ());
+    cqrs.execute(&id, open(&id)).await.expect("opened");
+    cqrs.execute(&id, deposits(1, 2, 5.0))
+        .await
+        .expect("deposited");
+    let stored = local.all_events(&stream(&id)).await;
+    assert!(
+        stored[0].data["data"]["accountType"].get("$sealed").is_some(),
+        "sealed at rest: {}",
+        stored[0].data
+    );
+    let aggregate_store = || {
+        PersistedEventStore::<_, CqrsAccount>::new_aggregate_store(
+            DynamoStoreRepository::new(local.store.clone()).for_aggregate_store(),
+        )
+    };
+    let context = aggregate_store().load_aggregate(&id).await.expect("loads");
+    assert_eq!(context.aggregate.0.account_type.as_deref(), Some("checking"));
+    assert_eq!(context.aggregate.0.balance, 1000);
+
+    local.store.forget("customer-456", None).await.expect("forgotten");
+    let context = aggregate_store().load_aggregate(&id).await.expect("loads");
+    assert_eq!(
+        context.aggregate.0.account_type.as_deref(),
+        Some(event_store_domain::ERASED)
+    );
+    assert_eq!(context.aggregate.0.customer_id.as_deref(), Some("customer-456"));
+    assert_eq!(context.aggregate.0.balance, 1000, "the rest folds as it was");
+}

@@ -101,6 +101,12 @@ fn event_is_a(world: &mut StoreWorld, position: usize, event_type: String, subje
     );
 }
 
+#[then(regex = r#"^event (\d+) of the answer was asked for by "([^"]+)"$"#)]
+fn event_asked_by(world: &mut StoreWorld, position: usize, by: String) {
+    let event = &world.answer["events"][position - 1];
+    assert_eq!(event["metadata"]["userId"], json!(by), "{}", world.answer);
+}
+
 /// The quoted texts of `list` (`"a", "b" or "c"`).
 fn quoted(list: &str) -> Vec<String> {
     list.split('"')

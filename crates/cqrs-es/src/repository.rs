@@ -329,7 +329,7 @@ impl DynamoStoreRepository {
         }
         // An aggregate store reads no events after the snapshot: roll it forward to the head.
         let head = tail.version().get();
-        let events = match (&accepted, had_snapshot) {
+        let mut events = match (&accepted, had_snapshot) {
             (Some(snapshot), _) => {
                 let mut events = tail.events_newest_first;
                 events.reverse();
@@ -347,6 +347,8 @@ impl DynamoStoreRepository {
             // The newest snapshot is another kind: fold from the first event.
             (None, true) => self.read_checked(&stream, 0).await?,
         };
+        // The tail's events as every other read gives them: personal values opened.
+        self.store.reveal_events(&mut events).await?;
         let decode = |sequence: usize, source| RepositoryError::Decode {
             aggregate_id: aggregate_id.to_owned(),
             sequence,
