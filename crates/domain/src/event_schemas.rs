@@ -92,8 +92,11 @@ impl EventSchemas {
         let Some(first) = failures.next() else {
             return Ok(());
         };
-        let rule =
-            |error: &jsonschema::ValidationError| format!("{} ({})", error, error.kind().keyword());
+        // Masked: the message names the rule, never the value (which may be personal data, and
+        // the reason is logged).
+        let rule = |error: &jsonschema::ValidationError| {
+            format!("{} ({})", error.masked(), error.kind().keyword())
+        };
         let mut reason = format!("{} (schema {event_type} {version})", rule(&first));
         let others: Vec<String> = failures
             .by_ref()
@@ -210,6 +213,22 @@ mod tests {
             .check(0, &event)
             .unwrap_err();
         assert!(error.reason.contains("; also /"), "{}", error.reason);
+    }
+
+    #[test]
+    fn a_failure_never_quotes_the_value_it_refused() {
+        // The value may be personal data, and the persister logs the reason.
+        let event = event(
+            "ItemCreated",
+            json!({"itemId": "i-1", "price": "ada@example.com"}),
+            Some("1.0"),
+        );
+        let error = schemas(UnknownEventTypes::Allow)
+            .check(0, &event)
+            .unwrap_err();
+        assert_eq!(error.field, "events[0].data/price");
+        assert!(error.reason.contains("(type)"), "{}", error.reason);
+        assert!(!error.reason.contains("ada@example.com"), "{}", error.reason);
     }
 
     #[test]
