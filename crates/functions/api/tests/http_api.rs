@@ -861,3 +861,43 @@ async fn an_event_breaking_its_schema_is_a_400_naming_the_pointer_and_a_version_
     let (_, body) = get(&base, "/events/p-good").await;
     assert_eq!(body["event"]["data"]["title"], "Desk", "{body}");
 }
+
+#[tokio::test]
+async fn a_forget_records_the_iam_caller_over_the_by_it_names_and_a_keyless_store_says_why_not() {
+    let local = event_store_tests::local_store_with_personal_data().await;
+    let query = Query::new(local.store.clone(), ReducerRegistry::with_examples());
+    let api = Api::new(local.store.clone(), query, None);
+    let subject = format!("ada-{}", uuid::Uuid::new_v4().simple());
+    // As API Gateway hands it over after IAM authorized the caller.
+    let caller = "arn:aws:sts::123456789012:assumed-role/dpo/alice";
+    let answer = api
+        .respond(
+            api::ApiRequest::new(
+                "POST",
+                &format!("/subjects/{subject}/forget?by=someone-else"),
+            )
+            .with_caller(caller),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let record = local
+        .all_events(
+            &event_store_domain::StreamId::new(event_store_domain::erasure_stream(&subject))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(record[0].metadata.user_id.as_deref(), Some(caller));
+
+    // Without keys: a 400 naming what is missing, nothing recorded.
+    let (base, _plain) = served().await;
+    let (status, body) = post(&base, &format!("/subjects/{subject}/forget"), &json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "subjectId", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("KEYS_TABLE"),
+        "{body}"
+    );
+}
