@@ -2,7 +2,10 @@
 //! sealed under their subject's key, the payload hash is over the plaintext (a retry still
 //! dedupes, a reused id is still caught), every read opens them until the subject is forgotten
 //! and `[erased]` after, wherever they were copied (states, snapshots), with the rest of each
-//! event intact; a forget is recorded once however often it is asked. Requests are counted.
+//! event intact; a forget is recorded once however often it is asked, and is for good (what comes
+//! after is stored erased, even from a writer that read no key just before it); a KMS outage is
+//! an error, never a value stored clear or read erased; two writers meeting a new subject at once
+//! are both forgotten. Requests are counted.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
@@ -535,4 +538,82 @@ async fn sealing_a_customer_registered_event_costs_a_query_and_its_growth_in_wri
         units[0],
         units[1]
     );
+}
+
+/// `local`'s store with its keys' KMS requests sent through a proxy that answers each with
+/// KMS's internal error (a KMS outage).
+async fn with_kms_failing(
+    local: &LocalStore,
+) -> (event_store_dynamodb::DynamoEventStore, FaultProxy) {
+    let proxy = FaultProxy::start(&endpoint(), |_| {
+        Some(Fault::Answer(500, "KMSInternalException", "injected"))
+    })
+    .await;
+    let shared = event_store_dynamodb::sdk_config().await;
+    let kms = aws_sdk_kms::Client::from_conf(
+        aws_sdk_kms::config::Builder::from(&shared)
+            .endpoint_url(&proxy.endpoint)
+            .build(),
+    );
+    let keys = local.store.subject_keys().expect("keys");
+    let store = local.store.clone().with_subject_keys(SubjectKeys::new(
+        local.client.clone(),
+        kms,
+        keys.table(),
+        event_store_tests::TEST_PERSONAL_DATA_KEY,
+    ));
+    (store, proxy)
+}
+
+#[tokio::test]
+async fn a_kms_outage_is_an_unavailable_error_never_a_value_stored_clear_or_read_erased() {
+    let local = local_store_with_personal_data().await;
+    let (failing, proxy) = with_kms_failing(&local).await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    let error = failing
+        .append(&append_of(&stream, vec![registered(&ada, "Ada Lovelace")]))
+        .await
+        .unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert!(local.all_events(&stream).await.is_empty(), "nothing stored");
+    assert!(proxy.log().requests >= 1);
+
+    // Stored while KMS answered; read by a cold process while it does not.
+    append(&local, &stream, vec![registered(&ada, "Ada Lovelace")]).await;
+    let mut events = local.all_events(&stream).await;
+    let error = failing.reveal_events(&mut events).await.unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+    assert_eq!(
+        revealed(&local, &stream).await[0]["name"],
+        json!("Ada Lovelace")
+    );
+}
+
+#[tokio::test]
+async fn two_writers_meeting_a_new_subject_at_once_both_seal_readably_and_a_forget_reaches_both() {
+    let local = local_store_with_personal_data().await;
+    let other = local_store_reading(&local);
+    let ada = fresh_customer();
+    let (one, two) = (fresh_stream("customer"), fresh_stream("customer"));
+    let (first, second) = (
+        append_of(&one, vec![registered(&ada, "Ada Lovelace")]),
+        append_of(&two, vec![contact_changed(&ada, "+44 7")]),
+    );
+    let (a, b) = tokio::join!(local.store.append(&first), other.append(&second));
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(
+        revealed(&local, &one).await[0]["name"],
+        json!("Ada Lovelace")
+    );
+    assert_eq!(revealed(&local, &two).await[0]["phone"], json!("+44 7"));
+    let keys = key_items(&local, &ada).await.len();
+    assert!((1..=2).contains(&keys), "one key each at most: {keys}");
+
+    let forgotten = local.store.forget(&ada, None).await.unwrap();
+    assert_eq!(forgotten.keys_forgotten, keys, "every key the subject has");
+    assert_eq!(revealed(&local, &one).await[0]["name"], json!(ERASED));
+    assert_eq!(revealed(&local, &two).await[0]["phone"], json!(ERASED));
 }
