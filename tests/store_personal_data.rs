@@ -617,3 +617,34 @@ async fn two_writers_meeting_a_new_subject_at_once_both_seal_readably_and_a_forg
     assert_eq!(revealed(&local, &one).await[0]["name"], json!(ERASED));
     assert_eq!(revealed(&local, &two).await[0]["phone"], json!(ERASED));
 }
+
+#[tokio::test]
+async fn the_user_who_sent_an_event_can_be_its_subject_for_every_event_type() {
+    // Every type's `/email` is the personal data of the event's metadata.userId (seed 002).
+    let mut local = local_store_with_personal_data().await;
+    local.store = local.store.clone().with_catalog(
+        event_store_domain::EventCatalog::from_json(
+            r#"{"personalData": {"subject": "metadata.userId", "fields": ["/email"]}}"#,
+        )
+        .expect("an event types file"),
+    );
+    let user = fresh_customer();
+    let stream = fresh_stream("profile");
+    let changed = event(
+        "EmailChanged",
+        json!({"email": "ada@example.com", "verified": true}),
+    )
+    .with_metadata(event_store_domain::Metadata {
+        user_id: Some(user.clone()),
+        ..Default::default()
+    });
+    append(&local, &stream, vec![changed]).await;
+    assert!(!stored_items(&local).await.contains("ada@example.com"));
+    assert_eq!(
+        revealed(&local, &stream).await[0]["email"],
+        json!("ada@example.com")
+    );
+    local.store.forget(&user, None).await.unwrap();
+    let data = revealed(&local, &stream).await;
+    assert_eq!(data[0], json!({"email": ERASED, "verified": true}));
+}
