@@ -606,7 +606,9 @@ async fn an_aggregate_store_folds_personal_values_opened_and_erased_after_a_forg
         .expect("deposited");
     let stored = local.all_events(&stream(&id)).await;
     assert!(
-        stored[0].data["data"]["accountType"].get("$sealed").is_some(),
+        stored[0].data["data"]["accountType"]
+            .get("$sealed")
+            .is_some(),
         "sealed at rest: {}",
         stored[0].data
     );
@@ -616,15 +618,28 @@ async fn an_aggregate_store_folds_personal_values_opened_and_erased_after_a_forg
         )
     };
     let context = aggregate_store().load_aggregate(&id).await.expect("loads");
-    assert_eq!(context.aggregate.0.account_type.as_deref(), Some("checking"));
+    assert_eq!(
+        context.aggregate.0.account_type.as_deref(),
+        Some("checking")
+    );
     assert_eq!(context.aggregate.0.balance, 1000);
 
-    local.store.forget("customer-456", None).await.expect("forgotten");
+    local
+        .store
+        .forget("customer-456", None)
+        .await
+        .expect("forgotten");
     let context = aggregate_store().load_aggregate(&id).await.expect("loads");
     assert_eq!(
         context.aggregate.0.account_type.as_deref(),
         Some(event_store_domain::ERASED)
     );
-    assert_eq!(context.aggregate.0.customer_id.as_deref(), Some("customer-456"));
-    assert_eq!(context.aggregate.0.balance, 1000, "the rest folds as it was");
+    assert_eq!(
+        context.aggregate.0.customer_id.as_deref(),
+        Some("customer-456")
+    );
+    assert_eq!(
+        context.aggregate.0.balance, 1000,
+        "the rest folds as it was"
+    );
 }

@@ -228,7 +228,11 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.field, "events[0].data/price");
         assert!(error.reason.contains("(type)"), "{}", error.reason);
-        assert!(!error.reason.contains("ada@example.com"), "{}", error.reason);
+        assert!(
+            !error.reason.contains("ada@example.com"),
+            "{}",
+            error.reason
+        );
     }
 
     #[test]
