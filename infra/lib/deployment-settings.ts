@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { declaresPersonalData, EventTypesFile } from './event-types-file';
 import { NEVER_INGESTED } from './ingest-pattern';
 import { loadTableDefinitions, TableDefinition } from './table-definitions';
 
@@ -28,6 +29,12 @@ export interface DeploymentSettings {
   readonly ingestPattern: Record<string, unknown>;
   /** The projector's declarative settings (read models, cycles, follow-ups), as JSON. */
   readonly projectorSettings?: Record<string, unknown>;
+  /**
+   * The store's event types file (`eventTypesFile`, a JSON file read at synth), shipped to every
+   * function; when it declares personal data the keys table and the personal data key deploy
+   * too. Unset: no file, no keys.
+   */
+  readonly eventTypesFile?: EventTypesFile;
   /** Snapshot every N events (SNAPSHOT_EVERY). */
   readonly snapshotEvery: number;
   /** Where an event id is unique (DEDUPE_SCOPE): the whole store, or each stream. */
@@ -142,6 +149,7 @@ export function readDeploymentSettings(
     existingBusName: existingBusName as string | undefined,
     ingestPattern: json(lookup, 'ingestPattern') ?? DEFAULT_INGEST_PATTERN,
     projectorSettings: checkedLoopGuard(projectorSettings(lookup)),
+    eventTypesFile: eventTypesFile(lookup, replicaRegions),
     snapshotEvery: whole(lookup, 'snapshotEvery', 100, 1, 100000),
     dedupeScope: oneOf(lookup, 'dedupeScope', ['store', 'stream'] as const, 'store'),
     indexes: indexList(lookup, 'indexes', events),
@@ -396,4 +404,36 @@ function projectorSettings(lookup: (name: string) => unknown): Record<string, un
   }
   const contents = fs.readFileSync(file, 'utf8');
   return json((name) => (name === 'projectorSettingsFile' ? contents : undefined), 'projectorSettingsFile');
+}
+
+/**
+ * `eventTypesFile`: a JSON object in a file read at synth. Personal data and replica regions are
+ * refused together: the subjects' keys are wrapped by one KMS key, which lives in one region.
+ */
+function eventTypesFile(lookup: (name: string) => unknown, replicaRegions: readonly string[]): EventTypesFile | undefined {
+  const name = 'eventTypesFile';
+  const file = lookup(name);
+  if (file === undefined) {
+    return undefined;
+  }
+  let contents: string | undefined;
+  try {
+    contents = typeof file === 'string' ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    contents = undefined;
+  }
+  if (typeof file !== 'string' || contents === undefined) {
+    throw new SettingsError(name, `'${String(file)}' is not a readable file`);
+  }
+  const parsed = json((asked) => (asked === name ? contents : undefined), name) as Record<string, unknown>;
+  const declared = declaresPersonalData(parsed);
+  if (declared && replicaRegions.length > 0) {
+    throw new SettingsError(
+      name,
+      `'${file}' declares personal data, which a deployment with replicaRegions (${replicaRegions.join(', ')}) cannot hold yet: ` +
+        'a KMS key lives in one region and the store does not yet deploy a multi-region key for personal data, ' +
+        'so the replica regions could not open sealed values',
+    );
+  }
+  return { path: file, declaresPersonalData: declared };
 }

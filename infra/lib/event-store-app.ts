@@ -52,7 +52,12 @@ export function buildEventStore(app: App, options: BuildOptions): EventStoreApp 
     settings,
     tables,
     regions,
-    regionTables: { eventsTable: stateful.eventsTable, projectionsTable: stateful.projectionsTable, key: stateful.tableKey },
+    regionTables: {
+      eventsTable: stateful.eventsTable,
+      projectionsTable: stateful.projectionsTable,
+      key: stateful.tableKey,
+      personalData: stateful.personalData,
+    },
     description: `Event store ${settings.envName}: bus, ingest, functions, API, alarms`,
   });
   stateless.addStackDependency(stateful);

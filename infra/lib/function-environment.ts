@@ -1,9 +1,11 @@
 /**
  * The environment variables the functions read, declared once here; each points at the Rust
  * constant that reads it (a test checks that the constant still holds the same name). The store's
- * own variables, which every function gets, are put together here too.
+ * own variables and those of the event types file and its personal data keys, which every
+ * function gets, are put together here too.
  */
 import { DeploymentSettings } from './deployment-settings';
+import { PersonalDataResources } from './function-permissions';
 
 export interface EnvironmentVariable {
   readonly name: string;
@@ -66,6 +68,19 @@ export const REPLAY_FUNCTION_NAME: EnvironmentVariable = {
   declaredIn: 'crates/functions/api/src/cold_start.rs',
 };
 
+/** event_types_file::EVENT_TYPES_FILE: the event types file (schemas, upcasts, personal data). */
+export const EVENT_TYPES_FILE: EnvironmentVariable = {
+  name: 'EVENT_TYPES_FILE',
+  declaredIn: 'crates/store/src/event_types_file.rs',
+};
+/** personal_values::KEYS_TABLE: the data subjects' keys, for the personal data the file declares. */
+export const KEYS_TABLE: EnvironmentVariable = { name: 'KEYS_TABLE', declaredIn: 'crates/store/src/personal_values.rs' };
+/** personal_values::PERSONAL_DATA_KEY: the KMS key (here its alias) that wraps each subject's data key. */
+export const PERSONAL_DATA_KEY: EnvironmentVariable = {
+  name: 'PERSONAL_DATA_KEY',
+  declaredIn: 'crates/store/src/personal_values.rs',
+};
+
 /** Every variable above, for the test that keeps them in step with the Rust side. */
 export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   EVENTS_TABLE,
@@ -82,6 +97,9 @@ export const ALL_VARIABLES: readonly EnvironmentVariable[] = [
   REBUILD_GRACE_HOURS,
   WRITE_REGION,
   REPLAY_FUNCTION_NAME,
+  EVENT_TYPES_FILE,
+  KEYS_TABLE,
+  PERSONAL_DATA_KEY,
 ];
 
 /**
@@ -105,5 +123,22 @@ export function storeEnvironment(
     [INDEXES.name]: settings.indexes.length === 0 ? 'none' : settings.indexes.join(','),
     [CONNECT_AT_INIT.name]: String(settings.connectAtInit),
     ...(writeRegion ? { [WRITE_REGION.name]: writeRegion } : {}),
+  };
+}
+
+/**
+ * What every function is told about the event types file: where its layer put it
+ * (`eventTypesFile`, unset without one) and, when it declares personal data, the keys table and
+ * the alias of the key that wraps the subjects' keys.
+ */
+export function eventTypesEnvironment(
+  eventTypesFile: string | undefined,
+  personalData: PersonalDataResources | undefined,
+): Record<string, string> {
+  return {
+    ...(eventTypesFile ? { [EVENT_TYPES_FILE.name]: eventTypesFile } : {}),
+    ...(personalData
+      ? { [KEYS_TABLE.name]: personalData.keysTable.tableName, [PERSONAL_DATA_KEY.name]: personalData.keyAlias }
+      : {}),
   };
 }

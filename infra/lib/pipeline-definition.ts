@@ -1,7 +1,8 @@
 /**
  * The pipeline around the tables as `infra/pipeline.json` defines it: names of the bus, rule,
- * queues and tables, the ingest queue's redrive, both event source mappings' settings and each
- * function's memory and timeout. The local stack reads the same file, so local and cloud agree.
+ * queues and tables and the personal data key's alias, the ingest queue's redrive, both event
+ * source mappings' settings and each function's memory and timeout. The local stack reads the
+ * same file, so local and cloud agree.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -52,7 +53,14 @@ export interface PipelineDefinition {
     /** The schedule that invokes the projector's cycle sweep. */
     readonly cycleSweep: { readonly rule: string; readonly everyMinutes: number };
   };
-  readonly tables: { readonly events: string; readonly projections: string };
+  readonly tables: {
+    readonly events: string;
+    readonly projections: string;
+    /** The data subjects' keys (deployed only for an event types file that declares personal data). */
+    readonly keys: string;
+  };
+  /** The alias of the KMS key that wraps each data subject's data key (PERSONAL_DATA_KEY). */
+  readonly personalDataKey: string;
   readonly functions: Record<FunctionName, FunctionSizing>;
 }
 

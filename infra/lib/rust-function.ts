@@ -29,6 +29,8 @@ export interface RustFunctionProps {
   readonly otherWildcardResources?: string;
   /** What Lambda does when the function's invocations call each other in a loop (unset: stop them). */
   readonly recursiveLoop?: lambda.RecursiveLoop;
+  /** Layers extracted to `/opt` beside the function (the event types file); unset: none. */
+  readonly layers?: lambda.ILayerVersion[];
 }
 
 /** X-Ray's two write actions have no resource to name: AWS requires `*`. */
@@ -92,6 +94,7 @@ export class RustFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrency,
       recursiveLoop: props.recursiveLoop,
+      layers: props.layers,
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,9 +1,10 @@
 /**
  * The store in one region, everything that can be replaced at will: the bus and its archive, the
- * ingest path, the five functions with their least-privilege roles, the REST API in front of the
- * api function, the stream mapping, the cycle sweep, the replay chain's guard, the optional raw
- * archive, the forwarding between the regions' buses, the alarms, the dashboard and the stack
- * outputs. `EventStore-<env>` in the primary region takes the tables and key from the stateful
+ * ingest path, the five functions with their least-privilege roles (and the event types file's
+ * layer, when there is one), the REST API in front of the api function (its forget route and
+ * that route's policy among it), the stream mapping, the cycle sweep, the replay chain's guard,
+ * the optional raw archive, the forwarding between the regions' buses, the alarms, the dashboard
+ * and the stack outputs. `EventStore-<env>` in the primary region takes the tables and key from the stateful
  * stack; `EventStore-<env>-Replica-<region>` works on its region's replicas (ReplicaTables).
  * Every region runs the same functions, told the write region (`WRITE_REGION`); only the write
  * region's store writes: there the ingest rule, the stream mapping and the sweep are enabled,
@@ -19,6 +20,7 @@ import { BusForwarding, EVENTS_TO_STORE, STORE_PUBLICATIONS } from './bus-forwar
 import { CycleSweep } from './cycle-sweep';
 import { DeploymentRegions, otherRegions, takesWrites } from './deployment-regions';
 import { DeploymentSettings } from './deployment-settings';
+import { EventTypesLayer } from './event-types-layer';
 import * as env from './function-environment';
 import {
   apiStatements,
@@ -63,6 +65,8 @@ export class StatelessStack extends Stack {
   readonly api: StoreApi;
   readonly monitoring: StoreMonitoring;
   readonly rawArchive?: RawEventArchive;
+  /** The event types file, in a layer every function has; none without `eventTypesFile`. */
+  readonly eventTypesLayer?: EventTypesLayer;
   /** With replicas: the write region's copy of the store's publications to every other region. */
   readonly busReplication?: BusForwarding;
   /** With replicas, outside the write region: the events to store, to the write region's bus. */
@@ -80,7 +84,17 @@ export class StatelessStack extends Stack {
     this.storeBus = new StoreBus(this, 'Bus', settings, pipeline.bus);
     const bus = this.storeBus.bus;
     const resources: StoreResources = { ...this.regionTables, bus, tables: props.tables };
-    const store = env.storeEnvironment(eventsTable.tableName, settings, regions.write);
+    if (settings.eventTypesFile) {
+      this.eventTypesLayer = new EventTypesLayer(this, 'EventTypes', {
+        envName: settings.envName,
+        file: settings.eventTypesFile.path,
+      });
+    }
+    const layers = this.eventTypesLayer ? [this.eventTypesLayer.layer] : undefined;
+    const store = {
+      ...env.storeEnvironment(eventsTable.tableName, settings, regions.write),
+      ...env.eventTypesEnvironment(this.eventTypesLayer?.filePath, this.regionTables.personalData),
+    };
     const projections = { [env.PROJECTIONS_TABLE.name]: projectionsTable.tableName };
     const publishing = {
       [env.EVENT_BUS_NAME.name]: bus.eventBusName,
@@ -89,7 +103,7 @@ export class StatelessStack extends Stack {
         : {}),
     };
     const make = (name: FunctionName, environment: Record<string, string>, otherWildcardResources?: string) =>
-      storeFunction(this, name, settings, pipeline, { environment, otherWildcardResources });
+      storeFunction(this, name, settings, pipeline, { environment, otherWildcardResources, layers });
     // Outside the write region the persister may not read the table (below): nothing to connect to.
     const persister = make('persister', writes ? store : { ...store, [env.CONNECT_AT_INIT.name]: 'false' });
     const query = make('query', { ...store, ...projections });
@@ -115,6 +129,7 @@ export class StatelessStack extends Stack {
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
       // Replays write read models: outside the write region none may run.
       reservedConcurrency: writes ? settings.replayConcurrency : 0,
+      layers,
     });
     // Replays are started (and followed) in the write region only.
     const api = make('api', {
@@ -208,6 +223,7 @@ export class StatelessStack extends Stack {
       ProjectionsTable: projectionsTable.tableName,
       ReplayFunction: replay.function.functionName,
       ApiUrl: this.api.api.url,
+      ForgetSubjectsPolicy: this.api.forgetRoute.policy.managedPolicyArn,
     });
   }
 }

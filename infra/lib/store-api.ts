@@ -1,7 +1,8 @@
 /**
  * The REST API in front of the api function: API Gateway proxies every path and method to it, in a
  * regional stage named after the environment. Calls are authorized by an API key in a usage plan
- * (seed 003; `apiAuth=apiKey`, the default) or by IAM (`apiAuth=iam`); the stage and the plan
+ * (seed 003; `apiAuth=apiKey`, the default) or by IAM (`apiAuth=iam`), but the forget route, which
+ * always takes IAM (ForgetSubjectsRoute, with its managed policy); the stage and the plan
  * throttle; each request is logged as JSON to an access log group, errors to the execution log,
  * and the stage is traced with X-Ray when `tracing` is on.
  */
@@ -12,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { DeploymentSettings } from './deployment-settings';
+import { ForgetSubjectsRoute } from './forget-subjects-route';
 import { retentionOf } from './rust-function';
 
 export interface StoreApiProps {
@@ -40,6 +42,8 @@ export class StoreApi extends Construct {
   /** The key callers send as `x-api-key` (`apiAuth=apiKey` only); API Gateway generates its value. */
   readonly apiKey?: apigateway.ApiKey;
   readonly usagePlan?: apigateway.UsagePlan;
+  /** `POST /subjects/{subjectId}/forget`, IAM-authorized, and the policy that may invoke it. */
+  readonly forgetRoute: ForgetSubjectsRoute;
 
   constructor(scope: Construct, id: string, props: StoreApiProps) {
     super(scope, id);
@@ -56,7 +60,8 @@ export class StoreApi extends Construct {
       restApiName: name,
       description: `Event store ${settings.envName}: the store over HTTP (appends, streams, events, read models, replays)`,
       handler: props.handler,
-      proxy: true,
+      // The proxy is added below, as `proxy: true` would add it, so the forget route can be declared beside it.
+      proxy: false,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // The account's logging role is set by ApiGatewayCloudWatchRole, without a managed policy.
       cloudWatchRole: false,
@@ -80,6 +85,14 @@ export class StoreApi extends Construct {
     this.api.deploymentStage.node.addDependency(cloudWatch.account);
     // The stack's ApiUrl output says the same under a fixed key.
     this.api.node.tryRemoveChild('Endpoint');
+    // `{proxy+}` and the root, ANY method, to the api function: every path but the forget route.
+    this.api.root.addProxy();
+    this.forgetRoute = new ForgetSubjectsRoute(this, 'ForgetSubjects', {
+      envName: settings.envName,
+      api: this.api,
+      stageName: settings.envName,
+      handler: props.handler,
+    });
 
     if (byKey) {
       this.usagePlan = this.api.addUsagePlan('UsagePlan', {
@@ -112,7 +125,7 @@ export class StoreApi extends Construct {
     if (byKey) {
       acknowledge(
         'AwsSolutions-APIG4',
-        'Seed 003 asks for an API key in a usage plan (every method requires it); deploy with -c apiAuth=iam for IAM authorization',
+        'Seed 003 asks for an API key in a usage plan (every method requires it, but the forget route, which takes IAM); deploy with -c apiAuth=iam for IAM authorization',
       );
     }
     acknowledge(

@@ -17,6 +17,8 @@ export interface StoreFunctionOptions {
   readonly recursiveLoop?: lambda.RecursiveLoop;
   /** At most this many concurrent executions; 0 lets none run (unset: the account's pool). */
   readonly reservedConcurrency?: number;
+  /** Layers beside the function (the event types file's); unset: none. */
+  readonly layers?: lambda.ILayerVersion[];
 }
 
 export function storeFunction(
@@ -39,5 +41,6 @@ export function storeFunction(
     otherWildcardResources: options.otherWildcardResources,
     recursiveLoop: options.recursiveLoop,
     reservedConcurrency: options.reservedConcurrency,
+    layers: options.layers,
   });
 }

@@ -13,7 +13,8 @@ export type StoreOutputKey =
   | 'EventArchive'
   | 'ProjectionsTable'
   | 'ReplayFunction'
-  | 'ApiUrl';
+  | 'ApiUrl'
+  | 'ForgetSubjectsPolicy';
 
 const DESCRIPTIONS: Record<StoreOutputKey, string> = {
   CommandHandlerFunction: 'The persister: appends events (invoke it, or publish to the bus)',
@@ -24,6 +25,7 @@ const DESCRIPTIONS: Record<StoreOutputKey, string> = {
   ProjectionsTable: 'The projections table (read models, checkpoints, transactions)',
   ReplayFunction: 'The replay function: rebuilds read models, re-publishes events',
   ApiUrl: "The REST API's stage URL",
+  ForgetSubjectsPolicy: 'The managed policy that may forget data subjects (POST /subjects/{subjectId}/forget, IAM-authorized): attach it to a data-protection role',
 };
 
 /** One output per given key, on `stack`; keys left out are not output. */

@@ -1,16 +1,28 @@
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { API_GATEWAY_LOG_ACTIONS } from '../lib/api-gateway-cloudwatch-role';
 import { onlyResource, synthesize } from './synthesize';
 
+/** The repository's event types file: it declares personal data. */
+const EVENT_TYPES_FILE = path.join(__dirname, '..', '..', 'fixtures', 'event-types.json');
+
+const methodsOf = (template: Template) =>
+  Object.values(template.findResources('AWS::ApiGateway::Method')).map((m: any) => m.Properties);
+/** The methods but the forget route's: the root's and the proxy's. */
+const proxyMethodsOf = (template: Template) => methodsOf(template).filter((method) => method.HttpMethod === 'ANY');
+const forgetMethodOf = (template: Template) => onlyResource(template, 'AWS::ApiGateway::Method', { HttpMethod: 'POST' });
+
 describe('the REST API in front of the api function', () => {
   const { service } = synthesize();
-  const methods = () => Object.values(service.findResources('AWS::ApiGateway::Method')).map((m: any) => m.Properties);
+  const methods = () => methodsOf(service);
 
-  test('proxies every path and method, the root too, to the api function', () => {
+  test('proxies every path and method, the root too, to the api function, and declares the forget route beside them', () => {
     onlyResource(service, 'AWS::ApiGateway::RestApi', { Name: 'event-store-dev', EndpointConfiguration: { Types: ['REGIONAL'] } });
     onlyResource(service, 'AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
-    expect(methods()).toHaveLength(2);
+    expect(methods()).toHaveLength(3);
+    expect(proxyMethodsOf(service)).toHaveLength(2);
+    expect(forgetMethodOf(service).ResourceId).toEqual({ Ref: expect.stringMatching(/^RestApisubjectssubjectIdforget/) });
     for (const method of methods()) {
-      expect(method.HttpMethod).toBe('ANY');
       expect(method.Integration.Type).toBe('AWS_PROXY');
       expect(JSON.stringify(method.Integration.Uri)).toMatch(/"ApiFunction[0-9A-F]{8}","Arn"/);
     }
@@ -24,8 +36,8 @@ describe('the REST API in front of the api function', () => {
     }
   });
 
-  test('requires the API key on every method by default (seed 003)', () => {
-    for (const method of methods()) {
+  test('requires the API key on every method by default (seed 003), but the forget route', () => {
+    for (const method of proxyMethodsOf(service)) {
       expect(method).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
     }
   });
@@ -59,12 +71,12 @@ describe('the REST API in front of the api function', () => {
 
   test('with apiAuth=iam, every method takes IAM authorization and there is no key or plan', () => {
     const iam = synthesize({ apiAuth: 'iam' }).service;
-    const iamMethods = Object.values(iam.findResources('AWS::ApiGateway::Method')).map((m: any) => m.Properties);
-    expect(iamMethods).toHaveLength(2);
-    for (const method of iamMethods) {
+    expect(methodsOf(iam)).toHaveLength(3);
+    for (const method of proxyMethodsOf(iam)) {
       expect(method.AuthorizationType).toBe('AWS_IAM');
       expect(method.ApiKeyRequired).toBeUndefined();
     }
+    expect(forgetMethodOf(iam)).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
     iam.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
     iam.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
   });
@@ -146,5 +158,60 @@ describe('the REST API in front of the api function', () => {
     for (const permission of fromApiGateway) {
       expect(permission.FunctionName).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiFunction/), 'Arn'] });
     }
+  });
+});
+
+describe('the forget route, POST /subjects/{subjectId}/forget', () => {
+  const { service } = synthesize();
+  const resources = service.toJSON().Resources;
+
+  test('is declared whether or not the event types file declares personal data', () => {
+    expect(forgetMethodOf(synthesize({ eventTypesFile: EVENT_TYPES_FILE }).service)).toMatchObject({ HttpMethod: 'POST' });
+    expect(forgetMethodOf(service)).toMatchObject({ HttpMethod: 'POST' });
+  });
+
+  test('takes IAM authorization and no API key, while the proxy still requires the key: the key is not enough to forget anyone', () => {
+    expect(forgetMethodOf(service)).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
+    for (const method of proxyMethodsOf(service)) {
+      expect(method).toMatchObject({ AuthorizationType: 'NONE', ApiKeyRequired: true });
+    }
+  });
+
+  test('sits at subjects/{subjectId}/forget, under the root', () => {
+    const parts = (id: string): string[] => {
+      const resource = resources[id].Properties;
+      return resource.ParentId.Ref ? [...parts(resource.ParentId.Ref), resource.PathPart] : [resource.PathPart];
+    };
+    expect(parts(forgetMethodOf(service).ResourceId.Ref)).toEqual(['subjects', '{subjectId}', 'forget']);
+  });
+
+  test('has a managed policy, event-store-<env>-forget-subjects, that may invoke that method of the stage and nothing else', () => {
+    const policy = onlyResource(service, 'AWS::IAM::ManagedPolicy');
+    expect(policy.ManagedPolicyName).toBe('event-store-dev-forget-subjects');
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'ForgetSubjects',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':execute-api:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':',
+              { Ref: expect.stringMatching(/^RestApi[0-9A-F]{8}$/) },
+              '/dev/POST/subjects/*/forget',
+            ],
+          ],
+        },
+      },
+    ]);
+    // For an operator to attach: no role of the stack holds it.
+    expect(policy.Roles).toBeUndefined();
   });
 });

@@ -28,7 +28,10 @@ export function grants(template: Template, role: string): string[] {
   return [...pairs].sort();
 }
 
-/** A resource as a short readable name: `events`, `events/index/byUser`, `*`, a logical id, `AWS::Region`. */
+/**
+ * A resource as a short readable name: `events`, `events/index/byUser`, `keys`, `data-key`,
+ * `personal-data-key`, `*`, a logical id, `AWS::Region`.
+ */
 function describeResource(resource: any): string {
   if (typeof resource === 'string') {
     return resource;
@@ -52,6 +55,8 @@ function importedName(exported: string): string {
   if (exported.includes('EventsTable') && exported.includes('StreamArn')) return 'events-stream';
   if (exported.includes('EventsTable')) return 'events';
   if (exported.includes('ProjectionsTable')) return 'projections';
+  if (exported.includes('KeysTable')) return 'keys';
+  if (exported.includes('PersonalDataKey')) return 'personal-data-key';
   if (exported.includes('DataKey')) return 'data-key';
   return exported;
 }

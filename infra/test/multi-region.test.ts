@@ -72,7 +72,17 @@ describe('a deployment with replica regions', () => {
     });
     const outputs = store.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual(
-      ['ApiUrl', 'CommandHandlerFunction', 'EventArchive', 'EventBusName', 'EventStoreTable', 'ProjectionsTable', 'QueryHandlerFunction', 'ReplayFunction'],
+      [
+        'ApiUrl',
+        'CommandHandlerFunction',
+        'EventArchive',
+        'EventBusName',
+        'EventStoreTable',
+        'ForgetSubjectsPolicy',
+        'ProjectionsTable',
+        'QueryHandlerFunction',
+        'ReplayFunction',
+      ],
     );
   });
 

@@ -19,6 +19,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     }, undefined],
     ['a deployment whose API takes IAM authorization and is traced', { apiAuth: 'iam', tracing: true }, undefined],
     ['a deployment with no secondary index', { indexes: 'none' }, undefined],
+    ['a deployment with an event types file that declares personal data (layer, keys table, personal data key), provisioned', {
+      eventTypesFile: path.join(__dirname, '..', '..', 'fixtures', 'event-types.json'),
+      billingMode: 'PROVISIONED',
+    }, undefined],
     ['a deployment with replica regions (global tables on AWS-managed keys)', {
       replicaRegions: 'us-east-1,ap-southeast-2',
       replicaEncryption: 'awsManaged',

@@ -28,6 +28,12 @@ describe('the outputs of the stack EventStore-<env>', () => {
     expect(outputs.ApiUrl.Description).toEqual(expect.any(String));
   });
 
+  test('ForgetSubjectsPolicy is the ARN of the managed policy that may forget data subjects', () => {
+    const [policyId] = Object.keys(service.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'event-store-dev-forget-subjects' } }));
+    expect(outputs.ForgetSubjectsPolicy.Value).toEqual({ Ref: policyId });
+    expect(outputs.ForgetSubjectsPolicy.Description).toEqual(expect.any(String));
+  });
+
   test('are exactly these, under keys with no hash', () => {
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -39,6 +45,7 @@ describe('the outputs of the stack EventStore-<env>', () => {
         'ProjectionsTable',
         'ReplayFunction',
         'ApiUrl',
+        'ForgetSubjectsPolicy',
       ].sort(),
     );
   });

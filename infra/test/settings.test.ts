@@ -1,7 +1,11 @@
+import * as path from 'path';
 import { deploymentRegions } from '../lib/deployment-regions';
 import { readDeploymentSettings, SettingsError } from '../lib/deployment-settings';
 import { guardedIngestPattern, IngestPatternError } from '../lib/ingest-pattern';
 import { synthesize } from './synthesize';
+
+/** The repository's event types file: it declares personal data. */
+const EVENT_TYPES_FILE = path.join(__dirname, '..', '..', 'fixtures', 'event-types.json');
 
 const read = (context: Record<string, unknown>) => readDeploymentSettings((name) => context[name], '/assets');
 
@@ -16,6 +20,7 @@ describe('deployment settings', () => {
       existingBusName: undefined,
       ingestPattern: {},
       projectorSettings: undefined,
+      eventTypesFile: undefined,
       snapshotEvery: 100,
       dedupeScope: 'store',
       indexes: ['byAggregateType', 'byUser', 'byTime'],
@@ -65,6 +70,10 @@ describe('deployment settings', () => {
     const awsManaged = { replicaEncryption: 'awsManaged' };
     expect(read({ ...awsManaged, replicaRegions: '["us-east-1"]' }).replicaRegions).toEqual(['us-east-1']);
     expect(read({ ...awsManaged, replicaRegions: ['us-east-1', 'us-west-2'] }).replicaRegions).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  test('read the event types file: its path, and whether it declares personal data', () => {
+    expect(read({ eventTypesFile: EVENT_TYPES_FILE }).eventTypesFile).toEqual({ path: EVENT_TYPES_FILE, declaresPersonalData: true });
   });
 
   test("read the indexes: all, none, or names (in tables.json's order, whatever order they are given in)", () => {
@@ -144,6 +153,9 @@ describe('deployment settings', () => {
     [{ rebuildGraceHours: -1 }, 'rebuildGraceHours'],
     [{ replayConcurrency: 0 }, 'replayConcurrency'],
     [{ projectorSettingsFile: '/nonexistent.json' }, 'projectorSettingsFile'],
+    [{ eventTypesFile: '/nonexistent.json' }, 'eventTypesFile'],
+    [{ eventTypesFile: '' }, 'eventTypesFile'],
+    [{ eventTypesFile: EVENT_TYPES_FILE, replicaRegions: 'us-east-1', replicaEncryption: 'awsManaged' }, 'eventTypesFile'],
     [{ apiAuth: 'cognito' }, 'apiAuth'],
     [{ apiRateLimit: 0 }, 'apiRateLimit'],
     [{ apiBurstLimit: 'lots' }, 'apiBurstLimit'],
