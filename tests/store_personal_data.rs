@@ -392,8 +392,8 @@ async fn keys_cost_one_query_per_append_and_kms_once_per_key_and_process() {
     assert_eq!(cold.get("Decrypt"), Some(&1), "{cold:?}");
     assert_eq!(
         local.meter.usage().read_units,
-        1.0,
-        "one consistent key read"
+        2.0,
+        "consistent reads of the key and of the subject's forgotten mark (absent)"
     );
     assert_eq!(events[2].data["phone"], json!("+44 3"));
 
@@ -647,4 +647,88 @@ async fn the_user_who_sent_an_event_can_be_its_subject_for_every_event_type() {
     local.store.forget(&user, None).await.unwrap();
     let data = revealed(&local, &stream).await;
     assert_eq!(data[0], json!({"email": ERASED, "verified": true}));
+}
+
+#[tokio::test]
+async fn a_forget_cut_short_after_its_mark_has_taken_effect_and_asking_again_finishes_it() {
+    let local = local_store_with_personal_data().await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    append(&local, &stream, vec![registered(&ada, "Ada Lovelace")]).await;
+    // Through the proxy, the forget's first request (the mark's PutItem) passes; every one
+    // after it fails (DynamoDB unavailable), the SDK's retries too.
+    let proxy = FaultProxy::start(&endpoint(), |n| {
+        (n >= 1).then_some(Fault::Answer(500, "InternalServerError", "injected"))
+    })
+    .await;
+    let shared = event_store_dynamodb::sdk_config().await;
+    let proxied = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&shared)
+            .endpoint_url(&proxy.endpoint)
+            .build(),
+    );
+    let keys = local.store.subject_keys().expect("keys");
+    let cut_short = local.store.clone().with_subject_keys(SubjectKeys::new(
+        proxied,
+        event_store_tests::metered_kms(&local.meter).await,
+        keys.table(),
+        event_store_tests::TEST_PERSONAL_DATA_KEY,
+    ));
+    let error = cut_short.forget(&ada, None).await.unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    // The key is still there, but every reader meets the mark.
+    assert_eq!(key_items(&local, &ada).await.len(), 2);
+    assert_eq!(revealed(&local, &stream).await[0]["name"], json!(ERASED));
+    assert_eq!(revealed(&local, &stream).await[0]["plan"], json!("gold"));
+    let erasure = StreamId::new(event_store_domain::erasure_stream(&ada)).unwrap();
+    assert!(
+        local.all_events(&erasure).await.is_empty(),
+        "not recorded yet"
+    );
+
+    let finished = local.store.forget(&ada, None).await.unwrap();
+    assert_eq!(finished.keys_forgotten, 1);
+    assert!(!finished.recorded.duplicate);
+    assert_eq!(local.all_events(&erasure).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_sealed_value_altered_at_rest_reads_erased_and_the_rest_of_the_answer_opens() {
+    let local = local_store_with_personal_data().await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    append(&local, &stream, vec![registered(&ada, "Ada Lovelace")]).await;
+    let mut events = local.all_events(&stream).await;
+    let sealed = &mut events[0].data["name"]["$sealed"]["ciphertext"];
+    let text = sealed.as_str().unwrap();
+    let first = if text.starts_with('A') { 'B' } else { 'A' };
+    let altered = format!("{first}{}", &text[1..]);
+    *sealed = json!(altered);
+    local.store.reveal_events(&mut events).await.unwrap();
+    assert_eq!(events[0].data["name"], json!(ERASED));
+    assert_eq!(events[0].data["email"], json!(format!("{ada}@example.com")));
+}
+
+#[tokio::test]
+async fn a_subject_id_no_erasure_stream_could_name_is_refused_before_anything_is_written() {
+    let local = local_store_with_personal_data().await;
+    for subject in ["ada ", "ada\tlovelace", ""] {
+        let error = local.store.forget(subject, None).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Validation { field, .. } if field == "subjectId"),
+            "{error:?}"
+        );
+        let error = local
+            .store
+            .append(&append_of(
+                &fresh_stream("customer"),
+                vec![registered(subject, "Ada")],
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Validation { field, .. } if field == "events[0].data/customerId"),
+            "{error:?}"
+        );
+    }
 }

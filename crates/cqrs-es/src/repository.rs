@@ -182,6 +182,14 @@ impl DynamoStoreRepository {
         let Some((_, aggregate, current_snapshot)) = snapshot_update else {
             return Ok(());
         };
+        // cqrs-es folds opened events: its snapshot would hold personal values in plaintext,
+        // beyond a forget's reach. None is written; loads fold the events.
+        if self.store.catalog().declares_personal_data() {
+            tracing::debug!(
+                "the event types declare personal data: no cqrs-es snapshot is written"
+            );
+            return Ok(());
+        }
         let Some(covered) = self.snapshot_covers(first.sequence, last.sequence) else {
             return Ok(());
         };

@@ -86,9 +86,9 @@ pub use new_event::NewEvent;
 pub use page::{Direction, Page, PageRequest, MAX_PAGE_SIZE};
 pub use payload_hash::PayloadHash;
 pub use personal_data::{
-    check_not_reserved, erasure_stream, open_sealed, sealed_keys, PersonalDataDeclaration,
-    PersonalDataRule, SealedValue, SealingPlan, SubjectSource, ERASED, MAX_SUBJECT_BYTES, SEALED,
-    SUBJECT_FORGOTTEN,
+    check_not_reserved, check_subject, erasure_stream, open_sealed, sealed_keys,
+    PersonalDataDeclaration, PersonalDataRule, SealedValue, SealingPlan, SubjectSource, ERASED,
+    MAX_SUBJECT_BYTES, SEALED, SUBJECT_FORGOTTEN,
 };
 pub use projection::{builtin_projections, AccountBalances, Projection};
 pub use projector_settings::{

@@ -28,6 +28,14 @@ pub const MAX_SUBJECT_BYTES: usize = 256;
 /// The event type of the event a forget stores.
 pub const SUBJECT_FORGOTTEN: &str = "SubjectForgotten";
 
+/// Checks `subject` as a data subject's id: what an identifier may be (1 to
+/// [`MAX_SUBJECT_BYTES`] bytes, no control characters, no surrounding whitespace), so that its
+/// erasure stream is a valid stream id and a forget of every subject that has keys can be
+/// recorded.
+pub fn check_subject(field: &str, subject: &str) -> Result<(), ValidationError> {
+    crate::name::check_identifier(field, subject, MAX_SUBJECT_BYTES)
+}
+
 /// The stream a subject's forgets are stored in.
 pub fn erasure_stream(subject: &str) -> String {
     format!("erasure-{subject}")
@@ -163,13 +171,22 @@ impl PersonalDataRule {
             ),
         };
         match subject {
-            Some(subject) if !subject.is_empty() && subject.len() <= MAX_SUBJECT_BYTES => {
+            Some(subject) => {
+                check_subject(&field, subject).map_err(|invalid| {
+                    ValidationError::new(
+                        field.clone(),
+                        format!(
+                            "names the data subject of {} (personal data) and {}",
+                            event.event_type, invalid.reason
+                        ),
+                    )
+                })?;
                 Ok(Some(SealingPlan {
                     subject: subject.to_owned(),
                     fields,
                 }))
             }
-            _ => Err(ValidationError::new(
+            None => Err(ValidationError::new(
                 field,
                 format!(
                     "names the data subject of {} (personal data): a text of 1 to {MAX_SUBJECT_BYTES} bytes",
@@ -191,11 +208,14 @@ pub fn check_not_reserved(events: &[NewEvent]) -> Result<(), ValidationError> {
                 format!("{SUBJECT_FORGOTTEN} is the store's own record of a forget: ask the store to forget the subject"),
             ));
         }
-        if let Some(at) = reserved_member(&event.data, &mut String::new()) {
-            return Err(ValidationError::new(
-                format!("events[{position}].data{at}"),
-                format!("holds a member named {SEALED}, which is reserved for the values the store seals"),
-            ));
+        let extra = Value::Object(event.metadata.extra.clone());
+        for (part, value) in [("data", &event.data), ("metadata.extra", &extra)] {
+            if let Some(at) = reserved_member(value, &mut String::new()) {
+                return Err(ValidationError::new(
+                    format!("events[{position}].{part}{at}"),
+                    format!("holds a member named {SEALED}, which is reserved for the values the store seals"),
+                ));
+            }
         }
     }
     Ok(())
@@ -269,6 +289,16 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_that_could_not_name_its_erasure_stream_is_refused() {
+        for subject in ["ada ", "ada\n", ""] {
+            let error = rule("/customerId", &["/name"])
+                .plan(3, &customer(json!({"customerId": subject, "name": "Ada"})))
+                .unwrap_err();
+            assert_eq!(error.field, "events[3].data/customerId", "{subject:?}");
+        }
+    }
+
+    #[test]
     fn what_only_the_store_writes_is_refused_naming_where_it_is() {
         let forgotten = NewEvent::new(
             EventType::new(SUBJECT_FORGOTTEN).unwrap(),
@@ -281,6 +311,13 @@ mod tests {
         assert_eq!(error.field, "events[0].data/a~1b/1");
         assert!(error.reason.contains("$sealed"), "{error}");
         assert!(check_not_reserved(&[customer(json!({"sealed": 1, "x": ["$sealed"]}))]).is_ok());
+        let mut in_metadata = customer(json!({}));
+        in_metadata
+            .metadata
+            .extra
+            .insert("note".into(), json!({"$sealed": {}}));
+        let error = check_not_reserved(&[in_metadata]).unwrap_err();
+        assert_eq!(error.field, "events[0].metadata.extra/note");
     }
 
     #[test]

@@ -147,22 +147,31 @@ impl SubjectKeys {
         Ok(keys)
     }
 
-    /// The live keys among `wanted`: one strongly consistent `BatchGetItem` per 100 keys; a key
-    /// forgotten (or never stored) is absent from the answer.
+    /// The live keys among `wanted`: strongly consistent `BatchGetItem`s (100 items each) of the
+    /// keys and of each subject's forgotten mark; a key forgotten, never stored, or of a subject
+    /// marked forgotten (a forget under way) is absent from the answer.
     pub async fn keys_for_reading(
         &self,
         wanted: &BTreeSet<SubjectKey>,
     ) -> Result<HashMap<SubjectKey, Arc<DataKey>>, Error> {
+        let subjects: BTreeSet<&str> = wanted.iter().map(|(s, _)| s.as_str()).collect();
         let keys = wanted
             .iter()
             .map(|(subject, key_id)| item_key(subject, key_id))
+            .chain(subjects.iter().map(|s| item_key(s, FORGOTTEN_MARK)))
             .collect();
         let items = batch_get_items(&self.dynamodb, &self.table, keys, Consistency::Strong).await?;
+        let marked: BTreeSet<String> = items
+            .iter()
+            .filter(|item| text(item, KEY_ID).as_deref() == Some(FORGOTTEN_MARK))
+            .filter_map(|item| text(item, SUBJECT_ID))
+            .collect();
         let mut live = HashMap::with_capacity(items.len());
         for item in &items {
-            if let (Some(subject), Some((key_id, wrapped))) =
-                (text(item, SUBJECT_ID), live_key(item))
-            {
+            let Some(subject) = text(item, SUBJECT_ID).filter(|s| !marked.contains(s)) else {
+                continue;
+            };
+            if let Some((key_id, wrapped)) = live_key(item) {
                 let key = self.unwrap(&subject, &key_id, wrapped).await?;
                 live.insert((subject, key_id), key);
             }

@@ -19,6 +19,9 @@ pub struct ApiRequest {
     /// Who sent it, as the front door authenticated them (API Gateway's IAM caller ARN); none
     /// locally.
     pub caller: Option<String>,
+    /// The API Gateway resource that took the request (`/{proxy+}`, or a route declared on its
+    /// own such as the forget route); none locally.
+    pub resource: Option<String>,
 }
 
 impl ApiRequest {
@@ -34,6 +37,7 @@ impl ApiRequest {
             body: Vec::new(),
             idempotency_key: None,
             caller: None,
+            resource: None,
         }
     }
 
@@ -46,6 +50,12 @@ impl ApiRequest {
     /// The same request as sent by `caller`.
     pub fn with_caller(mut self, caller: &str) -> Self {
         self.caller = Some(caller.to_owned());
+        self
+    }
+
+    /// The same request as taken by API Gateway's resource `resource`.
+    pub fn through_resource(mut self, resource: &str) -> Self {
+        self.resource = Some(resource.to_owned());
         self
     }
 

@@ -104,11 +104,14 @@ impl Api {
             },
             Operation::ReplayProgress => self.replay_progress(&captured("replayId")).await,
             Operation::ResumeReplay => self.resume_replay(&captured("replayId")).await,
-            Operation::ForgetSubject => {
+            Operation::ForgetSubject => match forget_route_taken(request) {
                 // The IAM caller when API Gateway authorized one, else who the request names.
-                let by = request.caller.as_deref().or(request.param("by"));
-                self.forget(&captured("subjectId"), by).await
-            }
+                Ok(()) => {
+                    let by = request.caller.as_deref().or(request.param("by"));
+                    self.forget(&captured("subjectId"), by).await
+                }
+                Err(refused) => refused,
+            },
             Operation::FindEvents => match find_events(request) {
                 Ok(op) => self.query(op, None).await,
                 Err(invalid) => answer(validation_payload(invalid), 200),
@@ -316,6 +319,26 @@ impl Api {
 }
 
 /// The body as JSON; an empty or unreadable one is named.
+/// On AWS a forget is taken only through its own resource, which API Gateway authorizes by IAM
+/// whatever the rest of the API takes: one that reached the function another way (the proxy
+/// resource, which an API key opens) is refused.
+fn forget_route_taken(request: &ApiRequest) -> Result<(), ApiResponse> {
+    match request.resource.as_deref() {
+        None | Some(FORGET_RESOURCE) => Ok(()),
+        Some(other) => Err(answer(
+            json!({"error": {
+                "type": "Forbidden",
+                "message": format!("a forget is taken only through {FORGET_RESOURCE}, authorized by IAM; this request came through {other}"),
+                "retryable": false,
+            }}),
+            200,
+        )),
+    }
+}
+
+/// The forget route's API Gateway resource (infra/lib/forget-subjects-route.ts declares it).
+const FORGET_RESOURCE: &str = "/subjects/{subjectId}/forget";
+
 fn body_of(request: &ApiRequest) -> Result<Value, ValidationError> {
     if request.body.is_empty() {
         return Err(ValidationError::new("body", "is required: a JSON object"));

@@ -10,7 +10,7 @@ pub const RETRY_AFTER_SECONDS: u32 = 1;
 pub fn status_of(error_type: &str) -> u16 {
     match error_type {
         "Validation" => 400,
-        "NotWriteRegion" => 403,
+        "NotWriteRegion" | "Forbidden" => 403,
         "NotFound" => 404,
         "Conflict" => 409,
         "Expired" => 410,
@@ -39,6 +39,7 @@ mod tests {
         for (kind, status) in [
             ("Validation", 400),
             ("NotWriteRegion", 403),
+            ("Forbidden", 403),
             ("NotFound", 404),
             ("Conflict", 409),
             ("Expired", 410),

@@ -81,6 +81,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
             body,
             idempotency_key,
             caller: None,
+            resource: None,
         })
         .await;
     to_response(response)

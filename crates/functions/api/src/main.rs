@@ -32,9 +32,12 @@ fn to_request(request: Request) -> ApiRequest {
         .get(api::IDEMPOTENCY_KEY_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     // The IAM caller's ARN, when API Gateway authorized the request by IAM (the forget route).
-    let caller = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => context.identity.user_arn.clone(),
-        _ => None,
+    let (caller, resource) = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => (
+            context.identity.user_arn.clone(),
+            context.resource_path.clone(),
+        ),
+        _ => (None, None),
     };
     ApiRequest {
         method: request.method().as_str().to_owned(),
@@ -43,5 +46,6 @@ fn to_request(request: Request) -> ApiRequest {
         body: request.body().to_vec(),
         idempotency_key,
         caller,
+        resource,
     }
 }
