@@ -27,11 +27,14 @@ async fn assert_contiguous_and_once(
     assert_eq!(unique, expected_ids, "an event was lost");
 }
 
-/// The OCC storm: 16 writers × 200 appends at expected versions on one stream, each retrying on
-/// conflict from the actual version the conflict names: 3,200 contiguous versions.
+/// The OCC storm: 16 writers × 50 appends at expected versions on one stream, each retrying on
+/// conflict from the actual version the conflict names: 800 contiguous versions. (Every append
+/// meets up to 15 conflicting writers, so it is thousands of conditional transactions; 200 each
+/// took 10 minutes of a CI run against moto, which copies the table per transaction action, and
+/// proved nothing more.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn occ_storm_sixteen_writers_two_hundred_appends_each_end_contiguous() {
-    const PER_WRITER: usize = 200;
+async fn occ_storm_sixteen_writers_fifty_appends_each_end_contiguous() {
+    const PER_WRITER: usize = 50;
     let local = local_store().await;
     let stream = fresh_stream("occ");
     let writers = (0..WRITERS).map(|writer| {
