@@ -9,6 +9,7 @@ MOTO_VERSION := 5.2.5
 AWSCLI_VERSION := 1.46.2
 CARGO_LAMBDA_VERSION := 1.9.2
 ZIGLANG_VERSION := 0.17.0
+SELENIUM_VERSION := 4.50.0
 WITH_FUNCTIONS := tests/with-functions.sh
 WITH_PIPELINE := tests/with-pipeline.sh
 # make dev's fixed ports, so the README's commands work as printed.
@@ -19,7 +20,7 @@ DEV_API_KEY ?= local-dev-key
 LOCAL_AWS := tests/local-aws.sh
 CARGO ?= cargo
 
-.PHONY: help setup dev demo test bench fuzz costs build init-duration lint fmt infra-setup infra-test synth
+.PHONY: help setup browser-setup dev demo test bench fuzz costs build init-duration lint fmt infra-setup infra-test synth
 INFRA := infra
 NPM := npm --prefix $(INFRA) --no-audit --no-fund --loglevel=error
 
@@ -32,7 +33,7 @@ help:
 	@echo "make bench  zip sizes, init durations, appends beside seed 002, throughput, projector invocations, pipeline latency, key distribution, criterion"
 	@echo "make fuzz   every input parser under cargo fuzz for FUZZ_SECONDS each, from a corpus seeded by fixtures/"
 	@echo "make costs  print the requests and capacity units of each operation (README cost table)"
-	@echo "make lint   cargo fmt --check, clippy -D warnings, tsc on infra/"
+	@echo "make lint   cargo fmt --check, clippy -D warnings, tsc on infra/ and on the web console"
 	@echo "make synth  cdk synth of infra/ over the zips of make build (cdk.out in infra/)"
 
 setup: $(VENV)/.installed
@@ -41,8 +42,16 @@ $(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
 		'moto[server]==$(MOTO_VERSION)' 'awscli==$(AWSCLI_VERSION)' \
-		'cargo-lambda==$(CARGO_LAMBDA_VERSION)' 'ziglang==$(ZIGLANG_VERSION)'
+		'cargo-lambda==$(CARGO_LAMBDA_VERSION)' 'ziglang==$(ZIGLANG_VERSION)' \
+		'selenium==$(SELENIUM_VERSION)'
 	touch $@
+
+# The web console's browser test: Debian's Chromium and ChromeDriver, installed when missing.
+browser-setup:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium chromium-driver; \
+	fi
 
 dev: setup
 	$(CARGO) build --quiet --locked --bin esctl
@@ -54,9 +63,10 @@ demo: setup
 	$(CARGO) build --quiet --locked --bin esctl
 	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) target/debug/esctl demo
 
-test: setup lint infra-test
+test: setup lint infra-test browser-setup
 	$(CARGO) test --workspace --locked --no-run --quiet
-	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) $(CARGO) test --workspace --locked
+	$(LOCAL_AWS) $(WITH_FUNCTIONS) $(WITH_PIPELINE) bash -c '$(CARGO) test --workspace --locked && \
+		SE_OFFLINE=true $(VENV)/bin/python tests/browser/console_test.py'
 
 FUNCTIONS := persister query projector replay api
 
@@ -93,6 +103,8 @@ lint: infra-setup
 		if $(CARGO) tree --quiet --locked -p $$f -i $$p >/dev/null 2>&1; then echo "$$f links $$p"; exit 1; fi; \
 	done; done
 	cd $(INFRA) && node_modules/.bin/tsc --noEmit
+	@# The web console's plain ES modules, type-checked from their JSDoc (nothing is emitted).
+	$(INFRA)/node_modules/.bin/tsc -p crates/functions/api/console
 
 # infra/: the CDK app, installed from its lockfile; its tests synthesize offline, without AWS.
 infra-setup: $(INFRA)/node_modules/.installed

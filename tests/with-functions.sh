@@ -70,4 +70,5 @@ echo "$api_pid" >"$state_dir/api-$api_port.pid"
 wait_for_port "$api_pid" "$api_port" "$api_log" "with-functions: api-local"
 export API_ENDPOINT="http://127.0.0.1:$api_port"
 echo "with-functions: HTTP API on $API_ENDPOINT, x-api-key: $API_KEY (log: $api_log)" >&2
+echo "with-functions: web console on $API_ENDPOINT/console/#key=$API_KEY" >&2
 "$@"

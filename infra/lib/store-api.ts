@@ -2,9 +2,11 @@
  * The REST API in front of the api function: API Gateway proxies every path and method to it, in a
  * regional stage named after the environment. Calls are authorized by an API key in a usage plan
  * (seed 003; `apiAuth=apiKey`, the default) or by IAM (`apiAuth=iam`), but the forget route, which
- * always takes IAM (ForgetSubjectsRoute, with its managed policy); the stage and the plan
- * throttle; each request is logged as JSON to an access log group, errors to the execution log,
- * and the stage is traced with X-Ray when `tracing` is on.
+ * always takes IAM (ForgetSubjectsRoute, with its managed policy), and the web console's static
+ * files, which are open (ConsoleRoute: a browser cannot send the key when it navigates to a page,
+ * and the files hold no data); the stage and the plan throttle; each request is logged as JSON
+ * to an access log group, errors to the execution log, and the stage is traced with X-Ray when
+ * `tracing` is on.
  */
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -12,6 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { ConsoleRoute } from './console-route';
 import { DeploymentSettings } from './deployment-settings';
 import { ForgetSubjectsRoute } from './forget-subjects-route';
 import { retentionOf } from './rust-function';
@@ -44,6 +47,8 @@ export class StoreApi extends Construct {
   readonly usagePlan?: apigateway.UsagePlan;
   /** `POST /subjects/{subjectId}/forget`, IAM-authorized, and the policy that may invoke it. */
   readonly forgetRoute: ForgetSubjectsRoute;
+  /** `GET /console` and `GET /console/{file}`, the web console's static files, open. */
+  readonly consoleRoute: ConsoleRoute;
 
   constructor(scope: Construct, id: string, props: StoreApiProps) {
     super(scope, id);
@@ -58,9 +63,9 @@ export class StoreApi extends Construct {
     const cloudWatch = new ApiGatewayCloudWatchRole(this, 'CloudWatch');
     this.api = new apigateway.LambdaRestApi(this, 'Api', {
       restApiName: name,
-      description: `Event store ${settings.envName}: the store over HTTP (appends, streams, events, read models, replays)`,
+      description: `Event store ${settings.envName}: the store over HTTP (appends, streams, events, read models, replays) and its web console at /console`,
       handler: props.handler,
-      // The proxy is added below, as `proxy: true` would add it, so the forget route can be declared beside it.
+      // The proxy is added below, as `proxy: true` would add it, so the forget and console routes can be declared beside it.
       proxy: false,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // The account's logging role is set by ApiGatewayCloudWatchRole, without a managed policy.
@@ -85,7 +90,7 @@ export class StoreApi extends Construct {
     this.api.deploymentStage.node.addDependency(cloudWatch.account);
     // The stack's ApiUrl output says the same under a fixed key.
     this.api.node.tryRemoveChild('Endpoint');
-    // `{proxy+}` and the root, ANY method, to the api function: every path but the forget route.
+    // `{proxy+}` and the root, ANY method, to the api function: every path but the forget and console routes.
     this.api.root.addProxy();
     this.forgetRoute = new ForgetSubjectsRoute(this, 'ForgetSubjects', {
       envName: settings.envName,
@@ -93,6 +98,7 @@ export class StoreApi extends Construct {
       stageName: settings.envName,
       handler: props.handler,
     });
+    this.consoleRoute = new ConsoleRoute(this, 'Console', { api: this.api, handler: props.handler });
 
     if (byKey) {
       this.usagePlan = this.api.addUsagePlan('UsagePlan', {
@@ -125,7 +131,7 @@ export class StoreApi extends Construct {
     if (byKey) {
       acknowledge(
         'AwsSolutions-APIG4',
-        'Seed 003 asks for an API key in a usage plan (every method requires it, but the forget route, which takes IAM); deploy with -c apiAuth=iam for IAM authorization',
+        'Seed 003 asks for an API key in a usage plan (every method requires it, but the forget route, which takes IAM, and the console\'s files, which are open and acknowledged on their methods); deploy with -c apiAuth=iam for IAM authorization',
       );
     }
     acknowledge(

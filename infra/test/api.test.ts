@@ -8,19 +8,27 @@ const EVENT_TYPES_FILE = path.join(__dirname, '..', '..', 'fixtures', 'event-typ
 
 const methodsOf = (template: Template) =>
   Object.values(template.findResources('AWS::ApiGateway::Method')).map((m: any) => m.Properties);
-/** The methods but the forget route's: the root's and the proxy's. */
+/** The methods but the forget and console routes': the root's and the proxy's. */
 const proxyMethodsOf = (template: Template) => methodsOf(template).filter((method) => method.HttpMethod === 'ANY');
 const forgetMethodOf = (template: Template) => onlyResource(template, 'AWS::ApiGateway::Method', { HttpMethod: 'POST' });
+/** The console route's methods, all GET: `/console`'s and `/console/{file}`'s. */
+const consoleMethodsOf = (template: Template) => methodsOf(template).filter((method) => method.HttpMethod === 'GET');
+/** The path parts of a resource, from the root down. */
+const pathOf = (template: Template, id: string): string[] => {
+  const resource = template.toJSON().Resources[id].Properties;
+  return resource.ParentId.Ref ? [...pathOf(template, resource.ParentId.Ref), resource.PathPart] : [resource.PathPart];
+};
 
 describe('the REST API in front of the api function', () => {
   const { service } = synthesize();
   const methods = () => methodsOf(service);
 
-  test('proxies every path and method, the root too, to the api function, and declares the forget route beside them', () => {
+  test('proxies every path and method, the root too, to the api function, and declares the forget and console routes beside them', () => {
     onlyResource(service, 'AWS::ApiGateway::RestApi', { Name: 'event-store-dev', EndpointConfiguration: { Types: ['REGIONAL'] } });
     onlyResource(service, 'AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
-    expect(methods()).toHaveLength(3);
+    expect(methods()).toHaveLength(5);
     expect(proxyMethodsOf(service)).toHaveLength(2);
+    expect(consoleMethodsOf(service)).toHaveLength(2);
     expect(forgetMethodOf(service).ResourceId).toEqual({ Ref: expect.stringMatching(/^RestApisubjectssubjectIdforget/) });
     for (const method of methods()) {
       expect(method.Integration.Type).toBe('AWS_PROXY');
@@ -36,7 +44,7 @@ describe('the REST API in front of the api function', () => {
     }
   });
 
-  test('requires the API key on every method by default (seed 003), but the forget route', () => {
+  test('requires the API key on every method by default (seed 003), but the forget and console routes', () => {
     for (const method of proxyMethodsOf(service)) {
       expect(method).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
     }
@@ -69,9 +77,9 @@ describe('the REST API in front of the api function', () => {
     expect(stage.MethodSettings).toEqual([expect.objectContaining({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]);
   });
 
-  test('with apiAuth=iam, every method takes IAM authorization and there is no key or plan', () => {
+  test("with apiAuth=iam, every method but the console's takes IAM authorization and there is no key or plan", () => {
     const iam = synthesize({ apiAuth: 'iam' }).service;
-    expect(methodsOf(iam)).toHaveLength(3);
+    expect(methodsOf(iam)).toHaveLength(5);
     for (const method of proxyMethodsOf(iam)) {
       expect(method.AuthorizationType).toBe('AWS_IAM');
       expect(method.ApiKeyRequired).toBeUndefined();
@@ -163,7 +171,6 @@ describe('the REST API in front of the api function', () => {
 
 describe('the forget route, POST /subjects/{subjectId}/forget', () => {
   const { service } = synthesize();
-  const resources = service.toJSON().Resources;
 
   test('is declared whether or not the event types file declares personal data', () => {
     expect(forgetMethodOf(synthesize({ eventTypesFile: EVENT_TYPES_FILE }).service)).toMatchObject({ HttpMethod: 'POST' });
@@ -178,11 +185,7 @@ describe('the forget route, POST /subjects/{subjectId}/forget', () => {
   });
 
   test('sits at subjects/{subjectId}/forget, under the root', () => {
-    const parts = (id: string): string[] => {
-      const resource = resources[id].Properties;
-      return resource.ParentId.Ref ? [...parts(resource.ParentId.Ref), resource.PathPart] : [resource.PathPart];
-    };
-    expect(parts(forgetMethodOf(service).ResourceId.Ref)).toEqual(['subjects', '{subjectId}', 'forget']);
+    expect(pathOf(service, forgetMethodOf(service).ResourceId.Ref)).toEqual(['subjects', '{subjectId}', 'forget']);
   });
 
   test('has a managed policy, event-store-<env>-forget-subjects, that may invoke that method of the stage and nothing else', () => {
@@ -213,5 +216,59 @@ describe('the forget route, POST /subjects/{subjectId}/forget', () => {
     ]);
     // For an operator to attach: no role of the stack holds it.
     expect(policy.Roles).toBeUndefined();
+  });
+});
+
+describe('the console route, GET /console and GET /console/{file}', () => {
+  const byKey = synthesize().service;
+  const byIam = synthesize({ apiAuth: 'iam' }).service;
+  const pathsOf = (template: Template) => consoleMethodsOf(template).map((method) => pathOf(template, method.ResourceId.Ref));
+
+  test.each([
+    ['apiAuth=apiKey', byKey],
+    ['apiAuth=iam', byIam],
+  ])('with %s, has one GET method on /console and one on /console/{file}, and no other method there', (_, template) => {
+    expect(pathsOf(template).sort()).toEqual([['console'], ['console', '{file}']]);
+    const consoleResources = new Set(consoleMethodsOf(template).map((method) => method.ResourceId.Ref));
+    const onConsole = methodsOf(template).filter((method) => consoleResources.has(method.ResourceId.Ref));
+    expect(onConsole.map((method) => method.HttpMethod)).toEqual(['GET', 'GET']);
+  });
+
+  test.each([
+    ['apiAuth=apiKey', byKey],
+    ['apiAuth=iam', byIam],
+  ])('with %s, is open: no authorization and no API key, as a browser navigating to a page sends neither', (_, template) => {
+    for (const method of consoleMethodsOf(template)) {
+      expect(method).toMatchObject({ AuthorizationType: 'NONE', ApiKeyRequired: false });
+    }
+  });
+
+  test.each([
+    ['apiAuth=apiKey', byKey],
+    ['apiAuth=iam', byIam],
+  ])('with %s, is integrated with the api function (Lambda proxy)', (_, template) => {
+    for (const method of consoleMethodsOf(template)) {
+      expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+      expect(JSON.stringify(method.Integration.Uri)).toMatch(/"ApiFunction[0-9A-F]{8}","Arn"/);
+    }
+  });
+
+  test('leaves the data behind the key (apiAuth=apiKey) or IAM (apiAuth=iam): the proxy and the forget route are unchanged', () => {
+    expect(proxyMethodsOf(byKey)).toHaveLength(2);
+    for (const method of proxyMethodsOf(byKey)) {
+      expect(method).toMatchObject({ AuthorizationType: 'NONE', ApiKeyRequired: true });
+    }
+    expect(proxyMethodsOf(byIam)).toHaveLength(2);
+    for (const method of proxyMethodsOf(byIam)) {
+      expect(method.AuthorizationType).toBe('AWS_IAM');
+      expect(method.ApiKeyRequired).toBeUndefined();
+    }
+    for (const template of [byKey, byIam]) {
+      expect(forgetMethodOf(template)).toMatchObject({ AuthorizationType: 'AWS_IAM', ApiKeyRequired: false });
+    }
+  });
+
+  test("names the console in the RestApi's description", () => {
+    expect(onlyResource(byKey, 'AWS::ApiGateway::RestApi').Description).toMatch(/web console at \/console/);
   });
 });

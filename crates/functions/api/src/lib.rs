@@ -9,6 +9,7 @@
 
 mod api_request;
 mod cold_start;
+pub mod console_assets;
 mod handler;
 mod http_status;
 mod idempotency_key;
@@ -16,6 +17,7 @@ pub mod local_server;
 mod openapi;
 mod path_match;
 mod routes;
+mod serving;
 
 pub use api_request::{ApiRequest, ApiResponse};
 pub use cold_start::build_from_env;
@@ -24,3 +26,4 @@ pub use http_status::status_of;
 pub use idempotency_key::{IdempotencyKey, HEADER as IDEMPOTENCY_KEY_HEADER};
 pub use openapi::openapi_document;
 pub use routes::{Operation, RouteSpec, ROUTES};
+pub use serving::is_console_request;

@@ -1,6 +1,6 @@
 //! API Gateway's part under `make dev`: an HTTP/1 server on 127.0.0.1 that checks the API key
-//! (`x-api-key`, as a usage plan does) and hands each request to the same handler the Lambda
-//! function runs.
+//! (`x-api-key`, as a usage plan does; not for the console's files) and hands each request to
+//! the same handler the Lambda function runs.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -47,7 +47,9 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
         .headers()
         .get("x-api-key")
         .and_then(|v| v.to_str().ok());
-    if given != Some(api_key) {
+    // The console's files hold no data: the page asks for the key and sends it with each call.
+    let console = crate::is_console_request(request.method().as_str(), request.uri().path());
+    if given != Some(api_key) && !console {
         // API Gateway's own answer to a missing or wrong key.
         return to_response(ApiResponse::json(
             403,
@@ -74,7 +76,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
         }
     };
     let response = api
-        .respond(ApiRequest {
+        .serve(ApiRequest {
             method,
             path,
             query,
@@ -84,7 +86,7 @@ async fn answer(api: &Api, api_key: &str, request: Request<Incoming>) -> Respons
             resource: None,
         })
         .await;
-    to_response(response)
+    response.map(|body| Full::new(Bytes::from(body)))
 }
 
 fn to_response(response: ApiResponse) -> Response<Full<Bytes>> {

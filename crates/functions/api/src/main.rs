@@ -10,12 +10,7 @@ async fn main() -> Result<(), Error> {
     function_support::init_logging();
     let api = &api::build_from_env().await?;
     run(service_fn(move |request: Request| async move {
-        Ok::<Response<Body>, Error>(
-            api.respond(to_request(request))
-                .await
-                .into_http()
-                .map(Body::from),
-        )
+        Ok::<Response<Body>, Error>(api.serve(to_request(request)).await.map(Body::from))
     }))
     .await
 }

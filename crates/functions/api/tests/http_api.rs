@@ -921,3 +921,44 @@ async fn a_forget_records_the_iam_caller_is_refused_off_its_route_and_a_keyless_
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_console_is_served_without_the_key_and_the_data_it_asks_for_with_it() {
+    let (base, _local) = served().await;
+    let client = Client::new();
+    for (path, content_type, holds) in [
+        ("/console/", "text/html", "<main id=\"view\""),
+        ("/console", "text/html", "console.js"),
+        ("/console/console.js", "text/javascript", "renderStreams"),
+        ("/console/console.css", "text/css", "@media"),
+    ] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers().clone();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{path}: {headers:?}"
+        );
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'"));
+        assert!(response.text().await.unwrap().contains(holds), "{path}");
+    }
+    let missing = client
+        .get(format!("{base}/console/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // What the console shows still takes the key.
+    let data = client
+        .get(format!("{base}/events?direction=backward"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(data.status(), StatusCode::FORBIDDEN);
+}

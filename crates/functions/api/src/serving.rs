@@ -1,0 +1,45 @@
+//! What both transports (API Gateway through `lambda_http`, and `make dev`'s local server) hand
+//! a request to: a `GET` under `/console` is answered with the console's embedded file, every
+//! other request by the API's handler, as an HTTP response.
+
+use serde_json::json;
+
+use crate::console_assets::console_asset;
+use crate::{Api, ApiRequest, ApiResponse};
+
+impl Api {
+    /// `request`'s HTTP response: a console file, or the API's answer.
+    pub async fn serve(&self, request: ApiRequest) -> http::Response<String> {
+        if request.method == "GET" {
+            match console_asset(&request.path) {
+                Some(Some(asset)) => {
+                    return http::Response::builder()
+                        .status(200)
+                        .header("content-type", asset.content_type)
+                        .header("cache-control", "no-cache")
+                        .header("x-content-type-options", "nosniff")
+                        .header(
+                            "content-security-policy",
+                            "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                        )
+                        .body(asset.text.to_owned())
+                        .expect("a status and headers of our own");
+                }
+                Some(None) => {
+                    return ApiResponse::json(
+                        404,
+                        json!({"error": {"type": "NotFound", "message": format!("the console has no file {}", request.path), "retryable": false}}),
+                    )
+                    .into_http()
+                }
+                None => {}
+            }
+        }
+        self.respond(request).await.into_http()
+    }
+}
+
+/// Whether `method` `path` is a console file, which is served without the API key.
+pub fn is_console_request(method: &str, path: &str) -> bool {
+    method == "GET" && console_asset(path).is_some()
+}

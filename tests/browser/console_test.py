@@ -1,0 +1,253 @@
+"""The web console in a real browser (Debian's Chromium through chromedriver, driven by
+Selenium) against the local stack that `make test` runs (API_ENDPOINT, API_KEY): every view is
+opened and the seeds' scenarios followed in it (seed 003's item appears, changes and disappears;
+seed 004's balance; seed 000's complete and partial cycles; a rebuild run to completion with its
+bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
+each view is written (at 1280 x 800, and the streams view at a phone's width) to
+CONSOLE_SCREENSHOTS (target/console-screenshots)."""
+
+import json
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import uuid
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["API_ENDPOINT"].rstrip("/")
+KEY = os.environ["API_KEY"]
+SHOTS = os.environ.get("CONSOLE_SCREENSHOTS", "target/console-screenshots")
+RUN = uuid.uuid4().hex[:12]
+WAIT_SECONDS = 30
+
+
+def api(method, path, body=None):
+    """The API's answer to one request (with the key), as JSON."""
+    request = urllib.request.Request(
+        BASE + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"content-type": "application/json", "x-api-key": KEY},
+    )
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
+    except urllib.error.HTTPError as error:
+        raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()}") from error
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+        "--window-size=1280,800",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+class Console:
+    def __init__(self, driver):
+        self.driver = driver
+        self.wait = WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.2)
+
+    def open(self, hash_):
+        self.driver.execute_script("window.location.hash = arguments[0]", hash_)
+
+    def main_text(self):
+        return self.driver.find_element(By.ID, "view").text
+
+    def error(self):
+        banner = self.driver.find_element(By.ID, "error")
+        return banner.text if banner.is_displayed() else ""
+
+    def until_main_shows(self, *texts, reload_hash=None):
+        """Waits until the view shows every text; with `reload_hash` (a read model or a timeline,
+        eventually consistent) the view is opened again each time a page of it has rendered
+        without them (its paging buttons come after its answer)."""
+
+        def shown(_):
+            text = self.main_text()
+            if all(t in text for t in texts):
+                return True
+            if reload_hash and "Previous page" in text:
+                self.reopen(reload_hash)
+            return False
+
+        self.wait.until(shown, f"the view to show {texts}")
+
+    def until_main_lacks(self, text, reload_hash):
+        def gone(_):
+            shown = self.main_text()
+            if "Previous page" not in shown:
+                return False
+            if text not in shown:
+                return True
+            self.reopen(reload_hash)
+            return False
+
+        try:
+            self.wait.until(gone, f"the view to stop showing {text}")
+        except Exception as error:
+            raise AssertionError(f"the view still shows {text}: {self.main_text()[:2000]}") from error
+
+    def reopen(self, hash_):
+        """Renders `hash_` anew (leaving it for the replays view, which asks nothing, first)."""
+        self.open("#/replays")
+        self.open(hash_)
+
+    def screenshot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+
+    def fill(self, name, value):
+        field = self.driver.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(value)
+
+    def press(self, text):
+        self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}' or starts-with(normalize-space(), '{text}')]").click()
+
+    def browser_errors(self):
+        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def seed_003_item(console):
+    """Seed 003: an item appears in read model testItems, its amount changes, it is deleted."""
+    stream, item = f"seed-003-{RUN}", f"item-{RUN}"
+    view = "#/read-models/testItems"
+    api("POST", "/addEvent", {"streamId": stream, "type": "ITEM_CREATED", "data": {"itemId": item, "amount": 225}})
+    console.open(view)
+    console.until_main_shows(item, '"amount": 225', reload_hash=view)
+    console.screenshot("read-models")
+    api("POST", "/addEvent", {"streamId": stream, "type": "ITEM_AMOUNT_CHANGED", "data": {"itemId": item, "amount": 500}})
+    console.until_main_shows(item, '"amount": 500', reload_hash=view)
+    api("POST", "/addEvent", {"streamId": stream, "type": "ITEM_DELETED", "data": {"itemId": item}})
+    console.until_main_lacks(item, view)
+
+
+def seed_004_balance(console):
+    """Seed 004: an account opened and credited 100.50 shows its events and a balance of 100.5."""
+    stream = f"account-{RUN}"
+    api("POST", "/events", {"streamId": stream, "events": [
+        {"eventType": "AccountCreated", "aggregateType": "Account",
+         "data": {"accountId": stream, "customerId": "customer-456", "accountType": "checking"}},
+        {"eventType": "TransactionProcessed", "aggregateType": "Account",
+         "data": {"transactionId": "tx-789", "amount": 100.50, "type": "deposit"}},
+    ]})
+    console.open(f"#/stream/{stream}")
+    console.until_main_shows("TransactionProcessed", '"balance": 100.5', "State as loaded (version 2)")
+    console.fill("atVersion", "1")
+    console.press("Load state")
+    console.until_main_shows("State as of 1 (version 1)", '"balance": 0')
+    console.screenshot("stream")
+
+
+def seed_000_cycles(console):
+    """Seed 000: a release cycle that completes, and a maintenance cycle missing a step."""
+    stream = f"11{RUN}"
+    events = [("CreatedAccount", "08:00"), ("PreparedAccount", "08:03"), ("ReleasedAccount", "08:04"),
+              ("ExpiredAccount", "09:00"), ("PreparedAccount", "09:10")]
+    api("POST", "/events", {"streamId": stream, "events": [
+        {"eventType": t, "eventTime": f"2024-02-01T{at}:00Z", "data": {"accountId": stream}} for t, at in events
+    ]})
+    view = f"#/transactions/{stream}"
+    console.open(view)
+    console.until_main_shows("account-release: complete", "account-maintenance: partial",
+                             "PurgedAccount missing", reload_hash=view)
+    console.screenshot("transactions")
+
+
+def rebuild(console):
+    """A rebuild of testItems: a dry run showing its count, then started and followed to the end."""
+    console.open("#/replays")
+    console.until_main_shows("Dry run")
+    console.fill("models", "testItems")
+    console.press("Dry run")
+    console.until_main_shows("would cover")
+    console.press("Start")
+    console.until_main_shows(": complete")
+    bar = console.driver.find_element(By.TAG_NAME, "progress")
+    assert bar.get_attribute("value") == bar.get_attribute("max"), (bar.get_attribute("value"), bar.get_attribute("max"))
+    console.screenshot("replays")
+
+
+def streams_and_search(console):
+    """Recent activity lists what was just appended; a search by event type finds it; typed errors show."""
+    console.open("#/streams")
+    console.until_main_shows("Recent activity", f"account-{RUN}")
+    console.screenshot("streams")
+    console.fill("eventType", "TransactionProcessed")
+    console.press("Search")
+    console.until_main_shows("Events found", f"account-{RUN}")
+    console.fill("eventType", "")
+    console.fill("from", "not a time")
+    console.press("Search")
+    console.wait.until(lambda _: "Validation (from)" in console.error(), "a typed error")
+    console.screenshot("error")
+    console.driver.set_window_size(390, 844)
+    console.open("#/")
+    console.open("#/streams")
+    console.until_main_shows("Recent activity")
+    width = console.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the streams view is {width}px wide at a phone's 390"
+    console.screenshot("streams-phone")
+    console.driver.set_window_size(1280, 800)
+
+
+def keyboard(console):
+    """From the first nav link, Tab reaches the others in order, then the API key's field;
+    Enter on a link opens its view."""
+    console.open("#/streams")
+    console.until_main_shows("Recent activity")
+    first = console.driver.find_element(By.CSS_SELECTOR, "nav a")
+    reached = [first.text]
+    first.send_keys(Keys.TAB)
+    for _ in range(3):
+        focused = console.driver.switch_to.active_element
+        reached.append(focused.text or focused.get_attribute("id"))
+        focused.send_keys(Keys.TAB)
+    assert reached == ["Streams", "Read models", "Transactions", "Replays"], f"Tab reaches {reached}"
+    assert console.driver.switch_to.active_element.get_attribute("id") == "api-key"
+    console.driver.find_element(By.LINK_TEXT, "Replays").send_keys(Keys.ENTER)
+    console.until_main_shows("Dry run")
+
+
+def main():
+    driver = browser()
+    try:
+        driver.get(f"{BASE}/console/#key={KEY}")
+        console = Console(driver)
+        console.until_main_shows("Recent activity")
+        for step in (seed_003_item, seed_004_balance, seed_000_cycles, rebuild, streams_and_search, keyboard):
+            step(console)
+            print(f"console: {step.__name__} passed")
+        errors = [e for e in console.browser_errors() if "not a time" not in e["message"] and "400" not in e["message"]]
+        assert not errors, f"the browser's console logged errors: {errors}"
+    finally:
+        driver.quit()
+    print(f"console: every view passed; screenshots in {SHOTS}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as error:
+        print(f"console test failed: {error}", file=sys.stderr)
+        sys.exit(1)
