@@ -1,8 +1,8 @@
 """The web console in a real browser (Debian's Chromium through chromedriver, driven by
 Selenium) against the local stack that `make test` runs (API_ENDPOINT, API_KEY): every view is
 opened and the seeds' scenarios followed in it (seed 003's item appears, changes and disappears;
-seed 004's balance; seed 000's complete and partial cycles; a rebuild run to completion with its
-bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
+seed 004's balance; the live tail of a stream and of the store; seed 000's complete and partial
+cycles; a rebuild run to completion with its bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
 each view is written (at 1280 x 800, and the streams view at a phone's width) to
 CONSOLE_SCREENSHOTS (target/console-screenshots)."""
 
@@ -174,6 +174,27 @@ def seed_000_cycles(console):
     console.screenshot("transactions")
 
 
+def live_tail(console):
+    """Following a stream, and the whole store, shows what is appended after the button was pressed."""
+    stream = f"account-{RUN}"
+    console.open(f"#/stream/{stream}")
+    console.until_main_shows("Follow live", "TransactionProcessed")
+    console.press("Follow live")
+    console.until_main_shows("Stop following")
+    api("POST", "/events", {"streamId": stream, "events": [
+        {"eventType": "TransactionProcessed", "aggregateType": "Account",
+         "data": {"transactionId": "tx-790", "amount": 20, "type": "withdrawal"}}]})
+    console.until_main_shows("Arrived live (", "tx-790")
+    console.screenshot("live-tail")
+    console.open("#/streams")
+    console.until_main_shows("Recent activity", "Follow live")
+    console.press("Follow live")
+    console.until_main_shows("Stop following")
+    other = f"tail-{RUN}"
+    api("POST", "/events", {"streamId": other, "events": [{"eventType": "Ticked", "data": {"n": 1}}]})
+    console.until_main_shows("Arrived live (", other)
+
+
 def rebuild(console):
     """A rebuild of testItems: a dry run showing its count, then started and followed to the end."""
     console.open("#/replays")
@@ -235,7 +256,7 @@ def main():
         driver.get(f"{BASE}/console/#key={KEY}")
         console = Console(driver)
         console.until_main_shows("Recent activity")
-        for step in (seed_003_item, seed_004_balance, seed_000_cycles, rebuild, streams_and_search, keyboard):
+        for step in (seed_003_item, seed_004_balance, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard):
             step(console)
             print(f"console: {step.__name__} passed")
         errors = [e for e in console.browser_errors() if "not a time" not in e["message"] and "400" not in e["message"]]

@@ -2,10 +2,11 @@
 /**
  * @file One stream: its events (versions, types, times, data and metadata, payload hashes),
  * paged both ways, and its state as loaded, now or as of a version or a time (the newest
- * snapshot at or before it and the events after, folded).
+ * snapshot at or before it and the events after, folded); its live tail.
  */
 import { get } from './api.js';
 import { eventsTable } from './events-table.js';
+import { liveTail } from './live-tail.js';
 import { Pager } from './paging.js';
 import { el, guarded, pretty, searchForm } from './render.js';
 
@@ -44,6 +45,7 @@ export async function renderStream(main, streamId) {
   main.replaceChildren(
     el('h2', {}, `Stream ${streamId}`),
     el('label', {}, 'Order ', direction),
+    liveTail(streamId),
     events,
     el('h2', {}, 'State'),
     searchForm(

@@ -2,10 +2,11 @@
 /**
  * @file The streams view: recent activity across the store (the time-ordered index, newest
  * first), and search by stream id, event id, correlation id, user id, aggregate type, event
- * type and time range.
+ * type and time range; the live tail of the whole store.
  */
 import { get } from './api.js';
 import { eventsTable } from './events-table.js';
+import { liveTail } from './live-tail.js';
 import { Pager } from './paging.js';
 import { el, guarded, searchForm } from './render.js';
 
@@ -49,6 +50,6 @@ export async function renderStreams(main) {
       await show(undefined);
     }),
   );
-  main.replaceChildren(el('h2', {}, 'Streams'), form, results);
+  main.replaceChildren(el('h2', {}, 'Streams'), form, liveTail(undefined), results);
   await show(undefined);
 }

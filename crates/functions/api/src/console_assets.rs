@@ -38,6 +38,7 @@ assets! {
     "render.js" => "text/javascript; charset=utf-8",
     "paging.js" => "text/javascript; charset=utf-8",
     "events-table.js" => "text/javascript; charset=utf-8",
+    "live-tail.js" => "text/javascript; charset=utf-8",
     "streams-view.js" => "text/javascript; charset=utf-8",
     "stream-view.js" => "text/javascript; charset=utf-8",
     "read-models-view.js" => "text/javascript; charset=utf-8",
