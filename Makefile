@@ -49,7 +49,7 @@ $(VENV)/.installed: Makefile
 # The web console's browser test: Debian's Chromium and ChromeDriver, installed when missing.
 browser-setup:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
 		$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium chromium-driver; \
 	fi
 

@@ -130,7 +130,8 @@ class Console:
 
 def seed_003_item(console):
     """Seed 003: an item appears in read model testItems, its amount changes, it is deleted."""
-    stream, item = f"seed-003-{RUN}", f"item-{RUN}"
+    # A key that sorts before every other test's (the view shows the model's first page).
+    stream, item = f"seed-003-{RUN}", f"0-{RUN}"
     view = "#/read-models/testItems"
     api("POST", "/addEvent", {"streamId": stream, "type": "ITEM_CREATED", "data": {"itemId": item, "amount": 225}})
     console.open(view)
@@ -180,7 +181,7 @@ def live_tail(console):
     console.open(f"#/stream/{stream}")
     console.until_main_shows("Follow live", "TransactionProcessed")
     console.press("Follow live")
-    console.until_main_shows("Stop following")
+    console.until_main_shows("Following since")
     api("POST", "/events", {"streamId": stream, "events": [
         {"eventType": "TransactionProcessed", "aggregateType": "Account",
          "data": {"transactionId": "tx-790", "amount": 20, "type": "withdrawal"}}]})
@@ -189,7 +190,7 @@ def live_tail(console):
     console.open("#/streams")
     console.until_main_shows("Recent activity", "Follow live")
     console.press("Follow live")
-    console.until_main_shows("Stop following")
+    console.until_main_shows("Following since")
     other = f"tail-{RUN}"
     api("POST", "/events", {"streamId": other, "events": [{"eventType": "Ticked", "data": {"n": 1}}]})
     console.until_main_shows("Arrived live (", other)
@@ -203,7 +204,9 @@ def rebuild(console):
     console.press("Dry run")
     console.until_main_shows("would cover")
     console.press("Start")
-    console.until_main_shows(": complete")
+    # A rebuild scans the whole table, which the cargo tests before it filled.
+    WebDriverWait(console.driver, 180, poll_frequency=0.5).until(
+        lambda _: ": complete" in console.main_text(), "the rebuild to complete")
     bar = console.driver.find_element(By.TAG_NAME, "progress")
     assert bar.get_attribute("value") == bar.get_attribute("max"), (bar.get_attribute("value"), bar.get_attribute("max"))
     console.screenshot("replays")
@@ -250,20 +253,24 @@ def keyboard(console):
     console.until_main_shows("Dry run")
 
 
+STEPS = (seed_003_item, seed_004_balance, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard)
+
+
 def main():
     driver = browser()
     try:
         driver.get(f"{BASE}/console/#key={KEY}")
         console = Console(driver)
         console.until_main_shows("Recent activity")
-        for step in (seed_003_item, seed_004_balance, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard):
+        for step in STEPS:
             step(console)
             print(f"console: {step.__name__} passed")
-        errors = [e for e in console.browser_errors() if "not a time" not in e["message"] and "400" not in e["message"]]
+        # The bad search's own 400 is the one error expected.
+        errors = [e for e in console.browser_errors() if "from=not+a+time" not in e["message"]]
         assert not errors, f"the browser's console logged errors: {errors}"
     finally:
         driver.quit()
-    print(f"console: every view passed; screenshots in {SHOTS}")
+    print(f"console: {len(STEPS)} passed, 0 failed; screenshots in {SHOTS}")
 
 
 if __name__ == "__main__":

@@ -53,11 +53,12 @@ export function apiUrl(path, params = {}) {
  * @param {string} method
  * @param {URL} url
  * @param {unknown} [body]
+ * @param {Record<string, string>} [extra] more headers
  * @returns {Promise<any>}
  */
-async function send(method, url, body) {
+async function send(method, url, body, extra = {}) {
   /** @type {Record<string, string>} */
-  const headers = { 'x-api-key': apiKey() };
+  const headers = { ...extra, 'x-api-key': apiKey() };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
   }
@@ -90,7 +91,8 @@ export function get(path, params) {
 /**
  * @param {string} path
  * @param {unknown} body
+ * @param {string} [idempotencyKey] makes the request safe to send again (`Idempotency-Key`)
  */
-export function post(path, body) {
-  return send('POST', apiUrl(path), body);
+export function post(path, body, idempotencyKey) {
+  return send('POST', apiUrl(path), body, idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {});
 }

@@ -26,7 +26,6 @@ function takeKeyFromUrl() {
 async function route() {
   const main = /** @type {HTMLElement} */ (document.getElementById('view'));
   const [view, ...rest] = window.location.hash.replace(/^#\/?/, '').split('/');
-  const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
   for (const a of document.querySelectorAll('nav a')) {
     const current = a.getAttribute('href') === `#/${view === 'stream' ? 'streams' : view}`;
     if (current) a.setAttribute('aria-current', 'page');
@@ -34,6 +33,7 @@ async function route() {
   }
   clearError();
   try {
+    const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
     if (view === 'stream' && arg) await renderStream(main, arg);
     else if (view === 'read-models') await renderReadModels(main, arg);
     else if (view === 'transactions') await renderTransactions(main, arg);

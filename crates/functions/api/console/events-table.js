@@ -8,11 +8,12 @@ import { el, link, pretty, table } from './render.js';
  */
 export function eventsTable(events, caption) {
   return table(
-    ['Stream', 'Version', 'Type', 'Recorded', 'Data', 'Metadata', 'Event id / payload hash'],
+    ['Stream', 'Version', 'Type', 'Event time', 'Recorded', 'Data', 'Metadata', 'Event id / payload hash'],
     events.map((event) => [
       link(`#/stream/${encodeURIComponent(event.streamId)}`, event.streamId),
       event.version,
       event.eventType,
+      event.eventTime,
       event.recordedTime,
       pretty(event.data),
       pretty(event.metadata || {}),

@@ -4,11 +4,15 @@
  * each shown as a dry run first (how many events it covers), then started; its progress
  * followed with a bar, the rate and the time left; a stopped one resumed from its checkpoint.
  */
-import { get, post } from './api.js';
-import { el, guarded, pretty, searchForm } from './render.js';
+import { ApiError, get, post } from './api.js';
+import { el, guarded, pretty, searchForm, showError } from './render.js';
 
 /** How often a running replay's progress is asked for, in milliseconds. */
 const FOLLOW_EVERY_MS = 1000;
+/** The statuses of a replay still running (a rebuild switches its models over at the end). */
+const RUNNING = ['inProgress', 'switching'];
+/** A running replay whose progress has not moved for this long may have stopped: Resume. */
+const STALE_MS = 30000;
 
 /**
  * @param {HTMLElement} main
@@ -37,9 +41,13 @@ export async function renderReplays(main, replayId) {
     'Dry run',
     guarded(async (values) => {
       const dry = await post('/replays', { ...request(values), dryRun: true });
+      // One key per dry run: a second click, or the start sent again, starts one replay.
+      const idempotencyKey = crypto.randomUUID();
       const start = el('button', { type: 'button' }, `Start: ${dry.count} events`);
       start.addEventListener('click', guarded(async () => {
-        const started = await post('/replays', request(values));
+        start.setAttribute('disabled', '');
+        const started = await post('/replays', request(values), idempotencyKey);
+        sessionStorage.setItem(`replay-count-${started.replayId}`, String(dry.count));
         window.location.hash = `#/replays/${encodeURIComponent(started.replayId)}`;
       }));
       outcome.replaceChildren(el('p', {}, `A ${values.op || 'rebuild'} would cover ${dry.count} events${dry.estimated ? ' (DynamoDB\'s estimate)' : ''}.`), start);
@@ -58,11 +66,19 @@ export async function renderReplays(main, replayId) {
  */
 async function follow(section, replayId) {
   const hash = window.location.hash;
-  for (;;) {
-    const progress = await get(`/replays/${encodeURIComponent(replayId)}`);
-    section.replaceChildren(progressOf(replayId, progress));
-    if (progress.status !== 'inProgress' || window.location.hash !== hash) {
-      return;
+  while (window.location.hash === hash && section.isConnected) {
+    try {
+      const progress = await get(`/replays/${encodeURIComponent(replayId)}`);
+      section.replaceChildren(progressOf(replayId, progress));
+      if (!RUNNING.includes(progress.status)) {
+        return;
+      }
+    } catch (error) {
+      // A passing failure (503) is asked again; any other ends the following, shown.
+      if (!(error instanceof ApiError) || error.status !== 503) {
+        throw error;
+      }
+      showError(error);
     }
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_EVERY_MS));
   }
@@ -74,15 +90,19 @@ async function follow(section, replayId) {
  */
 function progressOf(replayId, progress) {
   const done = Number(progress.done || 0);
-  const total = Number(progress.totalEstimate || 0);
+  // A rebuild estimates its total (the table's items); a republish started here knows its dry
+  // run's count.
+  const total = Number(progress.totalEstimate || sessionStorage.getItem(`replay-count-${replayId}`) || 0);
   const rate = Number(progress.eventsPerSecond || 0);
-  const left = progress.status === 'inProgress' && total > done && rate > 0 ? Math.ceil((total - done) / rate) : undefined;
+  const left = RUNNING.includes(progress.status) && total > done && rate > 0 ? Math.ceil((total - done) / rate) : undefined;
   // The total is DynamoDB's estimate of the table's items (heads and guards among them): a
   // replay that is complete fills the bar whatever it estimated.
   const max = Math.max(total, done, 1);
   const complete = progress.status === 'complete';
   const bar = el('progress', { max, value: complete ? max : done, 'aria-label': 'Replay progress' });
-  const resume = el('button', { type: 'button', hidden: progress.status !== 'inProgress' }, 'Resume');
+  const updated = Date.parse(progress.updatedAt || progress.startedAt || '');
+  const stale = Number.isFinite(updated) && Date.now() - updated > STALE_MS;
+  const resume = el('button', { type: 'button', hidden: !(RUNNING.includes(progress.status) && stale) }, 'Resume');
   resume.addEventListener('click', guarded(async () => {
     await post(`/replays/${encodeURIComponent(replayId)}/resume`, {});
     window.location.hash = `#/replays/${encodeURIComponent(replayId)}`;

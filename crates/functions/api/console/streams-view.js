@@ -31,8 +31,8 @@ export async function renderStreams(main) {
       { name: 'userId', label: 'User id' },
       { name: 'aggregateType', label: 'Aggregate type' },
       { name: 'eventType', label: 'Event type' },
-      { name: 'from', label: 'From (RFC 3339)' },
-      { name: 'to', label: 'To (RFC 3339)' },
+      { name: 'from', label: 'Event time from (RFC 3339)' },
+      { name: 'to', label: 'Event time to (RFC 3339)' },
     ],
     'Search',
     guarded(async (values) => {

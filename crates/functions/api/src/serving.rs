@@ -4,13 +4,22 @@
 
 use serde_json::json;
 
-use crate::console_assets::console_asset;
+use crate::console_assets::{console_asset, CONSOLE_PATH};
 use crate::{Api, ApiRequest, ApiResponse};
 
 impl Api {
     /// `request`'s HTTP response: a console file, or the API's answer.
     pub async fn serve(&self, request: ApiRequest) -> http::Response<String> {
         if request.method == "GET" {
+            // The page's files are named relative to it: `/console` is `/console/` (relative,
+            // so a stage prefix such as `/prod` is kept).
+            if request.path == CONSOLE_PATH {
+                return http::Response::builder()
+                    .status(308)
+                    .header("location", "console/")
+                    .body(String::new())
+                    .expect("a status and headers of our own");
+            }
             match console_asset(&request.path) {
                 Some(Some(asset)) => {
                     return http::Response::builder()
@@ -20,7 +29,7 @@ impl Api {
                         .header("x-content-type-options", "nosniff")
                         .header(
                             "content-security-policy",
-                            "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                            "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'",
                         )
                         .body(asset.text.to_owned())
                         .expect("a status and headers of our own");

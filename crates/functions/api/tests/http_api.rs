@@ -928,7 +928,9 @@ async fn the_console_is_served_without_the_key_and_the_data_it_asks_for_with_it(
     let client = Client::new();
     for (path, content_type, holds) in [
         ("/console/", "text/html", "<main id=\"view\""),
+        // Redirected to /console/, whose relative links name the modules.
         ("/console", "text/html", "console.js"),
+        ("/console/live-tail.js", "text/javascript", "liveTail"),
         ("/console/console.js", "text/javascript", "renderStreams"),
         ("/console/console.css", "text/css", "@media"),
     ] {
