@@ -251,6 +251,7 @@ def keyboard(console):
     assert console.driver.switch_to.active_element.get_attribute("id") == "api-key"
     console.driver.find_element(By.LINK_TEXT, "Replays").send_keys(Keys.ENTER)
     console.until_main_shows("Dry run")
+    assert console.driver.switch_to.active_element.get_attribute("id") == "view", "focus moves into the view"
 
 
 STEPS = (seed_003_item, seed_004_balance, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard)

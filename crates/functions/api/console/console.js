@@ -23,7 +23,8 @@ function takeKeyFromUrl() {
   return match !== null;
 }
 
-async function route() {
+/** @param {boolean} [moved] whether the user moved to another view (focus goes into it) */
+async function route(moved = false) {
   const main = /** @type {HTMLElement} */ (document.getElementById('view'));
   const [view, ...rest] = window.location.hash.replace(/^#\/?/, '').split('/');
   for (const a of document.querySelectorAll('nav a')) {
@@ -39,6 +40,8 @@ async function route() {
     else if (view === 'transactions') await renderTransactions(main, arg);
     else if (view === 'replays') await renderReplays(main, arg);
     else await renderStreams(main);
+    // Keyboard and screen-reader users land in the view they opened, not back at the top.
+    if (moved) main.focus({ preventScroll: true });
   } catch (error) {
     showError(error);
   }
@@ -56,7 +59,7 @@ function start() {
   });
   window.addEventListener('hashchange', () => {
     if (!takeKeyFromUrl()) {
-      route();
+      route(true);
     }
   });
   if (!taken) {
