@@ -3,7 +3,8 @@ Selenium) against the local stack that `make test` runs (API_ENDPOINT, API_KEY):
 opened and the seeds' scenarios followed in it (seed 003's item appears, changes and disappears;
 seed 004's balance; the live tail of a stream and of the store; seed 000's complete and partial
 cycles; a rebuild run to completion with its bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
-each view is written (at 1280 x 800, and the streams view at a phone's width) to
+each view is written (at 1280 x 800, and the streams view at a phone's width, where the stream,
+transactions and replays views must fit too) to
 CONSOLE_SCREENSHOTS (target/console-screenshots)."""
 
 import json
@@ -232,6 +233,12 @@ def streams_and_search(console):
     width = console.driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the streams view is {width}px wide at a phone's 390"
     console.screenshot("streams-phone")
+    for view, shows in ((f"#/stream/account-{RUN}", "State as loaded"), ("#/replays", "Dry run"),
+                        (f"#/transactions/11{RUN}", "account-release")):
+        console.open(view)
+        console.until_main_shows(shows)
+        width = console.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"{view} is {width}px wide at a phone's 390"
     console.driver.set_window_size(1280, 800)
 
 
