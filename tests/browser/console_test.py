@@ -1,7 +1,7 @@
 """The web console in a real browser (Debian's Chromium through chromedriver, driven by
 Selenium) against the local stack that `make test` runs (API_ENDPOINT, API_KEY): every view is
 opened and the seeds' scenarios followed in it (seed 003's item appears, changes and disappears;
-seed 004's balance; the live tail of a stream and of the store; seed 000's complete and partial
+seed 004's balance; a stream paged both ways; the live tail of a stream and of the store; seed 000's complete and partial
 cycles; a rebuild run to completion with its bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
 each view is written (at 1280 x 800, and the streams view at a phone's width, where the stream,
 transactions and replays views must fit too) to
@@ -176,6 +176,23 @@ def seed_000_cycles(console):
     console.screenshot("transactions")
 
 
+def paging(console):
+    """A stream of 25 events pages by 20: Next shows 21 to 25, Previous the first 20 again."""
+    stream = f"paged-{RUN}"
+    api("POST", "/events", {"streamId": stream, "events": [
+        {"eventType": "Ticked", "data": {"n": n}} for n in range(1, 26)]})
+    console.open(f"#/stream/{stream}")
+    console.until_main_shows("State as loaded (version 25)")
+    # Read in one script: the table is replaced as each page arrives.
+    versions = lambda: console.driver.execute_script(
+        "return [...document.querySelectorAll('main table tbody tr')].map((r) => r.cells[1].textContent)")
+    assert versions() == [str(v) for v in range(1, 21)], versions()
+    console.press("Next page")
+    console.wait.until(lambda _: versions() == [str(v) for v in range(21, 26)], "versions 21 to 25")
+    console.press("Previous page")
+    console.wait.until(lambda _: versions() == [str(v) for v in range(1, 21)], "versions 1 to 20 again")
+
+
 def live_tail(console):
     """Following a stream, and the whole store, shows what is appended after the button was pressed."""
     stream = f"account-{RUN}"
@@ -261,7 +278,7 @@ def keyboard(console):
     assert console.driver.switch_to.active_element.get_attribute("id") == "view", "focus moves into the view"
 
 
-STEPS = (seed_003_item, seed_004_balance, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard)
+STEPS = (seed_003_item, seed_004_balance, paging, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard)
 
 
 def main():
