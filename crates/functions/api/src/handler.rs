@@ -439,7 +439,7 @@ fn failure(error: &Error) -> ApiResponse {
     answer(error_payload(error), 200)
 }
 
-fn not_found(message: String) -> ApiResponse {
+pub(crate) fn not_found(message: String) -> ApiResponse {
     ApiResponse::json(
         404,
         json!({"error": {"type": "NotFound", "message": message, "retryable": false}}),

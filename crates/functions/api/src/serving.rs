@@ -2,10 +2,9 @@
 //! a request to: a `GET` under `/console` is answered with the console's embedded file, every
 //! other request by the API's handler, as an HTTP response.
 
-use serde_json::json;
-
 use crate::console_assets::{console_asset, CONSOLE_PATH};
-use crate::{Api, ApiRequest, ApiResponse};
+use crate::handler::not_found;
+use crate::{Api, ApiRequest};
 
 impl Api {
     /// `request`'s HTTP response: a console file, or the API's answer.
@@ -35,11 +34,8 @@ impl Api {
                         .expect("a status and headers of our own");
                 }
                 Some(None) => {
-                    return ApiResponse::json(
-                        404,
-                        json!({"error": {"type": "NotFound", "message": format!("the console has no file {}", request.path), "retryable": false}}),
-                    )
-                    .into_http()
+                    return not_found(format!("the console has no file {}", request.path))
+                        .into_http()
                 }
                 None => {}
             }
