@@ -282,26 +282,13 @@ async fn a_first_key_meeting_a_forget_that_came_between_stores_the_values_erased
     // writer's transaction: its condition check on the mark fails (injected, as the local
     // endpoint answers one request at a time).
     let local = local_store_with_personal_data().await;
-    let keys = local.store.subject_keys().expect("keys").clone();
     // Its requests through the proxy: the Query (0), then the key's transaction (1).
     let proxy = FaultProxy::start(&endpoint(), |n| {
         (n == 1).then_some(Fault::Cancel("ConditionalCheckFailed"))
     })
     .await;
-    let shared = event_store_dynamodb::sdk_config().await;
-    let proxied = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&shared)
-            .endpoint_url(&proxy.endpoint)
-            .build(),
-    );
-    let kms = event_store_tests::metered_kms(&local.meter).await;
     let racing = LocalStore {
-        store: local.store.clone().with_subject_keys(SubjectKeys::new(
-            proxied,
-            kms,
-            keys.table(),
-            event_store_tests::TEST_PERSONAL_DATA_KEY,
-        )),
+        store: keys_through(&local, &proxy, Proxied::KeysTable).await,
         ..local
     };
     let linus = fresh_customer();
@@ -540,35 +527,57 @@ async fn sealing_a_customer_registered_event_costs_a_query_and_its_growth_in_wri
     );
 }
 
-/// `local`'s store with its keys' KMS requests sent through a proxy that answers each with
-/// KMS's internal error (a KMS outage).
-async fn with_kms_failing(
+/// Which of the subject keys' services a fault proxy stands in front of.
+#[derive(Debug, Clone, Copy)]
+enum Proxied {
+    KeysTable,
+    Kms,
+}
+
+/// `local`'s store with its subject keys' requests to `proxied` sent through `proxy` (the
+/// events table's, and the other service's, go straight to the endpoint).
+async fn keys_through(
     local: &LocalStore,
-) -> (event_store_dynamodb::DynamoEventStore, FaultProxy) {
-    let proxy = FaultProxy::start(&endpoint(), |_| {
-        Some(Fault::Answer(500, "KMSInternalException", "injected"))
-    })
-    .await;
+    proxy: &FaultProxy,
+    proxied: Proxied,
+) -> event_store_dynamodb::DynamoEventStore {
     let shared = event_store_dynamodb::sdk_config().await;
-    let kms = aws_sdk_kms::Client::from_conf(
-        aws_sdk_kms::config::Builder::from(&shared)
-            .endpoint_url(&proxy.endpoint)
-            .build(),
-    );
+    let (dynamodb, kms) = match proxied {
+        Proxied::KeysTable => (
+            aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&shared)
+                    .endpoint_url(&proxy.endpoint)
+                    .build(),
+            ),
+            event_store_tests::metered_kms(&local.meter).await,
+        ),
+        Proxied::Kms => (
+            local.client.clone(),
+            aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(&shared)
+                    .endpoint_url(&proxy.endpoint)
+                    .build(),
+            ),
+        ),
+    };
     let keys = local.store.subject_keys().expect("keys");
-    let store = local.store.clone().with_subject_keys(SubjectKeys::new(
-        local.client.clone(),
+    local.store.clone().with_subject_keys(SubjectKeys::new(
+        dynamodb,
         kms,
         keys.table(),
         event_store_tests::TEST_PERSONAL_DATA_KEY,
-    ));
-    (store, proxy)
+    ))
 }
 
 #[tokio::test]
 async fn a_kms_outage_is_an_unavailable_error_never_a_value_stored_clear_or_read_erased() {
     let local = local_store_with_personal_data().await;
-    let (failing, proxy) = with_kms_failing(&local).await;
+    // A KMS outage: every KMS request answered with its internal error.
+    let proxy = FaultProxy::start(&endpoint(), |_| {
+        Some(Fault::Answer(500, "KMSInternalException", "injected"))
+    })
+    .await;
+    let failing = keys_through(&local, &proxy, Proxied::Kms).await;
     let ada = fresh_customer();
     let stream = fresh_stream("customer");
     let error = failing
@@ -661,19 +670,7 @@ async fn a_forget_cut_short_after_its_mark_has_taken_effect_and_asking_again_fin
         (n >= 1).then_some(Fault::Answer(500, "InternalServerError", "injected"))
     })
     .await;
-    let shared = event_store_dynamodb::sdk_config().await;
-    let proxied = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&shared)
-            .endpoint_url(&proxy.endpoint)
-            .build(),
-    );
-    let keys = local.store.subject_keys().expect("keys");
-    let cut_short = local.store.clone().with_subject_keys(SubjectKeys::new(
-        proxied,
-        event_store_tests::metered_kms(&local.meter).await,
-        keys.table(),
-        event_store_tests::TEST_PERSONAL_DATA_KEY,
-    ));
+    let cut_short = keys_through(&local, &proxy, Proxied::KeysTable).await;
     let error = cut_short.forget(&ada, None).await.unwrap_err();
     assert!(error.is_transient(), "{error:?}");
     // The key is still there, but every reader meets the mark.
