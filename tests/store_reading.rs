@@ -291,6 +291,89 @@ async fn state_loads_from_the_newest_snapshot_and_the_events_after_it_in_one_req
     assert_eq!(local.store.head(&stream).await.unwrap(), Version::new(10));
 }
 
+/// Every page of `stream`'s snapshots of at most `limit`, as their versions.
+async fn snapshot_pages(local: &LocalStore, stream: &StreamId, limit: usize) -> Vec<Vec<u64>> {
+    let mut page = PageRequest::first(limit);
+    let mut pages = Vec::new();
+    loop {
+        let found = local.store.list_snapshots(stream, &page).await.unwrap();
+        pages.push(found.items.iter().map(|s| s.version.get()).collect());
+        match found.next_page_token {
+            Some(token) => page.page_token = Some(token),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_streams_snapshots_list_newest_first_page_by_page_one_request_each() {
+    let local = local_store().await;
+    let stream = numbered_stream(&local, 30).await;
+    for version in [10, 20, 25] {
+        local.snapshot_at(&stream, version).await;
+    }
+    local.meter.reset();
+    assert_eq!(
+        snapshot_pages(&local, &stream, 2).await,
+        vec![vec![25, 20], vec![10]]
+    );
+    assert_eq!(local.meter.snapshot().get("Query"), Some(&2));
+    let first = local
+        .store
+        .list_snapshots(&stream, &PageRequest::first(1))
+        .await
+        .unwrap();
+    assert_eq!(first.items[0].state["n"], json!(25), "the state as taken");
+
+    // A stream without snapshots lists none; a token is for its own stream only.
+    let bare = numbered_stream(&local, 3).await;
+    assert_eq!(
+        snapshot_pages(&local, &bare, 10).await,
+        vec![Vec::<u64>::new()]
+    );
+    let refused = local
+        .store
+        .list_snapshots(
+            &bare,
+            &PageRequest {
+                limit: Some(1),
+                page_token: first.next_page_token,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "Validation");
+    assert!(refused.to_string().contains("pageToken"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_snapshot_below_megabytes_of_events_is_reached_through_short_pages() {
+    let local = local_store().await;
+    let stream = fresh_stream("snap-far");
+    // 20 events of 330 KB above a snapshot at version 1: more than one call reads.
+    let big = "x".repeat(330 * 1024);
+    for n in 1..=21 {
+        append_all(
+            &local,
+            &stream,
+            vec![event("Big", json!({"n": n, "blob": big}))],
+        )
+        .await;
+    }
+    local.snapshot_at(&stream, 1).await;
+    local.meter.reset();
+    let pages = snapshot_pages(&local, &stream, 5).await;
+    assert_eq!(pages.last(), Some(&vec![1]), "{pages:?}");
+    assert!(pages.len() > 1, "one call read past its bound: {pages:?}");
+    assert!(pages[..pages.len() - 1].iter().all(Vec::is_empty));
+    let queries = local.meter.snapshot().get("Query").copied().unwrap_or(0);
+    assert!(
+        queries <= pages.len() * event_store_dynamodb::SCANNED_PAGES,
+        "{queries} queries for {} calls",
+        pages.len()
+    );
+}
+
 #[tokio::test]
 async fn seed_004_account_state_folds_through_its_aggregate() {
     use event_store_domain::{Account, AccountCommand, Aggregate, TransactionKind};

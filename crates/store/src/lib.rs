@@ -40,6 +40,7 @@ mod scan_events;
 pub mod sdk_error;
 mod sealing;
 pub mod snapshot_item;
+mod snapshot_list;
 mod snapshots;
 mod state_as_of;
 mod stream_heads;
@@ -72,6 +73,7 @@ pub use read_models::{
     TRANSACTIONS_MODEL,
 };
 pub use retry_policy::waits as retry_waits;
+pub use snapshot_list::SCANNED_PAGES;
 pub use snapshots::Tail;
 pub use subject_keys::SubjectKeys;
 pub use table_definition::{
