@@ -64,6 +64,7 @@ reclaim_port api "$api_port"
 export API_KEY="${API_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(12))')}"
 EVENTS_TABLE="$FUNCTIONS_EVENTS_TABLE" PROJECTIONS_TABLE=event-store-local-projections \
   REPLAY_FUNCTION_NAME=replay API_PORT="$api_port" RUST_LOG="${RUST_LOG:-info}" \
+  PROJECTOR_SETTINGS_FILE="$root/fixtures/settings/projector.json" \
   "$root/target/debug/api-local" >"$api_log" 2>&1 &
 api_pid=$!
 echo "$api_pid" >"$state_dir/api-$api_port.pid"

@@ -96,17 +96,16 @@ export class StatelessStack extends Stack {
       ...env.eventTypesEnvironment(this.eventTypesLayer?.filePath, this.regionTables.personalData),
     };
     const projections = { [env.PROJECTIONS_TABLE.name]: projectionsTable.tableName };
-    const publishing = {
-      [env.EVENT_BUS_NAME.name]: bus.eventBusName,
-      ...(settings.projectorSettings
-        ? { [env.PROJECTOR_SETTINGS.name]: JSON.stringify(settings.projectorSettings) }
-        : {}),
-    };
+    // The read models, cycles and rules: the projector and replay keep them; query and api list them.
+    const projectorSettings = settings.projectorSettings
+      ? { [env.PROJECTOR_SETTINGS.name]: JSON.stringify(settings.projectorSettings) }
+      : {};
+    const publishing = { [env.EVENT_BUS_NAME.name]: bus.eventBusName, ...projectorSettings };
     const make = (name: FunctionName, environment: Record<string, string>, otherWildcardResources?: string) =>
       storeFunction(this, name, settings, pipeline, { environment, otherWildcardResources, layers });
     // Outside the write region the persister may not read the table (below): nothing to connect to.
     const persister = make('persister', writes ? store : { ...store, [env.CONNECT_AT_INIT.name]: 'false' });
-    const query = make('query', { ...store, ...projections });
+    const query = make('query', { ...store, ...projections, ...projectorSettings });
     const projector = make(
       'projector',
       {
@@ -135,6 +134,7 @@ export class StatelessStack extends Stack {
     const api = make('api', {
       ...store,
       ...projections,
+      ...projectorSettings,
       ...(writes ? { [env.REPLAY_FUNCTION_NAME.name]: replay.functionName } : {}),
     });
     this.functions = { persister, query, projector, replay, api };

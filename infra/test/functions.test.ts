@@ -91,7 +91,7 @@ describe('the functions', () => {
     });
   });
 
-  test.each(['projector', 'replay'])('hands the %s the settings file as PROJECTOR_SETTINGS (replay rebuilds its read models)', (name) => {
+  test.each(['projector', 'replay', 'query', 'api'])('hands the %s the settings file as PROJECTOR_SETTINGS (replay rebuilds its read models, query and api list them)', (name) => {
     const file = path.join(REPOSITORY, 'fixtures', 'settings', 'projector.json');
     const configured = synthesize({ projectorSettingsFile: file }).service;
     const fn = onlyResource(configured, 'AWS::Lambda::Function', { FunctionName: `event-store-dev-${name}` });

@@ -37,6 +37,7 @@ mod projector_settings;
 mod publication;
 mod publish_batch;
 mod read_model;
+mod read_model_catalog;
 mod recorded_event;
 mod reducer;
 mod reducer_registry;
@@ -97,6 +98,9 @@ pub use projector_settings::{
 pub use publication::{Publication, PublishedEvent, MAX_DETAIL_TYPE_CHARS, MAX_ENTRY_BYTES};
 pub use publish_batch::{chunk_by_size, entry_size, MAX_ENTRIES_PER_REQUEST, MAX_REQUEST_BYTES};
 pub use read_model::{ReadModelChange, ReadModelDefinition, ReadModelOp, ReadModelRule};
+pub use read_model_catalog::{
+    read_model_catalog, ReadModelEntry, ReadModelOrigin, REPLAYS_MODEL, STREAMS_MODEL,
+};
 pub use recorded_event::RecordedEvent;
 pub use reducer::Reducer;
 pub use reducer_registry::ReducerRegistry;

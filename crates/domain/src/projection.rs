@@ -11,6 +11,11 @@ pub trait Projection: Send + Sync {
     /// The read model's name (what `getReadModel` and `listReadModel` ask for).
     fn name(&self) -> &str;
 
+    /// One line on what its documents hold, for the list of read models.
+    fn describe(&self) -> String {
+        "a read model kept in code".to_owned()
+    }
+
     /// The key of the document `event` concerns, if any.
     fn key(&self, event: &RecordedEvent) -> Option<String>;
 
@@ -27,6 +32,13 @@ pub trait Projection: Send + Sync {
 impl Projection for ReadModelDefinition {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "declared in the projector's settings, one document per {}",
+            self.key
+        )
     }
 
     fn key(&self, event: &RecordedEvent) -> Option<String> {
@@ -58,6 +70,10 @@ pub struct AccountBalances;
 impl Projection for AccountBalances {
     fn name(&self) -> &str {
         "accountBalances"
+    }
+
+    fn describe(&self) -> String {
+        "seed 004's account balances, one document per account stream (kept in code)".to_owned()
     }
 
     fn key(&self, event: &RecordedEvent) -> Option<String> {

@@ -1,10 +1,10 @@
 //! The api's dependencies from the environment, once per cold start (the Lambda entry point and
-//! `api-local` share it): the store, the query function's reader with the read models, and the
+//! `api-local` share it): the store, the query function's reader with the read models (and the list of them the projector's
+//! settings declare), and the
 //! replay function's client when `REPLAY_FUNCTION_NAME` names one.
 
 use std::time::Duration;
 
-use event_store_domain::ReducerRegistry;
 use event_store_dynamodb::FunctionInvoker;
 use query::Query;
 
@@ -20,13 +20,8 @@ const REPLAY_ANSWER_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// The api as the environment configures it.
 pub async fn build_from_env() -> Result<Api, String> {
-    let store = function_support::store_from_env()
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut query = Query::new(store.clone(), ReducerRegistry::with_examples());
-    if let Some(read_models) = function_support::read_models_from_env(&store) {
-        query = query.with_read_models(read_models);
-    }
+    let query = Query::from_env().await.map_err(|e| e.to_string())?;
+    let store = query.store().clone();
     let replay = match std::env::var(REPLAY_FUNCTION_NAME) {
         Ok(name) if !name.is_empty() => {
             Some(FunctionInvoker::from_env(name, REPLAY_ANSWER_TIMEOUT).await)

@@ -41,6 +41,7 @@ assets! {
     "live-tail.js" => "text/javascript; charset=utf-8",
     "streams-view.js" => "text/javascript; charset=utf-8",
     "stream-view.js" => "text/javascript; charset=utf-8",
+    "snapshots-list.js" => "text/javascript; charset=utf-8",
     "read-models-view.js" => "text/javascript; charset=utf-8",
     "transactions-view.js" => "text/javascript; charset=utf-8",
     "replays-view.js" => "text/javascript; charset=utf-8",

@@ -120,7 +120,9 @@ impl Api {
                 let (op, found) = match operation {
                     Operation::ReadStream => ("readStream", None),
                     Operation::StreamState => ("loadState", None),
+                    Operation::ListSnapshots => ("listSnapshots", None),
                     Operation::EventById => ("getEventById", Some("event")),
+                    Operation::ListReadModels => ("listReadModels", None),
                     Operation::ListReadModel => ("listReadModel", None),
                     Operation::ReadModelDocument => ("getReadModel", Some("document")),
                     _ => ("transactionsForEntity", None),

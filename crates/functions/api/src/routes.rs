@@ -11,10 +11,14 @@ pub enum Operation {
     ReadStream,
     /// A stream's state, folded by its reducer.
     StreamState,
+    /// A page of a stream's snapshots, newest first.
+    ListSnapshots,
     /// One event by its id.
     EventById,
     /// Events by aggregate type, event type, correlation id or user (or all, by time).
     FindEvents,
+    /// Every read model, with its live generation.
+    ListReadModels,
     /// A page of a read model's documents.
     ListReadModel,
     /// One read-model document.
@@ -249,6 +253,17 @@ pub const ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "GET",
+        path: "/streams/{streamId}/snapshots",
+        operation: Operation::ListSnapshots,
+        operation_id: "listSnapshots",
+        summary: "A page of a stream's snapshots, newest first (a page reads the events between them too, at most 4 MB, so it may come back short with a token)",
+        params: &[path("streamId", "the stream"), LIMIT, PAGE_TOKEN],
+        body: None,
+        statuses: READ_ERRORS,
+        alias_of: None,
+    },
+    RouteSpec {
+        method: "GET",
         path: "/events/{eventId}",
         operation: Operation::EventById,
         operation_id: "eventById",
@@ -275,6 +290,17 @@ pub const ROUTES: &[RouteSpec] = &[
             LIMIT,
             PAGE_TOKEN,
         ],
+        body: None,
+        statuses: READ_ERRORS,
+        alias_of: None,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/read-models",
+        operation: Operation::ListReadModels,
+        operation_id: "listReadModels",
+        summary: "Every read model: those the projector's settings declare, those kept in code, the store's own; each with its live generation and a rebuild under way",
+        params: &[],
         body: None,
         statuses: READ_ERRORS,
         alias_of: None,

@@ -808,6 +808,40 @@ async fn read_models_documents_and_transactions_are_served_from_the_projections_
         transactions.json::<Value>().await.unwrap()["transactions"],
         json!([])
     );
+
+    // The list of read models: the settings' (fixtures/settings/projector.json), code's, the store's.
+    let models: Value = client
+        .get(format!("{base}/read-models"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = models["models"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &names[..3],
+        ["testItems", "customers", "accountBalances"],
+        "{models}"
+    );
+    assert!(
+        names.contains(&"$streams") && names.contains(&"$replays"),
+        "{models}"
+    );
+    let items = &models["models"][0];
+    assert_eq!(items["origin"], "declared");
+    assert_eq!(items["rebuildable"], true);
+    assert!(items["generation"].is_u64(), "{items}");
+    assert!(items["eventTypes"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("ITEM_CREATED")));
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ use event_store_domain::{format_time, RecordedEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The read model holding the summaries, one document per stream.
-pub const STREAMS_MODEL: &str = "$streams";
+/// The read model holding the summaries, one document per stream (named in the domain's list of
+/// read models).
+pub use event_store_domain::STREAMS_MODEL;
 
 /// One stream's summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,10 @@
 
 use std::time::Instant;
 
-use event_store_domain::{parse_time, Error, EventIndex, EventQuery, ReducerRegistry, StateAt};
+use event_store_domain::{
+    parse_time, read_model_catalog, Error, EventIndex, EventQuery, ProjectorSettings,
+    ReadModelDefinition, ReducerRegistry, SettingsError, StateAt,
+};
 use event_store_dynamodb::{
     transaction_key, DynamoEventStore, DynamoReadModels, TRANSACTIONS_MODEL,
 };
@@ -17,6 +20,7 @@ pub struct Query {
     store: DynamoEventStore,
     reducers: ReducerRegistry,
     read_models: Option<DynamoReadModels>,
+    declared_models: Vec<ReadModelDefinition>,
 }
 
 impl Query {
@@ -26,7 +30,34 @@ impl Query {
             store,
             reducers,
             read_models: None,
+            declared_models: Vec::new(),
         }
+    }
+
+    /// Reads what the environment names: the store, read models in `PROJECTIONS_TABLE` and the
+    /// models the projector's settings declare (`PROJECTOR_SETTINGS` or
+    /// `PROJECTOR_SETTINGS_FILE`), which `listReadModels` lists. The error names the variable.
+    pub async fn from_env() -> Result<Self, SettingsError> {
+        let store = function_support::store_from_env().await?;
+        let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
+        let mut query = Query::new(store.clone(), ReducerRegistry::with_examples())
+            .with_declared_models(settings.read_models);
+        if let Some(read_models) = function_support::read_models_from_env(&store) {
+            query = query.with_read_models(read_models);
+        }
+        Ok(query)
+    }
+
+    /// The store this reader reads.
+    pub fn store(&self) -> &DynamoEventStore {
+        &self.store
+    }
+
+    /// The same function, listing `declared` (the projector's settings' read models) among the
+    /// read models.
+    pub fn with_declared_models(mut self, declared: Vec<ReadModelDefinition>) -> Self {
+        self.declared_models = declared;
+        self
     }
 
     /// The same function, also serving read models and transactions from `read_models`.
@@ -121,6 +152,11 @@ impl Query {
             QueryRequest::GetSnapshot { stream_id } => {
                 json!({ "snapshot": store.latest_snapshot(&stream_id).await? })
             }
+            QueryRequest::ListSnapshots { stream_id, page } => {
+                let page = store.list_snapshots(&stream_id, &page).await?;
+                with_token(json!({ "snapshots": page.items }), page.next_page_token)
+            }
+            QueryRequest::ListReadModels => self.list_read_models().await?,
             QueryRequest::GetReadModel { model, key } => {
                 let read_models = self.read_models()?;
                 let live = read_models.live_name(&model).await?;
@@ -168,6 +204,25 @@ impl Query {
                 )
             }
         })
+    }
+
+    /// Every read model with its live generation and the rebuild building the next, if any (one
+    /// query of the generation pointers).
+    async fn list_read_models(&self) -> Result<Value, Error> {
+        let pointers = self.read_models()?.all_generations().await?;
+        let models: Vec<Value> = read_model_catalog(&self.declared_models)
+            .into_iter()
+            .map(|entry| {
+                let pointer = pointers.get(&entry.name);
+                let mut model = json!(entry);
+                model["generation"] = json!(pointer.map_or(0, |p| p.live));
+                if let Some(building) = pointer.and_then(|p| p.building.as_ref()) {
+                    model["rebuilding"] = json!(building.rebuild_id);
+                }
+                model
+            })
+            .collect();
+        Ok(json!({ "models": models }))
     }
 
     fn read_models(&self) -> Result<&DynamoReadModels, Error> {

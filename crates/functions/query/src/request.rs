@@ -101,6 +101,15 @@ pub enum QueryRequest {
         /// The stream.
         stream_id: StreamId,
     },
+    /// A page of a stream's snapshots, newest first.
+    #[serde(rename_all = "camelCase")]
+    ListSnapshots {
+        /// The stream.
+        stream_id: StreamId,
+        /// Page size and continuation.
+        #[serde(flatten)]
+        page: PageRequest,
+    },
     /// One document of a read model.
     #[serde(rename_all = "camelCase")]
     GetReadModel {
@@ -109,6 +118,8 @@ pub enum QueryRequest {
         /// The document's key.
         key: String,
     },
+    /// Every read model: declared, kept in code, the store's own, with its live generation.
+    ListReadModels,
     /// A page of a read model's documents, by key.
     #[serde(rename_all = "camelCase")]
     ListReadModel {
@@ -183,7 +194,7 @@ impl QueryRequest {
         if payload.get("op").is_none() {
             return Err(ValidationError::new(
                 "op",
-                "is required: readStream, getEvent, getEventById, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, readAll, loadState, getSnapshot, getReadModel, listReadModel, transaction or transactionsForEntity",
+                "is required: readStream, getEvent, getEventById, eventsByAggregateType, eventsByType, eventsByCorrelation, eventsByUser, readAll, loadState, getSnapshot, listSnapshots, getReadModel, listReadModels, listReadModel, transaction or transactionsForEntity",
             ));
         }
         serde_json::from_value(payload).map_err(|e| ValidationError::new("query", e.to_string()))

@@ -138,6 +138,14 @@ async fn single_events_and_snapshots_are_read() {
     )
     .await;
     assert_eq!(snapshot["snapshot"]["version"], 3);
+    let listed = ask(
+        &query,
+        json!({"op": "listSnapshots", "streamId": "account-123", "limit": 5}),
+    )
+    .await;
+    assert_eq!(listed["snapshots"][0]["version"], 3);
+    assert_eq!(listed["snapshots"].as_array().map(Vec::len), Some(1));
+    assert!(listed.get("nextPageToken").is_none(), "{listed}");
     let from_snapshot = ask(
         &query,
         json!({"op": "loadState", "streamId": "account-123"}),
@@ -256,8 +264,22 @@ async fn read_models_and_transactions_are_served() {
             .await
             .unwrap();
     }
+    let declared = event_store_domain::ProjectorSettings::from_json(include_str!(
+        "../../../../fixtures/settings/projector.json"
+    ))
+    .unwrap()
+    .read_models;
     let query = Query::new(local.store.clone(), ReducerRegistry::with_examples())
-        .with_read_models(read_models);
+        .with_read_models(read_models)
+        .with_declared_models(declared);
+    let models = ask(&query, json!({"op": "listReadModels"})).await;
+    assert_eq!(models["models"][0]["name"], "testItems", "{models}");
+    assert_eq!(models["models"][0]["generation"], 0, "never rebuilt here");
+    assert_eq!(
+        models["models"].as_array().map(Vec::len),
+        Some(7),
+        "two declared, one in code, four of the store's: {models}"
+    );
 
     let item = ask(
         &query,

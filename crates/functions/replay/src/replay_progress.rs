@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use crate::{RebuildProgress, ReplayFilter, REBUILD_KIND};
 
-/// The read model that holds replays, one document per replay id.
-pub const REPLAYS_MODEL: &str = "$replays";
+/// The read model that holds replays, one document per replay id (named in the domain's list of
+/// read models).
+pub use event_store_domain::REPLAYS_MODEL;
 
 /// Whether a replay has more to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
