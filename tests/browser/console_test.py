@@ -1,8 +1,10 @@
 """The web console in a real browser (Debian's Chromium through chromedriver, driven by
 Selenium) against the local stack that `make test` runs (API_ENDPOINT, API_KEY): every view is
 opened and the seeds' scenarios followed in it (seed 003's item appears, changes and disappears;
-seed 004's balance; a stream paged both ways; the live tail of a stream and of the store; seed 000's complete and partial
-cycles; a rebuild run to completion with its bar), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
+seed 004's balance, as of a version and as of a time; a stream paged both ways; its snapshots;
+the live tail of a stream and of the store; seed 000's complete and partial cycles; the list of
+read models; a rebuild run to completion with its bar; a stopped replay found in the list of
+replays and resumed; searches by event, correlation and user id), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
 each view is written (at 1280 x 800, and the streams view at a phone's width, where the stream,
 transactions and replays views must fit too) to
 CONSOLE_SCREENSHOTS (target/console-screenshots)."""
@@ -13,7 +15,9 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+import time
 import uuid
+from datetime import datetime, timezone
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -23,6 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["API_ENDPOINT"].rstrip("/")
 KEY = os.environ["API_KEY"]
+LAMBDA = os.environ["LAMBDA_ENDPOINT"].rstrip("/")
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS", "target/console-screenshots")
 RUN = uuid.uuid4().hex[:12]
 WAIT_SECONDS = 30
@@ -41,6 +46,22 @@ def api(method, path, body=None):
             return json.load(answer)
     except urllib.error.HTTPError as error:
         raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()}") from error
+
+
+def invoke(function, payload):
+    """The answer of one function, invoked through the local Lambda Invoke API."""
+    request = urllib.request.Request(
+        f"{LAMBDA}/2015-03-31/functions/{function}/invocations",
+        method="POST",
+        data=json.dumps(payload).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
+
+def now():
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def browser():
@@ -147,18 +168,91 @@ def seed_003_item(console):
 def seed_004_balance(console):
     """Seed 004: an account opened and credited 100.50 shows its events and a balance of 100.5."""
     stream = f"account-{RUN}"
+    metadata = {"correlationId": f"corr-{RUN}", "userId": f"user-{RUN}"}
     api("POST", "/events", {"streamId": stream, "events": [
-        {"eventType": "AccountCreated", "aggregateType": "Account",
-         "data": {"accountId": stream, "customerId": "customer-456", "accountType": "checking"}},
+        {"eventId": f"opened-{RUN}", "eventType": "AccountCreated", "aggregateType": "Account",
+         "data": {"accountId": stream, "customerId": "customer-456", "accountType": "checking"}, "metadata": metadata},
         {"eventType": "TransactionProcessed", "aggregateType": "Account",
-         "data": {"transactionId": "tx-789", "amount": 100.50, "type": "deposit"}},
+         "data": {"transactionId": "tx-789", "amount": 100.50, "type": "deposit"}, "metadata": metadata},
     ]})
+    # The live tail step appends a withdrawal later: the state as of this time stays at 100.5.
+    MOMENTS["credited"] = now()
     console.open(f"#/stream/{stream}")
     console.until_main_shows("TransactionProcessed", '"balance": 100.5', "State as loaded (version 2)")
     console.fill("atVersion", "1")
     console.press("Load state")
     console.until_main_shows("State as of 1 (version 1)", '"balance": 0')
     console.screenshot("stream")
+
+
+def state_as_of_time(console):
+    """After the live tail's withdrawal (version 3), the state as of a time before it is version 2."""
+    stream = f"account-{RUN}"
+    console.open(f"#/stream/{stream}")
+    console.until_main_shows("State as loaded (version 3)", '"balance": 80.5')
+    console.fill("atTime", MOMENTS["credited"])
+    console.press("Load state")
+    console.until_main_shows(f"State as of {MOMENTS['credited']} (version 2)", '"balance": 100.5')
+
+
+def snapshots(console):
+    """A stream of 110 events: the projector snapshots it at 100, and the stream view lists it."""
+    stream = f"snapped-{RUN}"
+    for first in (1, 41, 81):
+        api("POST", "/events", {"streamId": stream, "events": [
+            {"eventType": "Ticked", "data": {"n": n}} for n in range(first, min(first + 40, 111))]})
+    view = f"#/stream/{stream}"
+    console.open(view)
+
+    def listed(_):
+        shown = console.driver.find_elements(By.ID, "snapshots")
+        text = shown[0].text if shown else ""
+        if "No snapshots" in text:
+            console.reopen(view)
+            return False
+        return "Snapshots of" in text and '"n": 100' in text
+
+    console.wait.until(listed, "the snapshot at 100 to be listed")
+    rows = console.driver.execute_script(
+        "return [...document.querySelectorAll('#snapshots tbody tr')].map((r) => r.cells[0].textContent)")
+    assert rows == ["100"], rows
+    console.driver.execute_script("document.getElementById('snapshots').scrollIntoView()")
+    console.screenshot("snapshots")
+
+
+def read_model_list(console):
+    """The list of read models names the settings', code's and the store's; a name opens its documents."""
+    console.open("#/read-models")
+    console.until_main_shows("Every read model", "testItems", "accountBalances", "$streams", "$replays",
+                             "ITEM_CREATED")
+    console.screenshot("read-model-list")
+    console.driver.find_element(By.LINK_TEXT, "customers").click()
+    console.until_main_shows("Documents of customers")
+
+
+def stop_a_replay():
+    """A republish of the paged stream run for 5 of its 25 events only, its chain not carried on:
+    a replay in progress that has stopped (the resume step finds it once it is stale)."""
+    answer = invoke("replay", {"op": "republish", "filter": {"streamId": f"paged-{RUN}"}, "maxEvents": 5})
+    assert answer.get("status") == "inProgress", answer
+    MOMENTS["stopped"] = answer["replayId"]
+    MOMENTS["stopped_at"] = time.monotonic()
+
+
+def resume(console):
+    """The stopped replay shows as stopped in the list of replays; opened, Resume carries it to the end."""
+    replay_id = MOMENTS["stopped"]
+    # The console calls a replay stopped when its progress has not moved for 30 s.
+    time.sleep(max(0.0, 31 - (time.monotonic() - MOMENTS["stopped_at"])))
+    console.open("#/replays")
+    console.until_main_shows("Every replay", replay_id, "stopped? open it to resume")
+    console.screenshot("replay-list")
+    console.driver.find_element(By.LINK_TEXT, replay_id).click()
+    console.until_main_shows(f"Replay {replay_id}: inProgress", "Resume")
+    console.press("Resume")
+    WebDriverWait(console.driver, 120, poll_frequency=0.5).until(
+        lambda _: f"Replay {replay_id}: complete" in console.main_text(), "the resumed replay to complete")
+    assert "25 events" in console.main_text(), console.main_text()
 
 
 def seed_000_cycles(console):
@@ -232,13 +326,26 @@ def rebuild(console):
 
 def streams_and_search(console):
     """Recent activity lists what was just appended; a search by event type finds it; typed errors show."""
+    api("POST", "/events", {"streamId": f"account-{RUN}", "events": [
+        {"eventType": "TransactionProcessed", "aggregateType": "Account",
+         "data": {"transactionId": "tx-791", "amount": 1, "type": "deposit"}}]})
     console.open("#/streams")
     console.until_main_shows("Recent activity", f"account-{RUN}")
     console.screenshot("streams")
     console.fill("eventType", "TransactionProcessed")
     console.press("Search")
     console.until_main_shows("Events found", f"account-{RUN}")
-    console.fill("eventType", "")
+    for field, value in (("correlationId", f"corr-{RUN}"), ("userId", f"user-{RUN}"), ("eventId", f"opened-{RUN}")):
+        console.reopen("#/streams")
+        console.until_main_shows("Recent activity")
+        console.fill(field, value)
+        console.press("Search")
+        console.until_main_shows("The event" if field == "eventId" else "Events found", "AccountCreated")
+        found = console.driver.execute_script(
+            "return [...document.querySelectorAll('main table')].pop().querySelectorAll('tbody tr').length")
+        assert found == (1 if field == "eventId" else 2), f"{field}: {found} events found"
+    console.reopen("#/streams")
+    console.until_main_shows("Recent activity")
     console.fill("from", "not a time")
     console.press("Search")
     console.wait.until(lambda _: "Validation (from)" in console.error(), "a typed error")
@@ -251,7 +358,8 @@ def streams_and_search(console):
     assert width <= 390, f"the streams view is {width}px wide at a phone's 390"
     console.screenshot("streams-phone")
     for view, shows in ((f"#/stream/account-{RUN}", "State as loaded"), ("#/replays", "Dry run"),
-                        (f"#/transactions/11{RUN}", "account-release")):
+                        (f"#/transactions/11{RUN}", "account-release"),
+                        ("#/read-models", "Every read model")):
         console.open(view)
         console.until_main_shows(shows)
         width = console.driver.execute_script("return document.documentElement.scrollWidth")
@@ -278,7 +386,9 @@ def keyboard(console):
     assert console.driver.switch_to.active_element.get_attribute("id") == "view", "focus moves into the view"
 
 
-STEPS = (seed_003_item, seed_004_balance, paging, live_tail, seed_000_cycles, rebuild, streams_and_search, keyboard)
+MOMENTS = {}
+STEPS = (seed_003_item, seed_004_balance, paging, live_tail, state_as_of_time, snapshots, seed_000_cycles,
+         read_model_list, rebuild, resume, streams_and_search, keyboard)
 
 
 def main():
@@ -288,6 +398,8 @@ def main():
         console = Console(driver)
         console.until_main_shows("Recent activity")
         for step in STEPS:
+            if step is live_tail:
+                stop_a_replay()
             step(console)
             print(f"console: {step.__name__} passed")
         # The bad search's own 400 is the one error expected.

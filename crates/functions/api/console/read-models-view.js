@@ -1,11 +1,12 @@
 // @ts-check
 /**
- * @file Read models: a model's documents by key, paged (the projections table through
- * `GET /read-models/{model}`); `$streams` is the store's own catalogue of streams.
+ * @file Read models: the list of them (`GET /read-models`: declared in the projector's
+ * settings, kept in code, the store's own, each with its live generation and a rebuild under
+ * way), and a model's documents by key, paged (`GET /read-models/{model}`).
  */
 import { get } from './api.js';
 import { Pager } from './paging.js';
-import { el, guarded, pretty, searchForm, table } from './render.js';
+import { el, guarded, link, pretty, searchForm, table } from './render.js';
 
 /**
  * @param {HTMLElement} main
@@ -22,7 +23,7 @@ export async function renderReadModels(main, model) {
   const documents = el('section', { 'aria-live': 'polite' });
   main.replaceChildren(el('h2', {}, model ? `Read model ${model}` : 'Read models'), form, documents);
   if (!model) {
-    documents.append(el('p', {}, 'Name a read model of the projector settings (or $streams, every stream).'));
+    documents.replaceChildren(await modelList());
     return;
   }
   const pager = new Pager();
@@ -36,4 +37,19 @@ export async function renderReadModels(main, model) {
     );
   };
   await show(undefined);
+}
+
+/** The table of every read model, each name a link to its documents. */
+async function modelList() {
+  const answer = await get('/read-models');
+  const rows = (answer.models || []).map((/** @type {any} */ m) => [
+    link(`#/read-models/${encodeURIComponent(m.name)}`, m.name),
+    m.origin,
+    m.about,
+    (m.eventTypes || []).join(', '),
+    m.rebuilding
+      ? el('span', {}, `${m.generation}, rebuilding: `, link(`#/replays/${encodeURIComponent(m.rebuilding)}`, m.rebuilding))
+      : m.rebuildable ? String(m.generation) : '',
+  ]);
+  return table(['Read model', 'Origin', 'What it holds', 'Changed by', 'Generation'], rows, 'Every read model');
 }

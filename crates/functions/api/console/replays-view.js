@@ -3,9 +3,11 @@
  * @file Replays: a republish (to the bus, optionally filtered) or a rebuild of read models,
  * each shown as a dry run first (how many events it covers), then started; its progress
  * followed with a bar, the rate and the time left; a stopped one resumed from its checkpoint.
+ * Without a replay open, every replay is listed (the `$replays` read model, by id).
  */
 import { ApiError, get, post } from './api.js';
-import { el, guarded, pretty, searchForm, showError } from './render.js';
+import { Pager } from './paging.js';
+import { el, guarded, link, pretty, searchForm, showError, table } from './render.js';
 
 /** How often a running replay's progress is asked for, in milliseconds. */
 const FOLLOW_EVERY_MS = 1000;
@@ -53,10 +55,47 @@ export async function renderReplays(main, replayId) {
       outcome.replaceChildren(el('p', {}, `A ${values.op || 'rebuild'} would cover ${dry.count} events${dry.estimated ? ' (DynamoDB\'s estimate)' : ''}.`), start);
     }),
   );
-  main.replaceChildren(el('h2', {}, 'Replays'), form, outcome);
+  const list = el('section', { 'aria-live': 'polite' });
+  main.replaceChildren(el('h2', {}, 'Replays'), form, outcome, list);
   if (replayId) {
     await follow(outcome, replayId);
+  } else {
+    await listReplays(list);
   }
+}
+
+/**
+ * Every replay, by id, 25 a page: kind, status, events done, when it last checkpointed; a
+ * replay that is running but has not moved for a while shows it may have stopped (open it to
+ * resume it).
+ * @param {HTMLElement} section
+ */
+async function listReplays(section) {
+  const pager = new Pager();
+  /** @param {string | undefined} token */
+  const show = async (token) => {
+    const page = await get('/read-models/$replays', { limit: 25, pageToken: token });
+    const rows = (page.documents || []).map((/** @type {any} */ d) => {
+      const replay = d.document || {};
+      const updated = Date.parse(replay.updatedAt || '');
+      const stalled = RUNNING.includes(replay.status) && Number.isFinite(updated) && Date.now() - updated > STALE_MS;
+      return [
+        link(`#/replays/${encodeURIComponent(d.key)}`, d.key),
+        replay.kind || 'republish',
+        stalled ? `${replay.status} (stopped? open it to resume)` : replay.status,
+        replay.done,
+        replay.updatedAt,
+      ];
+    });
+    section.replaceChildren(
+      el('h3', {}, 'Every replay'),
+      rows.length
+        ? table(['Replay', 'Kind', 'Status', 'Events done', 'Last checkpoint'], rows, 'Every replay, by id')
+        : el('p', {}, 'No replay has run yet.'),
+      pager.controls(page.nextPageToken, guarded(show)),
+    );
+  };
+  await show(undefined);
 }
 
 /**

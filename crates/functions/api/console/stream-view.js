@@ -2,13 +2,14 @@
 /**
  * @file One stream: its events (versions, types, times, data and metadata, payload hashes),
  * paged both ways, and its state as loaded, now or as of a version or a time (the newest
- * snapshot at or before it and the events after, folded); its live tail.
+ * snapshot at or before it and the events after, folded); its snapshots; its live tail.
  */
 import { get } from './api.js';
 import { eventsTable } from './events-table.js';
 import { liveTail } from './live-tail.js';
 import { Pager } from './paging.js';
 import { el, guarded, pretty, searchForm } from './render.js';
+import { snapshotsList } from './snapshots-list.js';
 
 /**
  * @param {HTMLElement} main
@@ -22,6 +23,7 @@ export async function renderStream(main, streamId) {
     el('option', { value: 'forward' }, 'Oldest first'),
     el('option', { value: 'backward' }, 'Newest first'));
   let pager = new Pager();
+  const snapshots = snapshotsList(streamId);
   /** @param {string | undefined} token */
   const showEvents = async (token) => {
     const order = /** @type {HTMLSelectElement} */ (direction).value;
@@ -57,7 +59,10 @@ export async function renderStream(main, streamId) {
       guarded(showState),
     ),
     state,
+    el('h2', {}, 'Snapshots'),
+    snapshots.section,
   );
   await showEvents(undefined);
   await showState({});
+  await snapshots.load();
 }
