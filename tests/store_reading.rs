@@ -347,6 +347,34 @@ async fn a_streams_snapshots_list_newest_first_page_by_page_one_request_each() {
 }
 
 #[tokio::test]
+async fn a_page_of_large_snapshots_stops_at_its_byte_bound_and_the_next_goes_on() {
+    let local = local_store().await;
+    let stream = numbered_stream(&local, 10).await;
+    let big = "s".repeat(330 * 1024);
+    for version in 1..=8 {
+        let snapshot = event_store_domain::Snapshot {
+            stream_id: stream.clone(),
+            version: Version::new(version),
+            aggregate_type: None,
+            state: json!({"v": version, "blob": big}),
+            taken_at: Utc::now(),
+        };
+        local.store.write_snapshot(&snapshot).await.unwrap();
+    }
+    let pages = snapshot_pages(&local, &stream, 10).await;
+    assert!(
+        pages[0].len() < 8 && pages[0].len() as u64 * 330 * 1024 >= 2 * 1024 * 1024 - 330 * 1024,
+        "the first page stops near 2 MB: {pages:?}"
+    );
+    let all: Vec<u64> = pages.concat();
+    assert_eq!(
+        all,
+        (1..=8).rev().collect::<Vec<_>>(),
+        "each once, newest first"
+    );
+}
+
+#[tokio::test]
 async fn a_snapshot_below_megabytes_of_events_is_reached_through_short_pages() {
     let local = local_store().await;
     let stream = fresh_stream("snap-far");

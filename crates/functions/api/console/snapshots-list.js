@@ -26,7 +26,7 @@ export function snapshotsList(streamId) {
     const empty = snapshots.length === 0
       ? el('p', {}, page.nextPageToken
         ? 'None in the events read so far: the next page reads further down.'
-        : 'No snapshots: a state load folds the events from the first.')
+        : token ? 'No more snapshots.' : 'No snapshots: a state load folds the events from the first.')
       : null;
     section.replaceChildren(
       empty || table(['Version', 'Taken at', 'Aggregate type', 'State'], rows, `Snapshots of ${streamId}, newest first`),

@@ -20,7 +20,9 @@ pub struct Query {
     store: DynamoEventStore,
     reducers: ReducerRegistry,
     read_models: Option<DynamoReadModels>,
-    declared_models: Vec<ReadModelDefinition>,
+    /// The settings' read models, or why the settings do not load (only `listReadModels` needs
+    /// them: a bad settings document never stops reads).
+    declared_models: Result<Vec<ReadModelDefinition>, String>,
 }
 
 impl Query {
@@ -30,18 +32,20 @@ impl Query {
             store,
             reducers,
             read_models: None,
-            declared_models: Vec::new(),
+            declared_models: Ok(Vec::new()),
         }
     }
 
     /// Reads what the environment names: the store, read models in `PROJECTIONS_TABLE` and the
     /// models the projector's settings declare (`PROJECTOR_SETTINGS` or
-    /// `PROJECTOR_SETTINGS_FILE`), which `listReadModels` lists. The error names the variable.
+    /// `PROJECTOR_SETTINGS_FILE`), which `listReadModels` lists. The error names the variable
+    /// of the store's settings; settings that do not load are logged and make `listReadModels`
+    /// a `Validation` error naming them, while every other read goes on.
     pub async fn from_env() -> Result<Self, SettingsError> {
         let store = function_support::store_from_env().await?;
-        let settings = ProjectorSettings::from_lookup(|name| std::env::var(name).ok())?;
-        let mut query = Query::new(store.clone(), ReducerRegistry::with_examples())
-            .with_declared_models(settings.read_models);
+        let mut query = Query::new(store.clone(), ReducerRegistry::with_examples()).with_settings(
+            ProjectorSettings::from_lookup(|name| std::env::var(name).ok()),
+        );
         if let Some(read_models) = function_support::read_models_from_env(&store) {
             query = query.with_read_models(read_models);
         }
@@ -53,10 +57,23 @@ impl Query {
         &self.store
     }
 
+    /// The same function, listing the read models of `settings`; settings that did not load are
+    /// logged, and `listReadModels` answers a `Validation` error naming them.
+    pub fn with_settings(mut self, settings: Result<ProjectorSettings, SettingsError>) -> Self {
+        match settings {
+            Ok(settings) => self.with_declared_models(settings.read_models),
+            Err(invalid) => {
+                tracing::error!(error = %invalid, "the projector settings do not load: listReadModels will say so");
+                self.declared_models = Err(invalid.to_string());
+                self
+            }
+        }
+    }
+
     /// The same function, listing `declared` (the projector's settings' read models) among the
     /// read models.
     pub fn with_declared_models(mut self, declared: Vec<ReadModelDefinition>) -> Self {
-        self.declared_models = declared;
+        self.declared_models = Ok(declared);
         self
     }
 
@@ -209,8 +226,11 @@ impl Query {
     /// Every read model with its live generation and the rebuild building the next, if any (one
     /// query of the generation pointers).
     async fn list_read_models(&self) -> Result<Value, Error> {
+        let declared = self.declared_models.as_ref().map_err(|reason| {
+            Error::validation(ProjectorSettings::PROJECTOR_SETTINGS, reason.clone())
+        })?;
         let pointers = self.read_models()?.all_generations().await?;
-        let models: Vec<Value> = read_model_catalog(&self.declared_models)
+        let models: Vec<Value> = read_model_catalog(declared)
             .into_iter()
             .map(|entry| {
                 let pointer = pointers.get(&entry.name);

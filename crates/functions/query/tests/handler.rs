@@ -235,7 +235,7 @@ async fn read_models_and_transactions_are_served() {
     create_projections_table(&local.client, &table)
         .await
         .unwrap();
-    let read_models = DynamoReadModels::new(local.client.clone(), table);
+    let read_models = DynamoReadModels::new(local.client.clone(), table.clone());
     read_models
         .put_versioned(
             "testItems",
@@ -280,6 +280,28 @@ async fn read_models_and_transactions_are_served() {
         Some(7),
         "two declared, one in code, four of the store's: {models}"
     );
+
+    // Settings that do not load stop the list only, naming them; reads go on.
+    let misconfigured = Query::new(local.store.clone(), ReducerRegistry::with_examples())
+        .with_read_models(DynamoReadModels::new(local.client.clone(), table))
+        .with_settings(event_store_domain::ProjectorSettings::from_json(
+            "{\"readModels\": 3}",
+        ));
+    let refused = ask(&misconfigured, json!({"op": "listReadModels"})).await;
+    assert_eq!(refused["error"]["type"], "Validation", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PROJECTOR_SETTINGS"),
+        "{refused}"
+    );
+    let still = ask(
+        &misconfigured,
+        json!({"op": "listReadModel", "model": "testItems", "limit": 1}),
+    )
+    .await;
+    assert!(still.get("documents").is_some(), "{still}");
 
     let item = ask(
         &query,
