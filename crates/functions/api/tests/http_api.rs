@@ -146,7 +146,7 @@ async fn appends_answer_201_then_200_for_the_retry_and_409_422_413_400_for_what_
 
 #[tokio::test]
 async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index() {
-    let (base, _local) = served().await;
+    let (base, local) = served().await;
     for n in 1..=3 {
         let (status, body) = post(
             &base,
@@ -184,6 +184,42 @@ async fn reads_page_a_stream_fold_its_state_and_find_events_by_id_and_by_index()
     let (status, state) = get(&base, "/streams/order%3A7/state").await;
     assert_eq!(status, StatusCode::OK, "{state}");
     assert_eq!(state["state"]["version"], 3, "{state}");
+
+    // Its snapshots, newest first; a token that is not one is a 400 naming it.
+    let (status, none) = get(&base, "/streams/order%3A7/snapshots").await;
+    assert_eq!(
+        (status, &none["snapshots"]),
+        (StatusCode::OK, &json!([])),
+        "{none}"
+    );
+    local
+        .store
+        .write_snapshot(&event_store_domain::Snapshot {
+            stream_id: event_store_domain::StreamId::new("order:7").unwrap(),
+            version: event_store_domain::Version::new(2),
+            aggregate_type: None,
+            state: json!({"at": 2}),
+            taken_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let (status, listed) = get(&base, "/streams/order%3A7/snapshots?limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["snapshots"][0]["version"], 2, "{listed}");
+    assert_eq!(
+        listed["snapshots"][0]["state"],
+        json!({"at": 2}),
+        "{listed}"
+    );
+    assert_eq!(
+        refusal(
+            &base,
+            "/streams/order%3A7/snapshots?pageToken=nope",
+            "field"
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, json!("pageToken"))
+    );
     let (status, at_two) = get(&base, "/streams/order%3A7/state?atVersion=2").await;
     assert_eq!(status, StatusCode::OK, "{at_two}");
     assert_eq!(at_two["state"]["version"], 2, "{at_two}");
