@@ -77,8 +77,7 @@ async function listReplays(section) {
     const page = await get('/read-models/$replays', { limit: 25, pageToken: token });
     const rows = (page.documents || []).map((/** @type {any} */ d) => {
       const replay = d.document || {};
-      const updated = Date.parse(replay.updatedAt || '');
-      const stalled = RUNNING.includes(replay.status) && Number.isFinite(updated) && Date.now() - updated > STALE_MS;
+      const stalled = mayHaveStopped(replay);
       return [
         link(`#/replays/${encodeURIComponent(d.key)}`, d.key),
         replay.kind || 'republish',
@@ -96,6 +95,16 @@ async function listReplays(section) {
     );
   };
   await show(undefined);
+}
+
+/**
+ * Whether a replay is running but its progress has not moved for `STALE_MS`: its chain may have
+ * stopped, and Resume carries it on.
+ * @param {any} progress
+ */
+function mayHaveStopped(progress) {
+  const updated = Date.parse(progress.updatedAt || progress.startedAt || '');
+  return RUNNING.includes(progress.status) && Number.isFinite(updated) && Date.now() - updated > STALE_MS;
 }
 
 /**
@@ -139,9 +148,7 @@ function progressOf(replayId, progress) {
   const max = Math.max(total, done, 1);
   const complete = progress.status === 'complete';
   const bar = el('progress', { max, value: complete ? max : done, 'aria-label': 'Replay progress' });
-  const updated = Date.parse(progress.updatedAt || progress.startedAt || '');
-  const stale = Number.isFinite(updated) && Date.now() - updated > STALE_MS;
-  const resume = el('button', { type: 'button', hidden: !(RUNNING.includes(progress.status) && stale) }, 'Resume');
+  const resume = el('button', { type: 'button', hidden: !mayHaveStopped(progress) }, 'Resume');
   resume.addEventListener('click', guarded(async () => {
     await post(`/replays/${encodeURIComponent(replayId)}/resume`, {});
     window.location.hash = `#/replays/${encodeURIComponent(replayId)}`;

@@ -1,7 +1,7 @@
 //! The api's dependencies from the environment, once per cold start (the Lambda entry point and
-//! `api-local` share it): the store, the query function's reader with the read models (and the list of them the projector's
-//! settings declare), and the
-//! replay function's client when `REPLAY_FUNCTION_NAME` names one.
+//! `api-local` share it): the store, the query function's reader with the read models (and the
+//! list of them the projector's settings declare), and the replay function's client when
+//! `REPLAY_FUNCTION_NAME` names one.
 
 use std::time::Duration;
 

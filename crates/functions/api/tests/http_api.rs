@@ -560,6 +560,19 @@ fn pipeline_api() -> (String, String) {
     (base, key)
 }
 
+/// The JSON answer of `GET {base}{path}` on the pipeline's api, sent with its key.
+async fn pipeline_get(base: &str, key: &str, path: &str) -> Value {
+    Client::new()
+        .get(format!("{base}{path}"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Runs `line` (a README curl command) with make dev's address and key pointed at this run's.
 fn run_line(line: &str, base: &str, key: &str) -> String {
     let line = line
@@ -655,15 +668,7 @@ async fn a_replay_started_over_http_runs_until_done_and_its_progress_is_followed
     );
     let waited = Instant::now();
     loop {
-        let progress: Value = client
-            .get(format!("{base}{location}"))
-            .header("x-api-key", &key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let progress = pipeline_get(&base, &key, &location).await;
         if progress["status"] == "complete" {
             assert_eq!(progress["done"], 3, "{progress}");
             break;
@@ -728,15 +733,7 @@ async fn a_replay_whose_chain_stopped_is_resumed_over_http_and_runs_until_done()
     assert_eq!(status, StatusCode::ACCEPTED, "{resumed}");
     let waited = Instant::now();
     loop {
-        let (_, progress) = {
-            let response = client
-                .get(format!("{base}/replays/{replay_id}"))
-                .header("x-api-key", &key)
-                .send()
-                .await
-                .unwrap();
-            (response.status(), response.json::<Value>().await.unwrap())
-        };
+        let progress = pipeline_get(&base, &key, &format!("/replays/{replay_id}")).await;
         if progress["status"] == "complete" {
             assert_eq!(progress["done"], 3, "each event once: {progress}");
             break;
@@ -823,15 +820,7 @@ async fn read_models_documents_and_transactions_are_served_from_the_projections_
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let listed: Value = client
-        .get(format!("{base}/read-models/testItems?limit=1"))
-        .header("x-api-key", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = pipeline_get(&base, &key, "/read-models/testItems?limit=1").await;
     assert_eq!(listed["documents"].as_array().unwrap().len(), 1, "{listed}");
     let transactions = client
         .get(format!("{base}/transactions/account-http-none"))
@@ -846,15 +835,7 @@ async fn read_models_documents_and_transactions_are_served_from_the_projections_
     );
 
     // The list of read models: the settings' (fixtures/settings/projector.json), code's, the store's.
-    let models: Value = client
-        .get(format!("{base}/read-models"))
-        .header("x-api-key", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models = pipeline_get(&base, &key, "/read-models").await;
     let names: Vec<&str> = models["models"]
         .as_array()
         .expect("a list")
