@@ -1,6 +1,7 @@
 //! Crypto-shredding against the local endpoint (DynamoDB and KMS): personal values are stored
-//! sealed under their subject's key, the payload hash is over the plaintext (a retry still
-//! dedupes, a reused id is still caught), every read opens them until the subject is forgotten
+//! sealed under their subject's key, the payload hash is keyed by it (a retry still dedupes, under
+//! any of the subject's keys and across processes, a reused id is still caught, an event hashed
+//! in the clear before is still recognized, and no guess can be confirmed by it), every read opens them until the subject is forgotten
 //! and `[erased]` after, wherever they were copied (states, snapshots), with the rest of each
 //! event intact; a forget is recorded once however often it is asked, and is for good (what comes
 //! after is stored erased, even from a writer that read no key just before it); a KMS outage is
@@ -143,6 +144,204 @@ async fn a_retry_dedupes_and_a_reused_id_is_caught_though_each_sealing_differs()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::IdReused(_)), "{error:?}");
+}
+
+/// The hash `stream`'s event at `version` is stored with.
+async fn stored_hash(local: &LocalStore, stream: &StreamId, version: usize) -> String {
+    local.all_events(stream).await[version - 1]
+        .payload_hash
+        .as_str()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_payload_hash_of_a_sealed_event_confirms_no_guess_before_or_after_a_forget() {
+    let local = local_store_with_personal_data().await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    let written = registered(&ada, "Ada Lovelace");
+    append(&local, &stream, vec![written.clone()]).await;
+    let hash = stored_hash(&local, &stream, 1).await;
+    // The right guess of every value, hashed as anyone could without the key.
+    let guessed = written.payload_hash();
+    assert_ne!(hash, guessed.as_str(), "the stored hash is keyed");
+    assert!(!stored_items(&local).await.contains(guessed.as_str()));
+
+    local.store.forget(&ada, None).await.unwrap();
+    assert_eq!(
+        stored_hash(&local, &stream, 1).await,
+        hash,
+        "the hash stays"
+    );
+    assert!(!stored_items(&local).await.contains(guessed.as_str()));
+
+    // An event holding nothing personal keeps the plain hash README shows how to recompute.
+    let plain_stream = fresh_stream("account");
+    let plain = event("TransactionProcessed", json!({"amount": 80}));
+    append(&local, &plain_stream, vec![plain.clone()]).await;
+    assert_eq!(
+        stored_hash(&local, &plain_stream, 1).await,
+        plain.payload_hash().as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_from_another_process_dedupes_by_the_keyed_hash() {
+    let local = local_store_with_personal_data().await;
+    let stream = fresh_stream("customer");
+    let request = append_of(&stream, vec![registered(&fresh_customer(), "Ada Lovelace")]);
+    let stored = local.store.append(&request).await.unwrap();
+    let retried = local_store_reading(&local).append(&request).await.unwrap();
+    assert!(
+        retried.duplicate,
+        "the same key unwrapped anew hashes the same"
+    );
+    assert_eq!(retried.versions, stored.versions);
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+}
+
+/// Stores a second live key for `subject`, newer than every key they have: what two writers
+/// that met the new subject at once leave (the local endpoint answers one request at a time, so
+/// the race is set up rather than run). Returns its id.
+async fn a_newer_key(local: &LocalStore, subject: &str) -> String {
+    let kms = event_store_tests::metered_kms(&local.meter).await;
+    let generated = kms
+        .generate_data_key()
+        .key_id(event_store_tests::TEST_PERSONAL_DATA_KEY)
+        .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
+        .encryption_context("eventStoreSubject", subject)
+        .send()
+        .await
+        .expect("a data key");
+    let key_id = uuid::Uuid::now_v7().to_string();
+    local
+        .client
+        .put_item()
+        .table_name(local.store.subject_keys().expect("keys").table())
+        .item("subjectId", AttributeValue::S(subject.to_owned()))
+        .item("keyId", AttributeValue::S(key_id.clone()))
+        .item(
+            "wrappedKey",
+            AttributeValue::B(
+                generated
+                    .ciphertext_blob
+                    .expect("wrapped")
+                    .into_inner()
+                    .into(),
+            ),
+        )
+        .item(
+            "createdAt",
+            AttributeValue::S("2026-12-03T00:00:00.000Z".into()),
+        )
+        .send()
+        .await
+        .expect("the key's item");
+    key_id
+}
+
+#[tokio::test]
+async fn a_retry_sealed_under_a_newer_key_of_the_subject_is_still_the_event_stored() {
+    let local = local_store_with_personal_data().await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    let first = registered(&ada, "Ada Lovelace");
+    let request = append_of(&stream, vec![first.clone()]);
+    let stored = local.store.append(&request).await.unwrap();
+    let newer = a_newer_key(&local, &ada).await;
+
+    let retried = local.store.append(&request).await.unwrap();
+    assert!(
+        retried.duplicate,
+        "the hash under the older key is its content too"
+    );
+    assert_eq!(retried.versions, stored.versions);
+    let mut other = registered(&ada, "Charles Babbage");
+    other.event_id = first.event_id.clone();
+    let error = local
+        .store
+        .append(&append_of(&stream, vec![other]))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::IdReused(_)), "{error:?}");
+
+    // What comes next is sealed under the newest key, and reads back.
+    append(&local, &stream, vec![contact_changed(&ada, "+44 2")]).await;
+    let events = local.all_events(&stream).await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].data["phone"]["$sealed"]["key"], json!(newer));
+    assert_eq!(revealed(&local, &stream).await[1]["phone"], json!("+44 2"));
+}
+
+#[tokio::test]
+async fn an_event_hashed_in_the_clear_before_hashes_were_keyed_is_still_its_own_retry() {
+    let local = local_store_with_personal_data().await;
+    let stream = fresh_stream("customer");
+    let written = registered(&fresh_customer(), "Ada Lovelace");
+    let request = append_of(&stream, vec![written.clone()]);
+    let stored = local.store.append(&request).await.unwrap();
+    // As an earlier release stored it: the plain hash on the event and in the head's window.
+    let plain = written.payload_hash();
+    let table = local.store.table().to_owned();
+    let key = |version: &str| {
+        std::collections::HashMap::from([
+            ("streamId".to_owned(), AttributeValue::S(stream.to_string())),
+            ("version".to_owned(), AttributeValue::N(version.to_owned())),
+        ])
+    };
+    local
+        .client
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key("1")))
+        .update_expression("SET payloadHash = :h")
+        .expression_attribute_values(":h", AttributeValue::S(plain.to_string()))
+        .send()
+        .await
+        .unwrap();
+    local
+        .client
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key(event_store_dynamodb::head_item::HEAD_SORT_KEY)))
+        .update_expression("SET recentHashes[1] = :m")
+        .expression_attribute_values(
+            ":m",
+            AttributeValue::S(event_store_domain::StreamHead::hash_mark(&plain)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored_hash(&local, &stream, 1).await, plain.as_str());
+
+    let retried = local.store.append(&request).await.unwrap();
+    assert!(retried.duplicate, "the plain hash is still its content");
+    assert_eq!(retried.versions, stored.versions);
+    assert_eq!(local.all_events(&stream).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_that_crosses_a_forget_is_refused_and_the_event_stored_stands() {
+    let local = local_store_with_personal_data().await;
+    let ada = fresh_customer();
+    let stream = fresh_stream("customer");
+    let before = append_of(&stream, vec![registered(&ada, "Ada Lovelace")]);
+    local.store.append(&before).await.unwrap();
+    local.store.forget(&ada, None).await.unwrap();
+
+    // Its personal content can no longer be compared: a reused id, never a second copy.
+    let error = local.store.append(&before).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::IdReused(at) if at.version.get() == 1),
+        "{error:?}"
+    );
+    // What arrives after the forget is stored erased, and its retry is a duplicate.
+    let after = append_of(&stream, vec![contact_changed(&ada, "+44 3")]);
+    let stored = local.store.append(&after).await.unwrap();
+    let retried = local.store.append(&after).await.unwrap();
+    assert!(retried.duplicate);
+    assert_eq!(retried.versions, stored.versions);
+    assert_eq!(local.all_events(&stream).await.len(), 2);
 }
 
 #[tokio::test]

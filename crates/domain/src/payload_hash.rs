@@ -10,6 +10,10 @@
 //! strings escaped as serde_json escapes them, integers as integers and other numbers in their
 //! shortest round-trip form, with an integral float within i64's range (`80.0`, `1e16`) written
 //! as the integer it is (`80`, `10000000000000000`).
+//!
+//! An event holding personal values is hashed keyed instead (the store's sealing takes an
+//! HMAC-SHA256 of the same canonical text under a key derived from the subject's data key), so
+//! that the hash, which outlives a forget, confirms no guess of what was erased.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,6 +33,15 @@ impl PayloadHash {
         aggregate_type: Option<&AggregateType>,
         data: &Value,
     ) -> Self {
+        PayloadHash::of_canonical(&PayloadHash::canonical(event_type, aggregate_type, data))
+    }
+
+    /// The canonical text of an event with these parts, which its hash is taken over.
+    pub fn canonical(
+        event_type: &EventType,
+        aggregate_type: Option<&AggregateType>,
+        data: &Value,
+    ) -> String {
         let mut canonical = String::with_capacity(128);
         canonical.push('[');
         write_canonical(
@@ -46,13 +59,17 @@ impl PayloadHash {
         canonical.push(',');
         write_canonical(&mut canonical, data);
         canonical.push(']');
-        PayloadHash::of_canonical(&canonical)
+        canonical
     }
 
     /// The hash of an already canonical text.
     fn of_canonical(canonical: &str) -> Self {
-        let digest = Sha256::digest(canonical.as_bytes());
-        PayloadHash(hex(&digest))
+        PayloadHash::from_digest(&Sha256::digest(canonical.as_bytes()))
+    }
+
+    /// A 32-byte digest (SHA-256, or a keyed one) as a hash.
+    pub fn from_digest(digest: &[u8]) -> Self {
+        PayloadHash(hex(digest))
     }
 
     /// A hash as stored (64 hex digits); anything else is refused by the caller as corrupt.

@@ -85,15 +85,18 @@ impl StreamHead {
         hash.prefix(MARK_DIGITS).to_owned()
     }
 
-    /// Where the head remembers `event_id`, if it does, and whether with the content `hash`.
-    pub fn recent(&self, event_id: &EventId, hash: &PayloadHash) -> Option<RecentEvent> {
+    /// Where the head remembers `event_id`, if it does, and whether with a content of `hashes`
+    /// (any of them: an event's content may have more than one hash, see the store's sealing).
+    pub fn recent(&self, event_id: &EventId, hashes: &[&PayloadHash]) -> Option<RecentEvent> {
         let mark = StreamHead::id_mark(event_id);
         let slot = self.recent_ids.iter().position(|id| *id == mark)?;
         let version = self.version_of_slot(slot)?;
+        let remembered = self.recent_hashes.get(slot).map(String::as_str);
         Some(RecentEvent {
             version,
-            same_content: self.recent_hashes.get(slot).map(String::as_str)
-                == Some(StreamHead::hash_mark(hash).as_str()),
+            same_content: hashes
+                .iter()
+                .any(|hash| remembered == Some(StreamHead::hash_mark(hash).as_str())),
         })
     }
 
@@ -165,7 +168,7 @@ mod tests {
         assert_eq!(head.version, Version::new(45));
         for n in 26..=45 {
             assert_eq!(
-                head.recent(&id(n), &hash(n)),
+                head.recent(&id(n), &[&hash(n)]),
                 Some(RecentEvent {
                     version: Version::new(n),
                     same_content: true
@@ -173,23 +176,31 @@ mod tests {
                 "event {n}"
             );
         }
-        assert_eq!(head.recent(&id(25), &hash(25)), None);
-        assert_eq!(head.recent(&id(1), &hash(1)), None);
+        assert_eq!(head.recent(&id(25), &[&hash(25)]), None);
+        assert_eq!(head.recent(&id(1), &[&hash(1)]), None);
     }
 
     #[test]
     fn other_content_under_a_remembered_id_is_told_apart() {
         let head = appended(&StreamHead::empty(), 1, 3);
-        let found = head.recent(&id(2), &hash(99)).unwrap();
+        let found = head.recent(&id(2), &[&hash(99)]).unwrap();
         assert_eq!(found.version, Version::new(2));
         assert!(!found.same_content);
+    }
+
+    #[test]
+    fn a_content_with_more_than_one_hash_is_the_same_by_any_of_them() {
+        let head = appended(&StreamHead::empty(), 1, 3);
+        let found = head.recent(&id(2), &[&hash(99), &hash(2)]).unwrap();
+        assert!(found.same_content);
+        assert!(!head.recent(&id(2), &[]).unwrap().same_content);
     }
 
     #[test]
     fn a_short_stream_has_empty_slots_that_match_nothing() {
         let head = appended(&StreamHead::empty(), 1, 2);
         assert_eq!(head.recent_ids.iter().filter(|s| s.is_empty()).count(), 18);
-        assert_eq!(head.recent(&id(3), &hash(3)), None);
+        assert_eq!(head.recent(&id(3), &[&hash(3)]), None);
     }
 
     #[test]

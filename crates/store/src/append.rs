@@ -34,6 +34,7 @@ use event_store_domain::{
 use crate::append_findings::{recent_prior, Found, Layout};
 use crate::event_item::{self, Item};
 use crate::item_size::{item_size, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES};
+use crate::personal_values::sealed_hashes;
 use crate::personal_values::SealingKeys;
 use crate::sdk_error::failure;
 use crate::subject_keys::WritingKey;
@@ -49,8 +50,25 @@ const MAX_PLANS: usize = 3;
 /// One event of an append, its item built once (the version is set when it is written).
 pub(crate) struct PreparedEvent {
     pub(crate) id: EventId,
+    /// The hash written with it.
     pub(crate) hash: PayloadHash,
+    /// Other hashes its content may have been stored with: for an event holding personal
+    /// values, its plain hash (stored so before hashes were keyed) and its hashes under the
+    /// subject's other live keys.
+    pub(crate) also_same: Vec<PayloadHash>,
     pub(crate) item: Item,
+}
+
+impl PreparedEvent {
+    /// Whether an event stored with hash `stored` has this event's content.
+    pub(crate) fn is_same(&self, stored: &PayloadHash) -> bool {
+        *stored == self.hash || self.also_same.contains(stored)
+    }
+
+    /// Every hash this event's content may have been stored with, the written one first.
+    pub(crate) fn hashes(&self) -> Vec<&PayloadHash> {
+        std::iter::once(&self.hash).chain(&self.also_same).collect()
+    }
 }
 
 /// An append's events, ready to write at any base version.
@@ -244,9 +262,9 @@ impl DynamoEventStore {
     }
 
     /// Builds each event's item once, at the largest version number it could get (the size
-    /// depends on it by a few bytes), its personal values sealed by `plans` under `keys` after
-    /// its payload hash is taken over the plaintext, and rejects one over DynamoDB's item limit
-    /// before any write. Writing sets the real version.
+    /// depends on it by a few bytes), its personal values sealed by `plans` under `keys` (its
+    /// payload hash then keyed, see [`sealed_hashes`]), and rejects one over DynamoDB's item
+    /// limit before any write. Writing sets the real version.
     fn prepare(
         &self,
         request: &AppendRequest,
@@ -264,6 +282,7 @@ impl DynamoEventStore {
                 event.clone(),
                 recorded_at,
             );
+            let mut also_same = Vec::new();
             if let Some(plan) = plan {
                 let key = keys.get(&plan.subject).ok_or_else(|| Error::Corrupt {
                     attribute: "keyId".into(),
@@ -272,11 +291,16 @@ impl DynamoEventStore {
                 for field in &plan.fields {
                     if let Some(value) = field.get_mut(&mut recorded.data) {
                         *value = match key {
-                            WritingKey::Live(key) => key.seal(&plan.subject, value)?.to_value(),
+                            WritingKey::Live { newest, .. } => {
+                                newest.seal(&plan.subject, value)?.to_value()
+                            }
                             WritingKey::Forgotten => serde_json::json!(ERASED),
                         };
                     }
                 }
+                let (hash, also) = sealed_hashes(event, key, &recorded);
+                recorded.payload_hash = hash;
+                also_same = also;
             }
             let item = event_item::to_item(&recorded, indexed_type, expires_at, self.indexes())?;
             let bytes = item_size(&item);
@@ -290,6 +314,7 @@ impl DynamoEventStore {
             events.push(PreparedEvent {
                 id: recorded.event_id,
                 hash: recorded.payload_hash,
+                also_same,
                 item,
             });
         }

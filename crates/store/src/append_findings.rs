@@ -85,7 +85,7 @@ impl DynamoEventStore {
                     match hash {
                         Some(hash) => Found::Certain(Prior {
                             at: guard.at,
-                            same_content: hash == event.hash,
+                            same_content: event.is_same(&hash),
                         }),
                         None => Found::Unknown,
                     }
@@ -99,7 +99,7 @@ impl DynamoEventStore {
                         stream_id: stream.clone(),
                         version: base.plus(offset as u64 + 1),
                     },
-                    same_content: stored_hash == event.hash,
+                    same_content: event.is_same(&stored_hash),
                 })
             } else {
                 match head.as_ref().and_then(|h| recent_prior(request, h, event)) {
@@ -225,7 +225,7 @@ impl DynamoEventStore {
                         stream_id: stream.clone(),
                         version: stored.version,
                     },
-                    same_content: stored.payload_hash == event.hash,
+                    same_content: event.is_same(&stored.payload_hash),
                 }),
                 (Found::Remembered(_), None) => {
                     cleared.insert(index);
@@ -280,7 +280,7 @@ pub(crate) fn recent_prior(
     head: &StreamHead,
     event: &PreparedEvent,
 ) -> Option<Prior> {
-    head.recent(&event.id, &event.hash).map(|recent| Prior {
+    head.recent(&event.id, &event.hashes()).map(|recent| Prior {
         at: StoredAt {
             event_id: event.id.clone(),
             stream_id: request.stream_id().clone(),

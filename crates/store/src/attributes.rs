@@ -19,7 +19,7 @@ pub const SNAPSHOT_VERSION: &str = "snapshotVersion";
 pub const GUARD_STREAM: &str = "guardedStream";
 /// On guard items: the version the event id was stored at.
 pub const GUARD_VERSION: &str = "guardedVersion";
-/// On event and guard items: the SHA-256 of the event's content.
+/// On event and guard items: the payload hash of the event (SHA-256, keyed for personal values).
 pub const PAYLOAD_HASH: &str = "payloadHash";
 /// On head items: the stream's version. What tells a head item from the others.
 pub const HEAD_VERSION: &str = "head";

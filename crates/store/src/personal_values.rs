@@ -1,6 +1,7 @@
-//! Personal values in the store: sealed on append under their subject's key (after the payload
-//! hash is taken over the plaintext, so a retry still dedupes), opened at every reader's edge
-//! (the plaintext, or [`ERASED`] once the subject is forgotten), and `forget` itself.
+//! Personal values in the store: sealed on append under their subject's key (the event's payload
+//! hash keyed by that key over the plaintext, so a retry still dedupes and the hash confirms no
+//! guess once the key is gone), opened at every reader's edge (the plaintext, or [`ERASED`] once
+//! the subject is forgotten), and `forget` itself.
 //!
 //! Reducers, read models and snapshots fold the sealed values as they are stored: what they copy
 //! stays sealed, so a forget reaches them too without a rebuild.
@@ -9,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use event_store_domain::{
     check_subject, erasure_stream, open_sealed, sealed_keys, AppendOutcome, AppendRequest, Error,
-    EventId, EventType, ExpectedVersion, Metadata, NewEvent, RecordedEvent, SealingPlan, StreamId,
-    ERASED, SUBJECT_FORGOTTEN,
+    EventId, EventType, ExpectedVersion, Metadata, NewEvent, PayloadHash, RecordedEvent,
+    SealingPlan, StreamId, ERASED, SUBJECT_FORGOTTEN,
 };
 use serde_json::{json, Value};
 
@@ -35,6 +36,48 @@ pub struct Forgotten {
 
 /// The sealing keys of an append, by subject.
 pub(crate) type SealingKeys = HashMap<String, WritingKey>;
+
+/// The payload hash to store with `event`, whose personal values `key` sealed into `stored`, and
+/// the other hashes its content may already be stored with.
+///
+/// Under a live key it is the key's HMAC of the plaintext's canonical text: the same for a
+/// retry, meaningless without the key, so once the subject is forgotten nobody can confirm a
+/// guessed value by it. Also the same content: the hashes under the subject's other live keys
+/// (a retry sealed under a newer key than the stored event) and the plain hash (an event stored
+/// before hashes were keyed). A forgotten subject's event is stored erased and hashed as stored;
+/// its plain hash still recognizes an event stored before keyed hashes, but one stored under a
+/// key since forgotten can no longer be compared, and a retry of it is refused as a reused id
+/// (the stored event stands).
+pub(crate) fn sealed_hashes(
+    event: &NewEvent,
+    key: &WritingKey,
+    stored: &RecordedEvent,
+) -> (PayloadHash, Vec<PayloadHash>) {
+    let plain = event.payload_hash();
+    match key {
+        WritingKey::Live { newest, others } => {
+            let canonical = PayloadHash::canonical(
+                &event.event_type,
+                event.aggregate_type.as_ref(),
+                &event.data,
+            );
+            let also = others
+                .iter()
+                .map(|other| other.payload_hash(&canonical))
+                .chain([plain])
+                .collect();
+            (newest.payload_hash(&canonical), also)
+        }
+        WritingKey::Forgotten => (
+            PayloadHash::of(
+                &stored.event_type,
+                stored.aggregate_type.as_ref(),
+                &stored.data,
+            ),
+            vec![plain],
+        ),
+    }
+}
 
 impl DynamoEventStore {
     /// The same store, sealing personal values (as the catalogue declares them) under keys of

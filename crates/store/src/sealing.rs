@@ -1,11 +1,14 @@
 //! Sealing one personal value: AES-256-GCM under a subject's data key (ring, the crypto rustls
 //! already links), a random 96-bit nonce per value, the subject and key id authenticated with
-//! it, so a sealed value moved to another subject or key does not open.
+//! it, so a sealed value moved to another subject or key does not open. The same key, through a
+//! derived HMAC-SHA256 key, hashes the events it seals (their payload hash), so a hash confirms no
+//! guess of a value once the key is forgotten.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use event_store_domain::{Error, SealedValue};
+use event_store_domain::{Error, PayloadHash, SealedValue};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 
@@ -14,6 +17,7 @@ pub struct DataKey {
     /// Its id in the keys table.
     pub id: String,
     key: LessSafeKey,
+    hash_key: hmac::Key,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -31,10 +35,20 @@ impl DataKey {
             attribute: "wrappedKey".into(),
             reason: format!("data key {id} is {} bytes, not 32", bytes.len()),
         })?;
+        // A key of its own for hashing, derived as HKDF-Extract would (HMAC under the data key).
+        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, bytes), HASH_KEY_LABEL);
         Ok(DataKey {
             id,
             key: LessSafeKey::new(unbound),
+            hash_key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
         })
+    }
+
+    /// The payload hash of an event holding values sealed under this key: HMAC-SHA256 of its
+    /// canonical text ([`PayloadHash::canonical`], over the plaintext), so a retry gets the same
+    /// hash while anyone without the key can confirm no guess of a value by it.
+    pub fn payload_hash(&self, canonical: &str) -> PayloadHash {
+        PayloadHash::from_digest(hmac::sign(&self.hash_key, canonical.as_bytes()).as_ref())
     }
 
     /// `value` sealed for `subject`.
@@ -94,6 +108,9 @@ impl DataKey {
     }
 }
 
+/// What the hashing key is derived with, so it is never the sealing key itself.
+const HASH_KEY_LABEL: &[u8] = b"event-store/payload-hash/v1";
+
 fn aad(subject: &str, key_id: &str) -> Vec<u8> {
     format!("event-store/personal-data/v1\n{subject}\n{key_id}").into_bytes()
 }
@@ -134,6 +151,31 @@ mod tests {
             ..sealed
         };
         assert!(key("k-1", 7).open(&tampered).is_err());
+    }
+
+    #[test]
+    fn a_keyed_hash_is_the_same_under_its_key_and_unlike_the_plain_one() {
+        let canonical = r#"["CustomerRegistered",null,{"name":"Ada"}]"#;
+        let hash = key("k-1", 7).payload_hash(canonical);
+        assert_eq!(
+            hash,
+            key("k-1", 7).payload_hash(canonical),
+            "a retry's hash"
+        );
+        assert_eq!(hash.as_str().len(), 64);
+        assert!(
+            PayloadHash::parse(hash.as_str()).is_some(),
+            "stored as any hash"
+        );
+        assert_ne!(hash, key("k-1", 8).payload_hash(canonical), "another key");
+        let other = r#"["CustomerRegistered",null,{"name":"Bob"}]"#;
+        assert_ne!(hash, key("k-1", 7).payload_hash(other), "another content");
+        let plain = PayloadHash::of(
+            &event_store_domain::EventType::new("CustomerRegistered").unwrap(),
+            None,
+            &json!({"name": "Ada"}),
+        );
+        assert_ne!(hash, plain, "a guess hashed in the clear confirms nothing");
     }
 
     #[test]

@@ -10,11 +10,14 @@
 //! archive).
 //!
 //! Every use of a key first reads its item, strongly consistent: the cache holds only what KMS
-//! unwrapped (so KMS is called once per key per execution environment), never whether a key is
-//! alive, so a forget holds for every reader from the moment it returns.
+//! unwrapped (so KMS is called once per key per execution environment, up to
+//! [`MAX_UNWRAPPED_KEYS`] keys), never whether a key is alive, so a forget holds for every reader
+//! from the moment it returns.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+
+use futures::{StreamExt, TryStreamExt};
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
@@ -45,11 +48,23 @@ pub type SubjectKey = (String, String);
 /// What a writer seals a subject's values with.
 #[derive(Debug, Clone)]
 pub enum WritingKey {
-    /// The subject's newest live key.
-    Live(Arc<DataKey>),
+    /// The subject's newest live key, which seals and hashes, and their other live keys (two
+    /// writers that met a new subject at once each made one), whose hashes of an event are its
+    /// content too: a retry sealed under the newest key is still the event stored under another.
+    Live {
+        newest: Arc<DataKey>,
+        others: Vec<Arc<DataKey>>,
+    },
     /// The subject is forgotten: their values are stored erased.
     Forgotten,
 }
+
+/// How many unwrapped keys a process keeps: past it the cache starts again (each key then costs
+/// a `Decrypt` again), so a process reading many subjects holds a bounded few megabytes.
+pub const MAX_UNWRAPPED_KEYS: usize = 10_000;
+
+/// How many `Decrypt`s one read sends at once.
+const DECRYPTS_AT_ONCE: usize = 16;
 
 /// The keys table and the KMS key that wraps its keys.
 #[derive(Clone)]
@@ -111,33 +126,36 @@ impl SubjectKeys {
             .consistent_read(true)
     }
 
-    /// Each subject's newest live key, one made (and stored) for a subject that has none, or
-    /// [`WritingKey::Forgotten`] for a forgotten subject: one strongly consistent `Query` per
-    /// subject, plus `GenerateDataKey` and a `TransactWriteItems` for a first key, or `Decrypt`
-    /// for a key this environment has not unwrapped yet.
+    /// Each subject's live keys, newest first, one made (and stored) for a subject that has none,
+    /// or [`WritingKey::Forgotten`] for a forgotten subject: one strongly consistent `Query` per
+    /// subject (its partition is a key or two and perhaps the mark), plus `GenerateDataKey` and a
+    /// `TransactWriteItems` for a first key, or a `Decrypt` for each key this environment has not
+    /// unwrapped yet.
     pub async fn keys_for_writing(
         &self,
         subjects: &BTreeSet<String>,
     ) -> Result<HashMap<String, WritingKey>, Error> {
         let mut keys = HashMap::with_capacity(subjects.len());
         for subject in subjects {
-            let newest = self
+            let items = self
                 .partition_query(subject)
                 .scan_index_forward(false)
-                .limit(1)
                 .send()
                 .await
                 .map_err(|e| from_sdk("Query", e))?
                 .items
-                .unwrap_or_default()
-                .into_iter()
-                .next();
-            let key = match newest {
+                .unwrap_or_default();
+            let key = match items.first() {
                 None => self.create(subject).await?,
                 // The mark, or (for a forget cut short before its mark) a newest key forgotten.
-                Some(item) => match live_key(&item) {
+                Some(newest) => match live_key(newest) {
                     Some((key_id, wrapped)) => {
-                        WritingKey::Live(self.unwrap(subject, &key_id, wrapped).await?)
+                        let newest = self.unwrap(subject, &key_id, wrapped).await?;
+                        let mut others = Vec::new();
+                        for (key_id, wrapped) in items[1..].iter().filter_map(live_key) {
+                            others.push(self.unwrap(subject, &key_id, wrapped).await?);
+                        }
+                        WritingKey::Live { newest, others }
                     }
                     None => WritingKey::Forgotten,
                 },
@@ -166,17 +184,19 @@ impl SubjectKeys {
             .filter(|item| text(item, KEY_ID).as_deref() == Some(FORGOTTEN_MARK))
             .filter_map(|item| text(item, SUBJECT_ID))
             .collect();
-        let mut live = HashMap::with_capacity(items.len());
-        for item in &items {
-            let Some(subject) = text(item, SUBJECT_ID).filter(|s| !marked.contains(s)) else {
-                continue;
-            };
-            if let Some((key_id, wrapped)) = live_key(item) {
-                let key = self.unwrap(&subject, &key_id, wrapped).await?;
-                live.insert((subject, key_id), key);
-            }
-        }
-        Ok(live)
+        let live: Vec<(String, String, Vec<u8>)> = items
+            .iter()
+            .filter_map(|item| {
+                let subject = text(item, SUBJECT_ID).filter(|s| !marked.contains(s))?;
+                let (key_id, wrapped) = live_key(item)?;
+                Some((subject, key_id, wrapped.to_vec()))
+            })
+            .collect();
+        futures::stream::iter(live)
+            .map(|(subject, key_id, wrapped)| self.unwrap_owned(subject, key_id, wrapped))
+            .buffer_unordered(DECRYPTS_AT_ONCE)
+            .try_collect()
+            .await
     }
 
     /// The ids of every key `subject` ever had, forgotten or not, oldest first (not the mark):
@@ -346,11 +366,22 @@ impl SubjectKeys {
                 format!("the new key {key_id} of subject {subject} was already stored"),
             ));
         }
-        self.unwrapped
-            .lock()
-            .expect("key cache lock")
-            .insert((subject.to_owned(), key_id), key.clone());
-        Ok(WritingKey::Live(key))
+        self.remember((subject.to_owned(), key_id), key.clone());
+        Ok(WritingKey::Live {
+            newest: key,
+            others: Vec::new(),
+        })
+    }
+
+    /// [`SubjectKeys::unwrap`] of owned parts, answered with the subject and key id.
+    async fn unwrap_owned(
+        &self,
+        subject: String,
+        key_id: String,
+        wrapped: Vec<u8>,
+    ) -> Result<(SubjectKey, Arc<DataKey>), Error> {
+        let key = self.unwrap(&subject, &key_id, &wrapped).await?;
+        Ok(((subject, key_id), key))
     }
 
     /// The plaintext of a live key: from the cache, else KMS `Decrypt`.
@@ -386,11 +417,23 @@ impl SubjectKeys {
             )
         })?;
         let key = Arc::new(DataKey::new(key_id.to_owned(), plaintext.as_ref())?);
-        self.unwrapped
-            .lock()
-            .expect("key cache lock")
-            .insert(cache_key, key.clone());
+        self.remember(cache_key, key.clone());
         Ok(key)
+    }
+
+    /// Keeps an unwrapped key, the cache started again when it holds [`MAX_UNWRAPPED_KEYS`].
+    fn remember(&self, subject_key: SubjectKey, key: Arc<DataKey>) {
+        let mut unwrapped = self.unwrapped.lock().expect("key cache lock");
+        if unwrapped.len() >= MAX_UNWRAPPED_KEYS {
+            unwrapped.clear();
+        }
+        unwrapped.insert(subject_key, key);
+    }
+
+    /// How many unwrapped keys this process holds.
+    #[cfg(test)]
+    fn unwrapped_keys(&self) -> usize {
+        self.unwrapped.lock().expect("key cache lock").len()
     }
 }
 
@@ -411,4 +454,36 @@ fn live_key(item: &Item) -> Option<(String, &[u8])> {
     let key_id = text(item, KEY_ID)?;
     let wrapped = item.get(WRAPPED_KEY)?.as_b().ok()?;
     Some((key_id, wrapped.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offline_keys() -> SubjectKeys {
+        let behavior = aws_config::BehaviorVersion::latest();
+        let dynamodb = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(behavior)
+            .build();
+        let kms = aws_sdk_kms::Config::builder()
+            .behavior_version(behavior)
+            .build();
+        SubjectKeys::new(
+            aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            aws_sdk_kms::Client::from_conf(kms),
+            "keys",
+            "alias/k",
+        )
+    }
+
+    #[test]
+    fn the_cache_of_unwrapped_keys_never_passes_its_bound() {
+        let keys = offline_keys();
+        for n in 0..MAX_UNWRAPPED_KEYS + 5 {
+            let key = Arc::new(DataKey::new(format!("k-{n}"), &[7; 32]).unwrap());
+            keys.remember((format!("s-{n}"), key.id.clone()), key);
+            assert!(keys.unwrapped_keys() <= MAX_UNWRAPPED_KEYS);
+        }
+        assert_eq!(keys.unwrapped_keys(), 5, "started again at the bound");
+    }
 }
