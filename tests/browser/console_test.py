@@ -400,6 +400,12 @@ def main():
         driver.get(f"{BASE}/console/#key={KEY}")
         console = Console(driver)
         console.until_main_shows("Recent activity")
+        # Every module and the stylesheet came from the build's own path, which browsers keep.
+        files = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(r => r.name)"
+            ".filter(n => n.includes('/console/'))")
+        unversioned = [f for f in files if "/console/v/" not in f]
+        assert len(files) >= 13 and not unversioned, f"files outside the build's path: {files}"
         for step in STEPS:
             if step is live_tail:
                 stop_a_replay()

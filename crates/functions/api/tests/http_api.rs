@@ -1007,6 +1007,39 @@ async fn the_console_is_served_without_the_key_and_the_data_it_asks_for_with_it(
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // The page, asked for on every load, names its files under its build's path, kept for good.
+    let page = client.get(format!("{base}/console/")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let page = page.text().await.unwrap();
+    let build = page
+        .split("src=\"v/")
+        .nth(1)
+        .and_then(|rest| rest.split_once("/console.js\""))
+        .map(|(build, _)| build.to_owned())
+        .unwrap_or_else(|| panic!("the page names no build: {page}"));
+    for name in ["console.js", "api.js", "console.css"] {
+        let kept = client
+            .get(format!("{base}/console/v/{build}/{name}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kept.status(), StatusCode::OK, "{name}");
+        assert_eq!(
+            kept.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
+    let stale = client
+        .get(format!("{base}/console/v/0000000000000000/console.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    assert!(
+        stale.text().await.unwrap().contains(&build),
+        "names the build served"
+    );
     // What the console shows still takes the key.
     let data = client
         .get(format!("{base}/events?direction=backward"))
