@@ -1,7 +1,8 @@
 //! Crypto-shredding against the local endpoint (DynamoDB and KMS): personal values are stored
 //! sealed under their subject's key, the payload hash is keyed by it (a retry still dedupes, under
-//! any of the subject's keys and across processes, a reused id is still caught, an event hashed
-//! in the clear before is still recognized, and no guess can be confirmed by it), every read opens them until the subject is forgotten
+//! any of the subject's keys and across processes, wherever hashes are compared, a reused id is
+//! still caught, an event hashed in the clear before is still recognized, a copy redelivered
+//! after a forget is a duplicate, and no guess can be confirmed by it), every read opens them until the subject is forgotten
 //! and `[erased]` after, wherever they were copied (states, snapshots), with the rest of each
 //! event intact; a forget is recorded once however often it is asked, and is for good (what comes
 //! after is stored erased, even from a writer that read no key just before it); a KMS outage is
@@ -10,13 +11,14 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    AppendOutcome, AppendRequest, Error, ExpectedVersion, JsonMergeReducer, NewEvent, StreamId,
-    ERASED, SUBJECT_FORGOTTEN,
+    AppendOutcome, AppendRequest, DedupeScope, Error, ExpectedVersion, JsonMergeReducer, NewEvent,
+    StreamId, Version, ERASED, SUBJECT_FORGOTTEN,
 };
 use event_store_dynamodb::SubjectKeys;
 use event_store_tests::fault_proxy::{Fault, FaultProxy};
 use event_store_tests::{
-    endpoint, event, fresh_stream, local_store_with_personal_data, LocalStore,
+    endpoint, event, fresh_stream, local_store_with_personal_data,
+    local_store_with_personal_data_and, LocalStore,
 };
 use serde_json::{json, Value};
 
@@ -165,7 +167,9 @@ async fn the_payload_hash_of_a_sealed_event_confirms_no_guess_before_or_after_a_
     // The right guess of every value, hashed as anyone could without the key.
     let guessed = written.payload_hash();
     assert_ne!(hash, guessed.as_str(), "the stored hash is keyed");
-    assert!(!stored_items(&local).await.contains(guessed.as_str()));
+    // Neither whole (event, guard) nor as the head window's 16-digit mark.
+    let mark = guessed.prefix(16);
+    assert!(!stored_items(&local).await.contains(mark));
 
     local.store.forget(&ada, None).await.unwrap();
     assert_eq!(
@@ -173,7 +177,7 @@ async fn the_payload_hash_of_a_sealed_event_confirms_no_guess_before_or_after_a_
         hash,
         "the hash stays"
     );
-    assert!(!stored_items(&local).await.contains(guessed.as_str()));
+    assert!(!stored_items(&local).await.contains(mark));
 
     // An event holding nothing personal keeps the plain hash README shows how to recompute.
     let plain_stream = fresh_stream("account");
@@ -198,6 +202,42 @@ async fn a_retry_from_another_process_dedupes_by_the_keyed_hash() {
     );
     assert_eq!(retried.versions, stored.versions);
     assert_eq!(local.all_events(&stream).await.len(), 1);
+}
+
+/// A store for each place a retry's hash is compared with the stored event's, and whether its
+/// appends name their expected version: the head's window (`Any`, read before writing), the
+/// idempotency guard (a known version, the store-wide scope), the event's own item (a known
+/// version, the stream scope), and the window confirmed from the stream (`Any`, events that
+/// may expire).
+async fn retry_paths() -> Vec<(&'static str, LocalStore, bool)> {
+    vec![
+        (
+            "the head's window",
+            local_store_with_personal_data().await,
+            false,
+        ),
+        ("the guard", local_store_with_personal_data().await, true),
+        (
+            "the event's item",
+            local_store_with_personal_data_and(|s| s.dedupe_scope = DedupeScope::Stream).await,
+            true,
+        ),
+        (
+            "the window confirmed from the stream",
+            local_store_with_personal_data_and(|s| s.event_ttl_days = Some(30)).await,
+            false,
+        ),
+    ]
+}
+
+/// An append of `events` to `stream`, at version `at` when `known`, else at its end.
+fn append_at(stream: &StreamId, at: u64, known: bool, events: Vec<NewEvent>) -> AppendRequest {
+    let expected = match (known, at) {
+        (false, _) => ExpectedVersion::Any,
+        (true, 0) => ExpectedVersion::NoStream,
+        (true, at) => ExpectedVersion::Exact(Version::new(at)),
+    };
+    AppendRequest::new(stream.clone(), expected, events).unwrap()
 }
 
 /// Stores a second live key for `subject`, newer than every key they have: what two writers
@@ -242,106 +282,147 @@ async fn a_newer_key(local: &LocalStore, subject: &str) -> String {
 
 #[tokio::test]
 async fn a_retry_sealed_under_a_newer_key_of_the_subject_is_still_the_event_stored() {
-    let local = local_store_with_personal_data().await;
-    let ada = fresh_customer();
-    let stream = fresh_stream("customer");
-    let first = registered(&ada, "Ada Lovelace");
-    let request = append_of(&stream, vec![first.clone()]);
-    let stored = local.store.append(&request).await.unwrap();
-    let newer = a_newer_key(&local, &ada).await;
+    for (path, local, known) in retry_paths().await {
+        let ada = fresh_customer();
+        let stream = fresh_stream("customer");
+        let first = registered(&ada, "Ada Lovelace");
+        let request = append_at(&stream, 0, known, vec![first.clone()]);
+        let stored = local.store.append(&request).await.unwrap();
+        let newer = a_newer_key(&local, &ada).await;
 
-    let retried = local.store.append(&request).await.unwrap();
-    assert!(
-        retried.duplicate,
-        "the hash under the older key is its content too"
-    );
-    assert_eq!(retried.versions, stored.versions);
-    let mut other = registered(&ada, "Charles Babbage");
-    other.event_id = first.event_id.clone();
-    let error = local
-        .store
-        .append(&append_of(&stream, vec![other]))
-        .await
-        .unwrap_err();
-    assert!(matches!(error, Error::IdReused(_)), "{error:?}");
+        let retried = local.store.append(&request).await;
+        assert!(
+            retried
+                .as_ref()
+                .is_ok_and(|r| r.duplicate && r.versions == stored.versions),
+            "{path}: the hash under the older key is its content too: {retried:?}"
+        );
+        let mut other = registered(&ada, "Charles Babbage");
+        other.event_id = first.event_id.clone();
+        let error = local
+            .store
+            .append(&append_at(&stream, 0, known, vec![other]))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::IdReused(_)), "{path}: {error:?}");
 
-    // What comes next is sealed under the newest key, and reads back.
-    append(&local, &stream, vec![contact_changed(&ada, "+44 2")]).await;
-    let events = local.all_events(&stream).await;
-    assert_eq!(events.len(), 2);
-    assert_eq!(events[1].data["phone"]["$sealed"]["key"], json!(newer));
-    assert_eq!(revealed(&local, &stream).await[1]["phone"], json!("+44 2"));
+        // What comes next is sealed under the newest key, and reads back.
+        let next = append_at(&stream, 1, known, vec![contact_changed(&ada, "+44 2")]);
+        local.store.append(&next).await.unwrap();
+        let events = local.all_events(&stream).await;
+        assert_eq!(events.len(), 2, "{path}");
+        assert_eq!(events[1].data["phone"]["$sealed"]["key"], json!(newer));
+        assert_eq!(revealed(&local, &stream).await[1]["phone"], json!("+44 2"));
+    }
+}
+
+/// Rewrites the hash of `stream`'s first event, `written`, as an earlier release stored it (the
+/// plain SHA-256): on the event, in the head's window and on its guard (when there is one).
+async fn hashed_in_the_clear(local: &LocalStore, stream: &StreamId, written: &NewEvent) {
+    let plain = written.payload_hash();
+    let key = |partition: String, version: &str| {
+        std::collections::HashMap::from([
+            ("streamId".to_owned(), AttributeValue::S(partition)),
+            ("version".to_owned(), AttributeValue::N(version.to_owned())),
+        ])
+    };
+    let head = event_store_dynamodb::head_item::HEAD_SORT_KEY;
+    let guard = format!("$event#{}", written.event_id);
+    for (item, expression, value) in [
+        (
+            key(stream.to_string(), "1"),
+            "SET payloadHash = :h",
+            plain.to_string(),
+        ),
+        (
+            key(stream.to_string(), head),
+            "SET recentHashes[1] = :h",
+            event_store_domain::StreamHead::hash_mark(&plain),
+        ),
+        (key(guard, "0"), "SET payloadHash = :h", plain.to_string()),
+    ] {
+        let updated = local
+            .client
+            .update_item()
+            .table_name(local.store.table())
+            .set_key(Some(item))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(streamId)")
+            .expression_attribute_values(":h", AttributeValue::S(value))
+            .send()
+            .await;
+        // A store deduping per stream has no guard.
+        if let Err(error) = updated {
+            assert!(
+                error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()),
+                "{error:?}"
+            );
+        }
+    }
+    assert_eq!(stored_hash(local, stream, 1).await, plain.as_str());
 }
 
 #[tokio::test]
 async fn an_event_hashed_in_the_clear_before_hashes_were_keyed_is_still_its_own_retry() {
-    let local = local_store_with_personal_data().await;
-    let stream = fresh_stream("customer");
-    let written = registered(&fresh_customer(), "Ada Lovelace");
-    let request = append_of(&stream, vec![written.clone()]);
-    let stored = local.store.append(&request).await.unwrap();
-    // As an earlier release stored it: the plain hash on the event and in the head's window.
-    let plain = written.payload_hash();
-    let table = local.store.table().to_owned();
-    let key = |version: &str| {
-        std::collections::HashMap::from([
-            ("streamId".to_owned(), AttributeValue::S(stream.to_string())),
-            ("version".to_owned(), AttributeValue::N(version.to_owned())),
-        ])
-    };
-    local
-        .client
-        .update_item()
-        .table_name(&table)
-        .set_key(Some(key("1")))
-        .update_expression("SET payloadHash = :h")
-        .expression_attribute_values(":h", AttributeValue::S(plain.to_string()))
-        .send()
-        .await
-        .unwrap();
-    local
-        .client
-        .update_item()
-        .table_name(&table)
-        .set_key(Some(key(event_store_dynamodb::head_item::HEAD_SORT_KEY)))
-        .update_expression("SET recentHashes[1] = :m")
-        .expression_attribute_values(
-            ":m",
-            AttributeValue::S(event_store_domain::StreamHead::hash_mark(&plain)),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stored_hash(&local, &stream, 1).await, plain.as_str());
+    for (path, local, known) in retry_paths().await {
+        let stream = fresh_stream("customer");
+        let written = registered(&fresh_customer(), "Ada Lovelace");
+        let request = append_at(&stream, 0, known, vec![written.clone()]);
+        let stored = local.store.append(&request).await.unwrap();
+        hashed_in_the_clear(&local, &stream, &written).await;
 
-    let retried = local.store.append(&request).await.unwrap();
-    assert!(retried.duplicate, "the plain hash is still its content");
-    assert_eq!(retried.versions, stored.versions);
-    assert_eq!(local.all_events(&stream).await.len(), 1);
+        let retried = local.store.append(&request).await;
+        assert!(
+            retried
+                .as_ref()
+                .is_ok_and(|r| r.duplicate && r.versions == stored.versions),
+            "{path}: the plain hash is still its content: {retried:?}"
+        );
+        assert_eq!(local.all_events(&stream).await.len(), 1, "{path}");
+    }
 }
 
 #[tokio::test]
-async fn a_retry_that_crosses_a_forget_is_refused_and_the_event_stored_stands() {
-    let local = local_store_with_personal_data().await;
-    let ada = fresh_customer();
-    let stream = fresh_stream("customer");
-    let before = append_of(&stream, vec![registered(&ada, "Ada Lovelace")]);
-    local.store.append(&before).await.unwrap();
-    local.store.forget(&ada, None).await.unwrap();
+async fn a_copy_redelivered_after_a_forget_of_an_event_stored_before_it_is_a_duplicate() {
+    for (path, local, known) in retry_paths().await {
+        let ada = fresh_customer();
+        let stream = fresh_stream("customer");
+        let written = registered(&ada, "Ada Lovelace");
+        let before = append_at(&stream, 0, known, vec![written.clone()]);
+        let stored = local.store.append(&before).await.unwrap();
+        local.store.forget(&ada, None).await.unwrap();
 
-    // Its personal content can no longer be compared: a reused id, never a second copy.
-    let error = local.store.append(&before).await.unwrap_err();
-    assert!(
-        matches!(&error, Error::IdReused(at) if at.version.get() == 1),
-        "{error:?}"
-    );
-    // What arrives after the forget is stored erased, and its retry is a duplicate.
-    let after = append_of(&stream, vec![contact_changed(&ada, "+44 3")]);
-    let stored = local.store.append(&after).await.unwrap();
-    let retried = local.store.append(&after).await.unwrap();
-    assert!(retried.duplicate);
-    assert_eq!(retried.versions, stored.versions);
-    assert_eq!(local.all_events(&stream).await.len(), 2);
+        // A message redriven from a dead-letter queue, an archive replayed: what is left of both
+        // copies (everything but the erased values) is the same.
+        let retried = local.store.append(&before).await;
+        assert!(
+            retried
+                .as_ref()
+                .is_ok_and(|r| r.duplicate && r.versions == stored.versions),
+            "{path}: {retried:?}"
+        );
+        // Another content under the id is still another event.
+        let mut other = written.clone();
+        other.data["plan"] = json!("silver");
+        let error = local
+            .store
+            .append(&append_at(&stream, 0, known, vec![other]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::IdReused(at) if at.version.get() == 1),
+            "{path}: {error:?}"
+        );
+        // What arrives after the forget is stored erased, and its retry is a duplicate.
+        let after = append_at(&stream, 1, known, vec![contact_changed(&ada, "+44 3")]);
+        let stored = local.store.append(&after).await.unwrap();
+        let retried = local.store.append(&after).await.unwrap();
+        assert!(retried.duplicate, "{path}");
+        assert_eq!(retried.versions, stored.versions);
+        assert_eq!(local.all_events(&stream).await.len(), 2, "{path}");
+    }
 }
 
 #[tokio::test]

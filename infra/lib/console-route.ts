@@ -1,7 +1,8 @@
 /**
- * The REST API's console routes, `GET /console` and `GET /console/{file}`: the web console's
- * static files (index.html, *.js, *.css), which the api function serves from its binary (it
- * answers `GET /console/` too). Their methods are declared beside the proxy and are open,
+ * The REST API's console routes, `GET /console`, `GET /console/{file}` and
+ * `GET /console/v/{build}/{file}`: the web console's static files (index.html, *.js, *.css),
+ * which the api function serves from its binary (it answers `GET /console/` too; the page names
+ * its files under its build's path, which browsers keep for good). Their methods are declared beside the proxy and are open,
  * whatever `apiAuth` says (no authorization, no API key): a browser that navigates to a page
  * cannot send `x-api-key` or sign the request (SigV4). The files hold no data: the page asks the
  * user for the API key and sends it with each data call, which goes through the proxy (or the
@@ -17,6 +18,8 @@ import { Construct } from 'constructs';
 export const CONSOLE_PATH = '/console';
 /** One of the console's files (index.html, *.js, *.css). */
 export const CONSOLE_FILE_PATH = '/console/{file}';
+/** One of the console's files under a build's path, as the page names them. */
+export const CONSOLE_BUILD_FILE_PATH = '/console/v/{build}/{file}';
 
 export interface ConsoleRouteProps {
   readonly api: apigateway.RestApi;
@@ -28,6 +31,8 @@ export class ConsoleRoute extends Construct {
   readonly pageMethod: apigateway.Method;
   /** `GET /console/{file}`. */
   readonly fileMethod: apigateway.Method;
+  /** `GET /console/v/{build}/{file}`. */
+  readonly buildFileMethod: apigateway.Method;
 
   constructor(scope: Construct, id: string, props: ConsoleRouteProps) {
     super(scope, id);
@@ -39,8 +44,11 @@ export class ConsoleRoute extends Construct {
     const page = props.api.root.resourceForPath(CONSOLE_PATH);
     this.pageMethod = page.addMethod('GET', integration, open);
     this.fileMethod = page.resourceForPath('{file}').addMethod('GET', integration, open);
+    this.buildFileMethod = props.api.root
+      .resourceForPath(CONSOLE_BUILD_FILE_PATH)
+      .addMethod('GET', integration, open);
 
-    for (const method of [this.pageMethod, this.fileMethod]) {
+    for (const method of [this.pageMethod, this.fileMethod, this.buildFileMethod]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: 'The console\'s static files (no data) are open because a browser cannot send the API key or SigV4 when it navigates to a page; the data calls the page makes stay behind the key or IAM',

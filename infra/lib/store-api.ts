@@ -47,7 +47,7 @@ export class StoreApi extends Construct {
   readonly usagePlan?: apigateway.UsagePlan;
   /** `POST /subjects/{subjectId}/forget`, IAM-authorized, and the policy that may invoke it. */
   readonly forgetRoute: ForgetSubjectsRoute;
-  /** `GET /console` and `GET /console/{file}`, the web console's static files, open. */
+  /** `GET /console`, `GET /console/{file}` and `GET /console/v/{build}/{file}`, the web console's static files, open. */
   readonly consoleRoute: ConsoleRoute;
 
   constructor(scope: Construct, id: string, props: StoreApiProps) {

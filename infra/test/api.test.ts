@@ -11,7 +11,7 @@ const methodsOf = (template: Template) =>
 /** The methods but the forget and console routes': the root's and the proxy's. */
 const proxyMethodsOf = (template: Template) => methodsOf(template).filter((method) => method.HttpMethod === 'ANY');
 const forgetMethodOf = (template: Template) => onlyResource(template, 'AWS::ApiGateway::Method', { HttpMethod: 'POST' });
-/** The console route's methods, all GET: `/console`'s and `/console/{file}`'s. */
+/** The console route's methods, all GET: `/console`'s, `/console/{file}`'s and `/console/v/{build}/{file}`'s. */
 const consoleMethodsOf = (template: Template) => methodsOf(template).filter((method) => method.HttpMethod === 'GET');
 /** The path parts of a resource, from the root down. */
 const pathOf = (template: Template, id: string): string[] => {
@@ -26,9 +26,9 @@ describe('the REST API in front of the api function', () => {
   test('proxies every path and method, the root too, to the api function, and declares the forget and console routes beside them', () => {
     onlyResource(service, 'AWS::ApiGateway::RestApi', { Name: 'event-store-dev', EndpointConfiguration: { Types: ['REGIONAL'] } });
     onlyResource(service, 'AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
-    expect(methods()).toHaveLength(5);
+    expect(methods()).toHaveLength(6);
     expect(proxyMethodsOf(service)).toHaveLength(2);
-    expect(consoleMethodsOf(service)).toHaveLength(2);
+    expect(consoleMethodsOf(service)).toHaveLength(3);
     expect(forgetMethodOf(service).ResourceId).toEqual({ Ref: expect.stringMatching(/^RestApisubjectssubjectIdforget/) });
     for (const method of methods()) {
       expect(method.Integration.Type).toBe('AWS_PROXY');
@@ -79,7 +79,7 @@ describe('the REST API in front of the api function', () => {
 
   test("with apiAuth=iam, every method but the console's takes IAM authorization and there is no key or plan", () => {
     const iam = synthesize({ apiAuth: 'iam' }).service;
-    expect(methodsOf(iam)).toHaveLength(5);
+    expect(methodsOf(iam)).toHaveLength(6);
     for (const method of proxyMethodsOf(iam)) {
       expect(method.AuthorizationType).toBe('AWS_IAM');
       expect(method.ApiKeyRequired).toBeUndefined();
@@ -219,7 +219,7 @@ describe('the forget route, POST /subjects/{subjectId}/forget', () => {
   });
 });
 
-describe('the console route, GET /console and GET /console/{file}', () => {
+describe('the console route, GET /console, GET /console/{file} and GET /console/v/{build}/{file}', () => {
   const byKey = synthesize().service;
   const byIam = synthesize({ apiAuth: 'iam' }).service;
   const pathsOf = (template: Template) => consoleMethodsOf(template).map((method) => pathOf(template, method.ResourceId.Ref));
@@ -227,11 +227,11 @@ describe('the console route, GET /console and GET /console/{file}', () => {
   test.each([
     ['apiAuth=apiKey', byKey],
     ['apiAuth=iam', byIam],
-  ])('with %s, has one GET method on /console and one on /console/{file}, and no other method there', (_, template) => {
-    expect(pathsOf(template).sort()).toEqual([['console'], ['console', '{file}']]);
+  ])('with %s, has one GET method on /console, one on /console/{file} and one on /console/v/{build}/{file}, and no other method there', (_, template) => {
+    expect(pathsOf(template).sort()).toEqual([['console'], ['console', 'v', '{build}', '{file}'], ['console', '{file}']]);
     const consoleResources = new Set(consoleMethodsOf(template).map((method) => method.ResourceId.Ref));
     const onConsole = methodsOf(template).filter((method) => consoleResources.has(method.ResourceId.Ref));
-    expect(onConsole.map((method) => method.HttpMethod)).toEqual(['GET', 'GET']);
+    expect(onConsole.map((method) => method.HttpMethod)).toEqual(['GET', 'GET', 'GET']);
   });
 
   test.each([

@@ -142,7 +142,12 @@ pub const TEST_PERSONAL_DATA_KEY: &str = "alias/event-store-tests-personal-data"
 /// A store over new events and keys tables of its own, with `fixtures/event-types.json`'s event
 /// types (customers' personal data) and the tests' KMS key; the meter counts KMS requests too.
 pub async fn local_store_with_personal_data() -> LocalStore {
-    let mut local = local_store().await;
+    local_store_with_personal_data_and(|_| {}).await
+}
+
+/// [`local_store_with_personal_data`] with `settings` tweaks applied.
+pub async fn local_store_with_personal_data_and(tweak: impl FnOnce(&mut Settings)) -> LocalStore {
+    let mut local = local_store_with(tweak).await;
     let keys_table = format!("keys-{}", uuid::Uuid::new_v4());
     create_keys_table(&local.client, &keys_table)
         .await

@@ -64,11 +64,11 @@ impl PayloadHash {
 
     /// The hash of an already canonical text.
     fn of_canonical(canonical: &str) -> Self {
-        PayloadHash::from_digest(&Sha256::digest(canonical.as_bytes()))
+        PayloadHash::from_digest(&Sha256::digest(canonical.as_bytes()).into())
     }
 
     /// A 32-byte digest (SHA-256, or a keyed one) as a hash.
-    pub fn from_digest(digest: &[u8]) -> Self {
+    pub fn from_digest(digest: &[u8; 32]) -> Self {
         PayloadHash(hex(digest))
     }
 

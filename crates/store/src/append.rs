@@ -56,6 +56,9 @@ pub(crate) struct PreparedEvent {
     /// values, its plain hash (stored so before hashes were keyed) and its hashes under the
     /// subject's other live keys.
     pub(crate) also_same: Vec<PayloadHash>,
+    /// The subject whose values it holds, when they are forgotten (it is stored erased, and
+    /// compared with a copy stored before the forget as what is left of both).
+    pub(crate) forgotten_subject: Option<String>,
     pub(crate) item: Item,
 }
 
@@ -283,6 +286,7 @@ impl DynamoEventStore {
                 recorded_at,
             );
             let mut also_same = Vec::new();
+            let mut forgotten_subject = None;
             if let Some(plan) = plan {
                 let key = keys.get(&plan.subject).ok_or_else(|| Error::Corrupt {
                     attribute: "keyId".into(),
@@ -301,6 +305,9 @@ impl DynamoEventStore {
                 let (hash, also) = sealed_hashes(event, key, &recorded);
                 recorded.payload_hash = hash;
                 also_same = also;
+                if matches!(key, WritingKey::Forgotten) {
+                    forgotten_subject = Some(plan.subject.clone());
+                }
             }
             let item = event_item::to_item(&recorded, indexed_type, expires_at, self.indexes())?;
             let bytes = item_size(&item);
@@ -315,6 +322,7 @@ impl DynamoEventStore {
                 id: recorded.event_id,
                 hash: recorded.payload_hash,
                 also_same,
+                forgotten_subject,
                 item,
             });
         }

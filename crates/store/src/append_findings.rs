@@ -17,6 +17,7 @@ use event_store_domain::{
 use crate::append::{HeadWrite, Plan, Prepared, PreparedEvent, Written};
 use crate::event_item::{self, Item};
 use crate::item_kind::ItemKind;
+use crate::personal_values::erased_form_hash;
 use crate::sdk_error::from_sdk;
 use crate::transaction::{reason_of, Reason};
 use crate::{attributes, guard_item, head_item, DynamoEventStore};
@@ -148,9 +149,22 @@ impl DynamoEventStore {
     /// Makes what the head's window remembers certain where it must be: when events may have
     /// expired (retention is set) or when an append is only partly remembered (a batch longer
     /// than the window), the stream's items at the versions concerned are read (one query) and
-    /// compared. Returns the priors to judge and the events whose remembered marks belong to
-    /// expired events (to clear from the head's condition).
+    /// compared; an event of a forgotten subject found with other content is compared again as
+    /// what is left after the forget. Returns the priors to judge and the events whose
+    /// remembered marks belong to expired events (to clear from the head's condition).
     pub(crate) async fn confirm(
+        &self,
+        request: &AppendRequest,
+        prepared: &Prepared,
+        found: Vec<Found>,
+    ) -> Result<(Vec<Option<Prior>>, BTreeSet<usize>), Error> {
+        let (mut priors, cleared) = self.confirm_remembered(request, prepared, found).await?;
+        self.compare_after_a_forget(prepared, &mut priors).await?;
+        Ok((priors, cleared))
+    }
+
+    /// [`DynamoEventStore::confirm`]'s reading of what the head's window remembers.
+    async fn confirm_remembered(
         &self,
         request: &AppendRequest,
         prepared: &Prepared,
@@ -236,6 +250,50 @@ impl DynamoEventStore {
             priors.push(prior);
         }
         Ok((priors, cleared))
+    }
+
+    /// For each event of a forgotten subject whose id is stored with other content by its hash:
+    /// the stored copy, read as written (one `GetItem`), compared as what is left of both (its
+    /// sealed values erased, against this event stored erased), so a copy redelivered after the
+    /// forget of an event stored before it (a message redriven, an archive replayed) is the
+    /// duplicate it is, never a failure that keeps the plaintext in a dead-letter queue.
+    async fn compare_after_a_forget(
+        &self,
+        prepared: &Prepared,
+        priors: &mut [Option<Prior>],
+    ) -> Result<(), Error> {
+        for (event, prior) in prepared.events.iter().zip(priors.iter_mut()) {
+            let (Some(subject), Some(prior)) = (&event.forgotten_subject, prior.as_mut()) else {
+                continue;
+            };
+            if prior.same_content {
+                continue;
+            }
+            let stored = self
+                .client
+                .get_item()
+                .table_name(self.table())
+                .key(
+                    attributes::STREAM_ID,
+                    AttributeValue::S(prior.at.stream_id.to_string()),
+                )
+                .key(
+                    attributes::VERSION,
+                    AttributeValue::N(prior.at.version.to_string()),
+                )
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| from_sdk("GetItem", e))?
+                .item
+                .filter(|item| holds_event(Some(item), &event.id))
+                .map(event_item::from_item)
+                .transpose()?;
+            prior.same_content = stored
+                .and_then(|stored| erased_form_hash(&stored, subject))
+                .is_some_and(|left| event.is_same(&left));
+        }
+        Ok(())
     }
 
     /// The events of `stream` from `low` to `high`, by version, with their expiry: one strongly

@@ -37,6 +37,20 @@ pub struct Forgotten {
 /// The sealing keys of an append, by subject.
 pub(crate) type SealingKeys = HashMap<String, WritingKey>;
 
+/// The plain hash of `stored` with every sealed value in it read erased: what is left of an
+/// event stored before its subject `subject` was forgotten, to compare with a copy arriving
+/// after (stored erased, and hashed so). `None` when it holds a value of another subject (never
+/// the same event as one of `subject`'s).
+pub(crate) fn erased_form_hash(stored: &RecordedEvent, subject: &str) -> Option<PayloadHash> {
+    let mut data = stored.data.clone();
+    let mut foreign = false;
+    open_sealed(&mut data, &mut |sealed| {
+        foreign |= sealed.subject != subject;
+        json!(ERASED)
+    });
+    (!foreign).then(|| PayloadHash::of(&stored.event_type, stored.aggregate_type.as_ref(), &data))
+}
+
 /// The payload hash to store with `event`, whose personal values `key` sealed into `stored`, and
 /// the other hashes its content may already be stored with.
 ///
@@ -45,9 +59,8 @@ pub(crate) type SealingKeys = HashMap<String, WritingKey>;
 /// guessed value by it. Also the same content: the hashes under the subject's other live keys
 /// (a retry sealed under a newer key than the stored event) and the plain hash (an event stored
 /// before hashes were keyed). A forgotten subject's event is stored erased and hashed as stored;
-/// its plain hash still recognizes an event stored before keyed hashes, but one stored under a
-/// key since forgotten can no longer be compared, and a retry of it is refused as a reused id
-/// (the stored event stands).
+/// its plain hash still recognizes an event stored before keyed hashes, and one stored sealed
+/// under a key since forgotten is compared as what is left of both ([`erased_form_hash`]).
 pub(crate) fn sealed_hashes(
     event: &NewEvent,
     key: &WritingKey,
@@ -206,5 +219,44 @@ impl DynamoEventStore {
             keys_forgotten,
             recorded,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sealing::DataKey;
+
+    fn stored(data: Value) -> RecordedEvent {
+        let event = NewEvent::new(EventType::new("CustomerRegistered").unwrap(), data);
+        RecordedEvent::record(
+            StreamId::new("customer-1").unwrap(),
+            event_store_domain::Version::new(1),
+            event,
+            chrono::Utc::now(),
+        )
+    }
+
+    #[test]
+    fn what_is_left_after_a_forget_is_the_event_with_its_subjects_values_erased() {
+        let key = DataKey::new("k-1".into(), &[7; 32]).unwrap();
+        let sealed = key.seal("c-1", &json!("Ada")).unwrap().to_value();
+        let before = stored(json!({"customerId": "c-1", "name": sealed, "plan": "gold"}));
+        let after = stored(json!({"customerId": "c-1", "name": ERASED, "plan": "gold"}));
+        assert_eq!(
+            erased_form_hash(&before, "c-1"),
+            Some(PayloadHash::of(&after.event_type, None, &after.data))
+        );
+        let other_plan = stored(json!({"customerId": "c-1", "name": ERASED, "plan": "silver"}));
+        assert_ne!(
+            erased_form_hash(&before, "c-1"),
+            Some(PayloadHash::of(
+                &other_plan.event_type,
+                None,
+                &other_plan.data
+            ))
+        );
+        // A value of another subject: never the same event as one of c-1's.
+        assert_eq!(erased_form_hash(&before, "c-2"), None);
     }
 }

@@ -48,7 +48,8 @@ impl DataKey {
     /// canonical text ([`PayloadHash::canonical`], over the plaintext), so a retry gets the same
     /// hash while anyone without the key can confirm no guess of a value by it.
     pub fn payload_hash(&self, canonical: &str) -> PayloadHash {
-        PayloadHash::from_digest(hmac::sign(&self.hash_key, canonical.as_bytes()).as_ref())
+        let tag = hmac::sign(&self.hash_key, canonical.as_bytes());
+        PayloadHash::from_digest(tag.as_ref().try_into().expect("HMAC-SHA256 is 32 bytes"))
     }
 
     /// `value` sealed for `subject`.
