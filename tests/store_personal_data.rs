@@ -11,13 +11,13 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_store_domain::{
-    AppendOutcome, AppendRequest, DedupeScope, Error, ExpectedVersion, JsonMergeReducer, NewEvent,
-    StreamId, Version, ERASED, SUBJECT_FORGOTTEN,
+    AppendOutcome, AppendRequest, DedupeScope, Error, EventCatalog, ExpectedVersion,
+    JsonMergeReducer, NewEvent, StreamId, Version, ERASED, SUBJECT_FORGOTTEN,
 };
 use event_store_dynamodb::SubjectKeys;
 use event_store_tests::fault_proxy::{Fault, FaultProxy};
 use event_store_tests::{
-    endpoint, event, fresh_stream, local_store_with_personal_data,
+    endpoint, event, fixture, fresh_stream, local_store_with_personal_data,
     local_store_with_personal_data_and, LocalStore,
 };
 use serde_json::{json, Value};
@@ -403,17 +403,35 @@ async fn a_copy_redelivered_after_a_forget_of_an_event_stored_before_it_is_a_dup
                 .is_ok_and(|r| r.duplicate && r.versions == stored.versions),
             "{path}: {retried:?}"
         );
-        // Another content under the id is still another event.
-        let mut other = written.clone();
-        other.data["plan"] = json!("silver");
-        let error = local
+        // Another content under the id is still another event: a value that is not personal
+        // changed, or a personal field there in one copy and not in the other.
+        let mut other_plan = written.clone();
+        other_plan.data["plan"] = json!("silver");
+        let mut without_email = written.clone();
+        without_email.data.as_object_mut().unwrap().remove("email");
+        for (other, what) in [(other_plan, "another plan"), (without_email, "no email")] {
+            let error = local
+                .store
+                .append(&append_at(&stream, 0, known, vec![other]))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&error, Error::IdReused(at) if at.version.get() == 1),
+                "{path}, {what}: {error:?}"
+            );
+        }
+        // Once forgotten, personal values can no longer be compared: a copy differing only in
+        // one (another name) is what is left of the event stored, and so a duplicate.
+        let renamed = registered(&ada, "Ada King");
+        let mut renamed_copy = written.clone();
+        renamed_copy.data = renamed.data;
+        let retried = local
             .store
-            .append(&append_at(&stream, 0, known, vec![other]))
-            .await
-            .unwrap_err();
+            .append(&append_at(&stream, 0, known, vec![renamed_copy]))
+            .await;
         assert!(
-            matches!(&error, Error::IdReused(at) if at.version.get() == 1),
-            "{path}: {error:?}"
+            retried.as_ref().is_ok_and(|r| r.duplicate),
+            "{path}, another name: {retried:?}"
         );
         // What arrives after the forget is stored erased, and its retry is a duplicate.
         let after = append_at(&stream, 1, known, vec![contact_changed(&ada, "+44 3")]);
@@ -423,6 +441,58 @@ async fn a_copy_redelivered_after_a_forget_of_an_event_stored_before_it_is_a_dup
         assert_eq!(retried.versions, stored.versions);
         assert_eq!(local.all_events(&stream).await.len(), 2, "{path}");
     }
+}
+
+/// The fixture's event types with `CustomerRegistered`'s personal fields set to `fields`
+/// (`None`: the type declares no personal data).
+fn catalog_with_registered_fields(fields: Option<&[&str]>) -> EventCatalog {
+    let mut types = fixture("event-types.json");
+    let registered = &mut types["eventTypes"]["CustomerRegistered"];
+    match fields {
+        Some(fields) => registered["personalData"]["fields"] = json!(fields),
+        None => {
+            registered.as_object_mut().unwrap().remove("personalData");
+        }
+    }
+    EventCatalog::from_json(&types.to_string()).expect("a valid event types file")
+}
+
+#[tokio::test]
+async fn a_retry_across_a_change_of_personal_data_rule_is_a_duplicate_unless_the_rule_is_gone() {
+    let local = local_store_with_personal_data().await;
+    let without_rule = local
+        .store
+        .clone()
+        .with_catalog(catalog_with_registered_fields(None));
+    let narrowed = local
+        .store
+        .clone()
+        .with_catalog(catalog_with_registered_fields(Some(&["/name", "/email"])));
+
+    // Stored in the clear before the rule, retried under it: its plain hash is its content.
+    let stream = fresh_stream("customer");
+    let request = append_of(&stream, vec![registered(&fresh_customer(), "Ada Lovelace")]);
+    let stored = without_rule.append(&request).await.unwrap();
+    let retried = local.store.append(&request).await.unwrap();
+    assert!(retried.duplicate, "{retried:?}");
+    assert_eq!(retried.versions, stored.versions);
+
+    // Stored sealed, retried under a rule that seals fewer of its fields: the hash is keyed by
+    // the subject's key over the plaintext, whatever is sealed, so it is the event stored.
+    let stream = fresh_stream("customer");
+    let request = append_of(&stream, vec![registered(&fresh_customer(), "Ada Lovelace")]);
+    let stored = local.store.append(&request).await.unwrap();
+    let retried = narrowed.append(&request).await.unwrap();
+    assert!(retried.duplicate, "{retried:?}");
+    assert_eq!(retried.versions, stored.versions);
+    // Retried once the type declares no personal data: its hash is the plain one only, so it
+    // is refused as another event, never stored twice.
+    let error = without_rule.append(&request).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::IdReused(at) if at.version.get() == 1),
+        "{error:?}"
+    );
+    assert_eq!(local.all_events(&stream).await.len(), 1);
 }
 
 #[tokio::test]

@@ -4,8 +4,10 @@ opened and the seeds' scenarios followed in it (seed 003's item appears, changes
 seed 004's balance, as of a version and as of a time; a stream paged both ways; its snapshots;
 the live tail of a stream and of the store; seed 000's complete and partial cycles; the list of
 read models; a rebuild run to completion with its bar; a stopped replay found in the list of
-replays and resumed; searches by event, correlation and user id), the keyboard reaches the views, the browser's console logs no error, and a screenshot of
-each view is written (at 1280 x 800, and the streams view at a phone's width, where the stream,
+replays and resumed; searches by event, correlation and user id), the keyboard reaches the
+views, a warm load fetches no file again, a page whose scripts cannot load asks for a reload
+(and the reload recovers), the browser's console logs no error, and a screenshot of each view
+is written (at 1280 x 800, and the streams view at a phone's width, where the stream,
 transactions and replays views must fit too) to
 CONSOLE_SCREENSHOTS (target/console-screenshots)."""
 
@@ -389,6 +391,35 @@ def keyboard(console):
                        "focus to move into the view")
 
 
+def warm_load(console):
+    """Opened again, the page is the one request: its files come from the browser's cache."""
+    console.driver.get(f"{BASE}/console/")
+    console.until_main_shows("Recent activity")
+    fetched = console.driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(r => r.name.includes('/console/v/'))"
+        ".map(r => [r.name, r.transferSize])")
+    assert len(fetched) >= 13, f"the files of a warm load: {fetched}"
+    over_the_network = [name for name, size in fetched if size != 0]
+    assert not over_the_network, f"fetched again on a warm load: {over_the_network}"
+
+
+def scripts_not_run(console):
+    """A page whose scripts cannot load (from before a deploy, a file lost) says so and asks
+    for a reload, never a blank page; the reload that can load them shows the console."""
+    driver = console.driver
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/console.js"]})
+    driver.get(f"{BASE}/console/")
+    console.wait.until(lambda _: "reload the page" in console.main_text(), "the page to ask for a reload")
+    console.screenshot("not-loaded")
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    driver.refresh()
+    console.until_main_shows("Recent activity")
+    assert "reload the page" not in console.main_text()
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+
+
 MOMENTS = {}
 STEPS = (seed_003_item, seed_004_balance, paging, live_tail, state_as_of_time, snapshots, seed_000_cycles,
          read_model_list, rebuild, resume, streams_and_search, keyboard)
@@ -411,12 +442,17 @@ def main():
                 stop_a_replay()
             step(console)
             print(f"console: {step.__name__} passed")
+        warm_load(console)
+        print("console: warm_load passed")
         # The bad search's own 400 is the one error expected.
         errors = [e for e in console.browser_errors() if "from=not+a+time" not in e["message"]]
         assert not errors, f"the browser's console logged errors: {errors}"
+        # Last, as the file it blocks is an error the browser logs.
+        scripts_not_run(console)
+        print("console: scripts_not_run passed")
     finally:
         driver.quit()
-    print(f"console: {len(STEPS)} passed, 0 failed; screenshots in {SHOTS}")
+    print(f"console: {len(STEPS) + 2} passed, 0 failed; screenshots in {SHOTS}")
 
 
 if __name__ == "__main__":

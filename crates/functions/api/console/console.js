@@ -48,6 +48,8 @@ async function route(moved = false) {
 }
 
 function start() {
+  // The page's word for a console whose scripts never ran; they have.
+  document.getElementById('not-loaded')?.remove();
   const taken = takeKeyFromUrl();
   const form = /** @type {HTMLFormElement} */ (document.getElementById('key-form'));
   const input = /** @type {HTMLInputElement} */ (document.getElementById('api-key'));

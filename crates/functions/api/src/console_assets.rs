@@ -72,14 +72,14 @@ pub struct ServedAsset {
     pub immutable: bool,
 }
 
-/// The build of the console: the first 16 hex digits of a SHA-256 of every file's name and
-/// text, so any change to any file is a new build.
+/// The build of the console: the first 16 hex digits of a SHA-256 of every file's name,
+/// content type and text, so any change to any file as served is a new build.
 pub fn console_build() -> &'static str {
     static BUILD: OnceLock<String> = OnceLock::new();
     BUILD.get_or_init(|| {
         let mut digest = Sha256::new();
         for asset in CONSOLE_ASSETS {
-            for part in [asset.name, asset.text] {
+            for part in [asset.name, asset.content_type, asset.text] {
                 digest.update((part.len() as u64).to_be_bytes());
                 digest.update(part.as_bytes());
             }
@@ -165,9 +165,10 @@ mod tests {
         let page = console_asset("/console/").unwrap().unwrap();
         assert!(!page.immutable, "the page is asked for on every load");
         for name in ["console.css", "console.js"] {
+            // Relative, so it resolves under an API Gateway stage's prefix (`/prod/console/`).
             assert!(
                 page.text.contains(&format!("\"v/{build}/{name}\"")),
-                "the page names {name} under its build: {}",
+                "the page names {name} under its build, relatively: {}",
                 page.text
             );
             let versioned = console_asset(&format!("/console/v/{build}/{name}"))
