@@ -422,12 +422,11 @@ async fn a_copy_redelivered_after_a_forget_of_an_event_stored_before_it_is_a_dup
         }
         // Once forgotten, personal values can no longer be compared: a copy differing only in
         // one (another name) is what is left of the event stored, and so a duplicate.
-        let renamed = registered(&ada, "Ada King");
-        let mut renamed_copy = written.clone();
-        renamed_copy.data = renamed.data;
+        let mut renamed = written.clone();
+        renamed.data["name"] = json!("Ada King");
         let retried = local
             .store
-            .append(&append_at(&stream, 0, known, vec![renamed_copy]))
+            .append(&append_at(&stream, 0, known, vec![renamed]))
             .await;
         assert!(
             retried.as_ref().is_ok_and(|r| r.duplicate),
@@ -485,6 +484,15 @@ async fn a_retry_across_a_change_of_personal_data_rule_is_a_duplicate_unless_the
     let retried = narrowed.append(&request).await.unwrap();
     assert!(retried.duplicate, "{retried:?}");
     assert_eq!(retried.versions, stored.versions);
+    // And the other way: stored under the narrowed rule, retried under the wider one.
+    let widened = append_of(
+        &fresh_stream("customer"),
+        vec![registered(&fresh_customer(), "Ada Lovelace")],
+    );
+    let stored_narrow = narrowed.append(&widened).await.unwrap();
+    let retried = local.store.append(&widened).await.unwrap();
+    assert!(retried.duplicate, "{retried:?}");
+    assert_eq!(retried.versions, stored_narrow.versions);
     // Retried once the type declares no personal data: its hash is the plain one only, so it
     // is refused as another event, never stored twice.
     let error = without_rule.append(&request).await.unwrap_err();
